@@ -1,0 +1,51 @@
+import { addServerImports, addServerPlugin, createResolver, defineNuxtModule } from '@nuxt/kit'
+import { defu } from 'defu'
+import type { ModuleOptions } from './runtime/types'
+import { defaultOptions } from './runtime/server/session/config'
+
+export type * from './runtime/types'
+
+export default defineNuxtModule<ModuleOptions>({
+  meta: {
+    name: 'nuxt-storefront-session',
+    configKey: 'storefront',
+    compatibility: { nuxt: '>=4.0.0' },
+  },
+  // Shops are left out on purpose: defaults are merged into user options, and a default shop must not be merged
+  // into shops the user configured. The engine falls back to shop 1001 when none are given.
+  defaults: {
+    shopSelector: defaultOptions.shopSelector,
+    defaultShopId: defaultOptions.defaultShopId,
+    session: { ...defaultOptions.session },
+    storage: { session: { ...defaultOptions.storage.session } },
+    storeTimeout: defaultOptions.storeTimeout,
+    trustProxy: defaultOptions.trustProxy,
+  },
+  setup(options, nuxt) {
+    const resolver = createResolver(import.meta.url)
+
+    // 1. Runtime config: every option can be overridden at start through NUXT_STOREFRONT_*; keys must exist to be
+    //    overridable, hence the empty url and base. The user's runtimeConfig wins over module options.
+    const runtime = defu(nuxt.options.runtimeConfig.storefront as ModuleOptions | undefined, options, {
+      storage: { session: { url: '', base: '' } },
+    }) as ModuleOptions
+    nuxt.options.runtimeConfig.storefront = runtime as typeof nuxt.options.runtimeConfig.storefront
+    const shops = runtime.shops && Object.keys(runtime.shops).length > 0 ? runtime.shops : defaultOptions.shops
+    // Only what the browser needs to pick a shop: never secrets or storage settings.
+    nuxt.options.runtimeConfig.public.storefront = defu(nuxt.options.runtimeConfig.public.storefront as object | undefined, {
+      shops: Object.fromEntries(Object.entries(shops).map(([id, shop]) => [id, { path: shop.path ?? '', domain: shop.domain ?? '' }])),
+      defaultShopId: runtime.defaultShopId || Object.keys(shops)[0]!,
+    })
+
+    // 2. Server: the session plugin, the problem+json error handler (before Nuxt's), and the server utils.
+    addServerPlugin(resolver.resolve('./runtime/server/plugins/session'))
+    nuxt.hook('nitro:config', (nitroConfig) => {
+      const handlers = nitroConfig.errorHandler ? [nitroConfig.errorHandler].flat() : []
+      nitroConfig.errorHandler = [resolver.resolve('./runtime/server/error-handler'), ...handlers]
+    })
+    addServerImports([
+      { name: 'useStorefrontSession', from: resolver.resolve('./runtime/server/utils/session') },
+      { name: 'useStorefrontEngine', from: resolver.resolve('./runtime/server/utils/engine') },
+    ])
+  },
+})

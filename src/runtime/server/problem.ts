@@ -1,0 +1,76 @@
+import type { H3Event } from 'h3'
+import { H3Error, send, setResponseHeader, setResponseStatus } from 'h3'
+
+const TITLES: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  409: 'Conflict',
+  413: 'Content Too Large',
+  415: 'Unsupported Media Type',
+  500: 'Internal Server Error',
+  503: 'Service Unavailable',
+}
+
+/** An RFC 9457 problem details body. */
+export interface ProblemDetails {
+  type: string
+  title: string
+  status: number
+  detail?: string
+  [extension: string]: unknown
+}
+
+/**
+ * Turns any error into a problem details body. Unexpected errors become a 500 whose detail says nothing about
+ * the cause in production.
+ * @param error what was thrown
+ * @param production hide the message of unexpected errors
+ * @returns the body
+ */
+export function toProblem(error: unknown, production: boolean): ProblemDetails {
+  const h3 = error instanceof H3Error ? error : undefined
+  const status = h3 && !h3.unhandled ? h3.statusCode : 500
+  const expected = status < 500 || status === 503
+  const detail = expected || !production ? (h3?.message || (error as Error)?.message) : undefined
+  const problem: ProblemDetails = { type: 'about:blank', title: TITLES[status] ?? h3?.statusMessage ?? 'Error', status }
+  if (detail) problem.detail = detail
+  const data = h3?.data as Record<string, unknown> | undefined
+  if (expected && data && typeof data === 'object' && !Array.isArray(data)) {
+    for (const [key, value] of Object.entries(data)) {
+      if (!(key in problem)) problem[key] = value
+    }
+  }
+  return problem
+}
+
+/**
+ * Sends a problem details response (`application/problem+json`).
+ * @param event the request
+ * @param problem the body
+ * @returns once sent
+ */
+export function sendProblem(event: H3Event, problem: ProblemDetails): Promise<void> {
+  setResponseStatus(event, problem.status, problem.title)
+  setResponseHeader(event, 'content-type', 'application/problem+json')
+  setResponseHeader(event, 'cache-control', 'no-store')
+  return send(event, JSON.stringify(problem))
+}
+
+/**
+ * Prepares a problem details response and returns its body, for hooks that replace a body instead of sending.
+ * @param event the request
+ * @param error what was thrown
+ * @param production hide the message of unexpected errors
+ * @returns the serialised body
+ */
+export function sendProblemBody(event: H3Event, error: unknown, production: boolean): string {
+  const problem = toProblem(error, production)
+  setResponseStatus(event, problem.status, problem.title)
+  setResponseHeader(event, 'content-type', 'application/problem+json')
+  setResponseHeader(event, 'cache-control', 'no-store')
+  event.node.res.removeHeader('set-cookie')
+  return JSON.stringify(problem)
+}

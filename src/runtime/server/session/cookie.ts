@@ -1,0 +1,114 @@
+import { createHmac, createSecretKey, timingSafeEqual } from 'node:crypto'
+import type { KeyObject } from 'node:crypto'
+
+/** Cookie values longer than this are refused before any HMAC work. */
+export const MAX_COOKIE_VALUE_LENGTH = 512
+const SIGNATURE_LENGTH = 43
+const keyCache = new Map<string, KeyObject>()
+
+function hmacKey(secret: string): KeyObject {
+  let key = keyCache.get(secret)
+  if (!key) {
+    key = createSecretKey(Buffer.from(secret))
+    // Secrets are few (rotation keeps two or three); the bound only guards against misuse.
+    if (keyCache.size >= 64) {
+      keyCache.clear()
+    }
+    keyCache.set(secret, key)
+  }
+  return key
+}
+
+function sign(id: string, secret: string): string {
+  return createHmac('sha256', hmacKey(secret)).update(id).digest('base64url')
+}
+
+/**
+ * Signs a session id in express-session's layout: `s:<id>.<HMAC-SHA256 base64url>`.
+ * @param id the session id
+ * @param secret the signing secret (the newest one)
+ * @returns the cookie value
+ */
+export function signSessionId(id: string, secret: string): string {
+  return `s:${id}.${sign(id, secret)}`
+}
+
+/**
+ * Compares two strings in time that depends only on their length, never on where they differ.
+ * @param a first value
+ * @param b second value
+ * @returns true when both are equal
+ */
+export function constantTimeEqual(a: string, b: string): boolean {
+  const left = Buffer.from(a)
+  const right = Buffer.from(b)
+  if (left.length !== right.length) {
+    // Compare anyway so that a length mismatch costs the same as a content mismatch.
+    timingSafeEqual(left, left)
+    return false
+  }
+  return timingSafeEqual(left, right)
+}
+
+/**
+ * Verifies a signed cookie value against every secret; the order of secrets does not matter.
+ * @param value the raw cookie value
+ * @param secrets all secrets still accepted
+ * @returns the session id, or null for an unsigned, malformed, tampered or foreign value
+ */
+export function unsignSessionId(value: string, secrets: readonly string[]): string | null {
+  if (value.length > MAX_COOKIE_VALUE_LENGTH || !value.startsWith('s:')) {
+    return null
+  }
+  const dot = value.lastIndexOf('.')
+  if (dot < 3 || value.length - dot - 1 !== SIGNATURE_LENGTH) {
+    return null
+  }
+  const id = value.slice(2, dot)
+  const signature = value.slice(dot + 1)
+  let valid = false
+  for (const secret of secrets) {
+    // No early exit: every secret is tried so the timing does not reveal which one matched.
+    const expected = sign(id, secret)
+    valid = constantTimeEqual(expected, signature) || valid
+  }
+  return valid ? id : null
+}
+
+/**
+ * Reads every value sent for one cookie name. Browsers may send a name twice (different paths or domains), and
+ * an attacker may plant a second one, so the caller decides what to do with more than one.
+ * @param header the raw `Cookie` request header
+ * @param name the cookie name
+ * @returns the decoded values, in header order
+ */
+export function readCookieValues(header: string | undefined, name: string): string[] {
+  if (!header) {
+    return []
+  }
+  const values: string[] = []
+  for (const part of header.split(';')) {
+    const eq = part.indexOf('=')
+    if (eq === -1 || part.slice(0, eq).trim() !== name) {
+      continue
+    }
+    let value = part.slice(eq + 1).trim()
+    if (value.startsWith('"') && value.endsWith('"') && value.length >= 2) {
+      value = value.slice(1, -1)
+    }
+    values.push(safeDecode(value))
+  }
+  return values
+}
+
+function safeDecode(value: string): string {
+  if (!value.includes('%')) {
+    return value
+  }
+  try {
+    return decodeURIComponent(value)
+  }
+  catch {
+    return value
+  }
+}

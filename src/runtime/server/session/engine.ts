@@ -1,0 +1,92 @@
+import type { H3Event } from 'h3'
+import type { ResolvedShop, ResolvedShops } from './config'
+import { selectShop } from './shop'
+import type { SessionHooks, StorefrontSession } from './session'
+import { loadSession } from './session'
+import type { SessionStore } from './store'
+
+/** What the engine keeps on `event.context.storefront`. */
+export interface StorefrontEventContext {
+  shop?: ResolvedShop
+  session?: Promise<StorefrontSession>
+}
+
+/** Options of {@link createSessionEngine}. */
+export interface SessionEngineOptions {
+  shops: ResolvedShops
+  /** The store of a shop; called once per shop and memoised. */
+  storeFor: (shop: ResolvedShop) => SessionStore | Promise<SessionStore>
+  hooks?: SessionHooks
+  /** Requests that get a detached session: no cookie read, no store access, nothing saved. */
+  skip?: (event: H3Event) => boolean
+}
+
+/** The session engine: shop resolution, loading once per request, and the save at the end. */
+export interface SessionEngine {
+  readonly shops: ResolvedShops
+  /** The shop of a request (memoised). */
+  shop: (event: H3Event) => ResolvedShop
+  /** The store of a shop. */
+  store: (shop: ResolvedShop) => Promise<SessionStore>
+  /** The session of a request, loaded at most once and shared by every caller. */
+  session: (event: H3Event) => Promise<StorefrontSession>
+  /** Saves the request's session if it was loaded; call before the response is sent. */
+  commit: (event: H3Event) => Promise<void>
+}
+
+declare module 'h3' {
+  interface H3EventContext {
+    storefront?: StorefrontEventContext
+  }
+}
+
+/**
+ * Creates the session engine. It depends on h3 and unstorage only, so a bare h3 app can use it.
+ * @param options shops, store factory and hooks
+ * @returns the engine
+ * @example
+ * const engine = createSessionEngine({ shops: resolveShops(options, { production: true }), storeFor: () => store })
+ * const app = createApp({ onBeforeResponse: event => engine.commit(event) })
+ * app.use(eventHandler(async event => (await engine.session(event)).get('user')))
+ */
+export function createSessionEngine(options: SessionEngineOptions): SessionEngine {
+  const stores = new Map<string, Promise<SessionStore>>()
+  const store = (shop: ResolvedShop) => {
+    let pending = stores.get(shop.storageId)
+    if (!pending) {
+      pending = Promise.resolve(options.storeFor(shop))
+      // A store that failed to initialise is retried on the next request instead of failing forever.
+      pending.catch(() => stores.delete(shop.storageId))
+      stores.set(shop.storageId, pending)
+    }
+    return pending
+  }
+  const context = (event: H3Event) => (event.context.storefront ??= {})
+  const shop = (event: H3Event) => (context(event).shop ??= selectShop(event, options.shops))
+
+  return {
+    shops: options.shops,
+    shop,
+    store,
+    session(event) {
+      const ctx = context(event)
+      if (!ctx.session) {
+        const requestShop = shop(event)
+        const detached = options.skip?.(event) ?? false
+        const loading = store(requestShop).then(s => loadSession(event, requestShop, s, options.hooks, { detached }))
+        ctx.session = loading
+        // Forget a failed load so that the error handler (or a retry) can load again.
+        loading.catch(() => {
+          if (ctx.session === loading) ctx.session = undefined
+        })
+      }
+      return ctx.session
+    },
+    async commit(event) {
+      const pending = event.context.storefront?.session
+      if (pending) {
+        await (await pending).commit()
+      }
+    },
+  }
+}

@@ -1,0 +1,47 @@
+import { H3Error } from 'h3'
+
+/** The store failed or did not answer in time. Answered with a 503. */
+export class StoreUnavailableError extends H3Error {
+  override name = 'StoreUnavailableError'
+  constructor(operation: string, options?: { cause?: unknown }) {
+    super(`session store unavailable during ${operation}`, options)
+    this.statusCode = 503
+    this.statusMessage = 'Service Unavailable'
+  }
+}
+
+/** A session write that breaks a configured limit (data size). Answered with a 413. */
+export class SessionLimitError extends H3Error {
+  override name = 'SessionLimitError'
+  constructor(message: string) {
+    super(message)
+    this.statusCode = 413
+    this.statusMessage = 'Content Too Large'
+  }
+}
+
+/**
+ * Runs a store operation within a time limit; any failure becomes a {@link StoreUnavailableError}.
+ * @param operation a name for logs and the error message
+ * @param timeoutMs the limit
+ * @param work the operation
+ * @returns what the operation returned
+ */
+export async function withStoreTimeout<T>(operation: string, timeoutMs: number, work: () => Promise<T>): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms`)), timeoutMs)
+  })
+  try {
+    return await Promise.race([work(), timeout])
+  }
+  catch (error) {
+    if (error instanceof H3Error) {
+      throw error
+    }
+    throw new StoreUnavailableError(operation, { cause: error })
+  }
+  finally {
+    clearTimeout(timer)
+  }
+}

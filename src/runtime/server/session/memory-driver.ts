@@ -1,0 +1,80 @@
+import { defineDriver } from 'unstorage'
+
+/** Options of the embedded development store. */
+export interface MemoryDriverOptions {
+  /** Most entries kept; past it the least recently written entry is dropped. */
+  maxEntries?: number
+  /** How often expired entries are swept, in ms (0 turns the sweep off; expiry is still checked on read). */
+  sweepIntervalMs?: number
+}
+
+interface Entry {
+  value: unknown
+  expiresAt: number
+}
+
+/** The name the embedded store registers under. */
+export const MEMORY_DRIVER_NAME = 'storefront-memory'
+
+/**
+ * The embedded in-memory store: honours `ttl` (seconds) on setItem, expires on read, sweeps in the background, and
+ * stays within `maxEntries`. For development and tests only: it is neither shared between instances nor durable.
+ */
+export const storefrontMemoryDriver = defineDriver((options: MemoryDriverOptions = {}) => {
+  const maxEntries = options.maxEntries ?? 100_000
+  const data = new Map<string, Entry>()
+  const live = (key: string, now = Date.now()) => {
+    const entry = data.get(key)
+    if (entry && entry.expiresAt <= now) {
+      data.delete(key)
+      return undefined
+    }
+    return entry
+  }
+  const sweep = () => {
+    const now = Date.now()
+    for (const [key, entry] of data) {
+      if (entry.expiresAt <= now) data.delete(key)
+    }
+  }
+  const timer = options.sweepIntervalMs === 0 ? undefined : setInterval(sweep, options.sweepIntervalMs ?? 60_000)
+  timer?.unref?.()
+
+  return {
+    name: MEMORY_DRIVER_NAME,
+    options,
+    getInstance: () => ({ data, sweep }),
+    hasItem: key => live(key) !== undefined,
+    getItem: key => live(key)?.value ?? null,
+    getItemRaw: key => live(key)?.value ?? null,
+    setItem(key, value, opts: { ttl?: number } = {}) {
+      setEntry(key, value, opts.ttl)
+    },
+    setItemRaw(key, value, opts: { ttl?: number } = {}) {
+      setEntry(key, value, opts.ttl)
+    },
+    removeItem(key) {
+      data.delete(key)
+    },
+    getKeys() {
+      sweep()
+      return [...data.keys()]
+    },
+    clear() {
+      data.clear()
+    },
+    dispose() {
+      clearInterval(timer)
+      data.clear()
+    },
+  }
+
+  function setEntry(key: string, value: unknown, ttlSeconds?: number) {
+    // Re-inserting moves the key to the end, so the Map's order is least recently written first.
+    data.delete(key)
+    data.set(key, { value, expiresAt: ttlSeconds ? Date.now() + ttlSeconds * 1000 : Number.POSITIVE_INFINITY })
+    if (data.size > maxEntries) {
+      data.delete(data.keys().next().value!)
+    }
+  }
+})

@@ -1,0 +1,167 @@
+import type { Storage } from 'unstorage'
+import { createKeyedLock } from './lock'
+import type { IndexedSession, SessionExpiry, SessionFields, SessionStore, SessionStoreKeys, SessionStoreOptions, SessionWrite } from './store'
+import { recordExpiresAt } from './store'
+
+type UserIndex = Record<string, number>
+
+/**
+ * A session store on any unstorage driver. Read-modify-write steps run under a per-key lock, which makes them atomic
+ * within one process; drivers shared between processes should use Redis instead.
+ * @param storage unstorage scoped to the session mount
+ * @param options expiry handling
+ * @returns the store
+ */
+export function createGenericSessionStore(storage: Storage, options: SessionStoreOptions): SessionStore {
+  const withLock = createKeyedLock()
+  const ttlSeconds = (expiry: SessionExpiry) => Math.max(1, Math.ceil(expiry.ttlMs / 1000))
+
+  async function readLive(key: string, now = Date.now()): Promise<SessionFields | null> {
+    const fields = await storage.getItem<SessionFields>(key)
+    if (!fields || typeof fields !== 'object') {
+      return null
+    }
+    const expiresAt = recordExpiresAt(fields)
+    return expiresAt && expiresAt <= now ? null : fields
+  }
+
+  // One lock per owner: a user's records and index change together, so they share the user's lock (the index key).
+  const lockFor = (keys: SessionStoreKeys) => keys.index ?? keys.session
+
+  // Callers hold the owner's lock.
+  async function indexUpdate(index: string | undefined, change: (entries: UserIndex) => void, ttlMs: number) {
+    if (!index) {
+      return
+    }
+    const entries = (await storage.getItem<UserIndex>(index)) ?? {}
+    change(entries)
+    if (Object.keys(entries).length === 0) {
+      await storage.removeItem(index)
+    }
+    else {
+      const longest = Math.max(ttlMs, ...Object.values(entries).map(at => at - Date.now()))
+      await storage.setItem(index, entries, { ttl: Math.max(1, Math.ceil(longest / 1000)) })
+    }
+  }
+
+  const store: SessionStore = {
+    kind: 'generic',
+    read: key => readLive(key),
+
+    create: (keys, fields, expiry) => withLock(lockFor(keys), async () => {
+      if (await readLive(keys.session)) {
+        return false
+      }
+      await storage.setItem(keys.session, fields, { ttl: ttlSeconds(expiry) })
+      await indexUpdate(keys.index, (entries) => {
+        entries[keys.hash] = expiry.expiresAt
+      }, expiry.ttlMs)
+      return true
+    }),
+
+    update: (keys, write: SessionWrite, expiry) => withLock(lockFor(keys), async () => {
+      const fields = await readLive(keys.session)
+      if (!fields) {
+        return false
+      }
+      Object.assign(fields, write.set)
+      for (const field of write.del) {
+        delete fields[field]
+      }
+      await storage.setItem(keys.session, fields, { ttl: ttlSeconds(expiry) })
+      await indexUpdate(keys.index, (entries) => {
+        entries[keys.hash] = expiry.expiresAt
+      }, expiry.ttlMs)
+      return true
+    }),
+
+    remove: (keys: SessionStoreKeys) => withLock(lockFor(keys), async () => {
+      await storage.removeItem(keys.session)
+      await indexUpdate(keys.index, (entries) => {
+        delete entries[keys.hash]
+      }, 0)
+    }),
+
+    listUserSessions: (index, prefix, now) => withLock(index, async (): Promise<IndexedSession[]> => {
+      const entries = (await storage.getItem<UserIndex>(index)) ?? {}
+      const live: IndexedSession[] = []
+      const dead: string[] = []
+      for (const [hash, expiresAt] of Object.entries(entries)) {
+        const fields = expiresAt > now ? await readLive(prefix + hash, now) : null
+        if (fields?.m) {
+          live.push({ hash, meta: fields.m })
+        }
+        else {
+          dead.push(hash)
+        }
+      }
+      if (dead.length > 0) {
+        await indexUpdate(index, (current) => {
+          for (const hash of dead) delete current[hash]
+        }, 0)
+      }
+      return live
+    }),
+
+    removeUserSessions: (index, prefix, keepHashes) => withLock(index, async () => {
+      const entries = (await storage.getItem<UserIndex>(index)) ?? {}
+      const keep = new Set(keepHashes)
+      let removed = 0
+      for (const hash of Object.keys(entries)) {
+        if (keep.has(hash)) {
+          continue
+        }
+        if (await readLive(prefix + hash)) {
+          removed++
+        }
+        await storage.removeItem(prefix + hash)
+        delete entries[hash]
+      }
+      if (Object.keys(entries).length === 0) {
+        await storage.removeItem(index)
+      }
+      else {
+        await storage.setItem(index, entries)
+      }
+      return removed
+    }),
+
+    async dispose() {
+      clearInterval(sweeper)
+    },
+  }
+
+  // Drivers without native TTL keep expired records until something removes them. The sweep runs off the request
+  // path, so listing keys here is acceptable.
+  const sweeper = !options.nativeTtl && options.sweepIntervalMs > 0
+    ? setInterval(() => {
+        sweepExpired(storage).catch(() => {})
+      }, options.sweepIntervalMs)
+    : undefined
+  sweeper?.unref?.()
+  return store
+}
+
+/**
+ * Removes expired records and index entries. Runs in the background for drivers without native TTL.
+ * @param storage unstorage scoped to the session mount
+ * @returns how many records were removed
+ */
+export async function sweepExpired(storage: Storage): Promise<number> {
+  const now = Date.now()
+  let removed = 0
+  for (const key of await storage.getKeys()) {
+    const value = await storage.getItem<SessionFields | UserIndex>(key)
+    if (!value || typeof value !== 'object') {
+      continue
+    }
+    if (/:s(?::[\w-]+)?$/.test(key) && typeof (value as SessionFields).m === 'string') {
+      const expiresAt = recordExpiresAt(value as SessionFields)
+      if (expiresAt && expiresAt <= now) {
+        await storage.removeItem(key)
+        removed++
+      }
+    }
+  }
+  return removed
+}

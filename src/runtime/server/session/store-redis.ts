@@ -1,0 +1,171 @@
+import type { Cluster, Redis } from 'ioredis'
+import type { IndexedSession, SessionStore } from './store'
+
+type RedisClient = Redis | Cluster
+
+// Applies a write to a session hash. ARGV: mode ('c' create-if-absent | 'u' update-if-present), ttl ms,
+// expiresAt ms, hash, number of field pairs, the pairs, then the fields to delete. KEYS[2] is the user index, if any.
+// An update never recreates a destroyed record, so a late save cannot resurrect a session.
+const WRITE_SESSION = `
+local exists = redis.call('EXISTS', KEYS[1])
+if ARGV[1] == 'u' and exists == 0 then return 0 end
+if ARGV[1] == 'c' and exists == 1 then return 0 end
+local ttl = tonumber(ARGV[2])
+local npairs = tonumber(ARGV[5])
+local first = 6
+if npairs > 0 then
+  redis.call('HSET', KEYS[1], unpack(ARGV, first, first + 2 * npairs - 1))
+end
+local del = first + 2 * npairs
+if #ARGV >= del then
+  redis.call('HDEL', KEYS[1], unpack(ARGV, del))
+end
+redis.call('PEXPIRE', KEYS[1], ttl)
+if KEYS[2] then
+  redis.call('ZADD', KEYS[2], ARGV[3], ARGV[4])
+  if redis.call('PTTL', KEYS[2]) < ttl then redis.call('PEXPIRE', KEYS[2], ttl) end
+end
+return 1
+`
+
+// Deletes a session and its index entry. ARGV[1] is the hash.
+const REMOVE_SESSION = `
+redis.call('DEL', KEYS[1])
+if KEYS[2] then redis.call('ZREM', KEYS[2], ARGV[1]) end
+return 1
+`
+
+// Lists a user's sessions: prunes index entries that expired or whose record is gone, returns hash/meta pairs.
+// ARGV: now ms, session key prefix (same slot as the index through the user's hash tag).
+const LIST_USER_SESSIONS = `
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[1])
+local out = {}
+for _, h in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
+  local meta = redis.call('HGET', ARGV[2] .. h, 'm')
+  if meta then
+    out[#out + 1] = h
+    out[#out + 1] = meta
+  else
+    redis.call('ZREM', KEYS[1], h)
+  end
+end
+return out
+`
+
+// Deletes every session of a user but the kept ones, in one step: O(that user's sessions), no keyspace scan.
+// ARGV: session key prefix, then the hashes to keep.
+const REMOVE_USER_SESSIONS = `
+local keep = {}
+for i = 2, #ARGV do keep[ARGV[i]] = true end
+local removed = 0
+for _, h in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
+  if not keep[h] then
+    removed = removed + redis.call('DEL', ARGV[1] .. h)
+    redis.call('ZREM', KEYS[1], h)
+  end
+end
+return removed
+`
+
+interface ScriptedClient {
+  sfWriteSession: (...args: (string | number)[]) => Promise<number>
+  sfRemoveSession: (...args: (string | number)[]) => Promise<number>
+  sfListUserSessions: (...args: (string | number)[]) => Promise<string[]>
+  sfRemoveUserSessions: (...args: (string | number)[]) => Promise<number>
+}
+
+const SCRIPTS: Record<keyof ScriptedClient, string> = {
+  sfWriteSession: WRITE_SESSION,
+  sfRemoveSession: REMOVE_SESSION,
+  sfListUserSessions: LIST_USER_SESSIONS,
+  sfRemoveUserSessions: REMOVE_USER_SESSIONS,
+}
+
+/**
+ * Registers this module's Lua scripts on an ioredis client (EVALSHA, falling back to EVAL once per connection).
+ * @param client the driver's client
+ * @returns the same client, typed with the scripts
+ */
+export function defineSessionScripts<T extends RedisClient>(client: T): T & ScriptedClient {
+  const scripted = client as T & ScriptedClient
+  for (const [name, lua] of Object.entries(SCRIPTS)) {
+    if (!(name in scripted)) {
+      // numberOfKeys is given per call so that KEYS[2] can be left out.
+      client.defineCommand(name, { lua })
+    }
+  }
+  return scripted
+}
+
+/**
+ * The Redis session store: hashes for records, a sorted set scored by expiry per user, one script per operation.
+ * @param client the ioredis client of the mounted redis driver
+ * @param prefix the driver's key prefix (`base:`)
+ * @returns the store
+ */
+export function createRedisSessionStore(client: RedisClient, prefix: string): SessionStore {
+  const redis = defineSessionScripts(client)
+  const k = (key: string) => prefix + key
+  // The driver runs without an offline queue (an outage fails fast), so commands wait here for the first connection.
+  let connecting: Promise<void> | undefined
+  const ready = async () => {
+    if (client.status === 'ready') return
+    connecting ??= new Promise<void>((resolve) => {
+      client.once('ready', () => {
+        connecting = undefined
+        resolve()
+      })
+    })
+    await connecting
+  }
+
+  function keyArgs(keys: { session: string, index?: string }): (string | number)[] {
+    return keys.index ? [2, k(keys.session), k(keys.index)] : [1, k(keys.session)]
+  }
+
+  return {
+    kind: 'redis',
+
+    async read(key) {
+      await ready()
+      const fields = await redis.hgetall(k(key))
+      return fields && fields.m ? fields : null
+    },
+
+    async create(keys, fields, expiry) {
+      await ready()
+      const pairs = Object.entries(fields).flat()
+      const created = await redis.sfWriteSession(...keyArgs(keys), 'c', expiry.ttlMs, expiry.expiresAt, keys.hash, pairs.length / 2, ...pairs)
+      return created === 1
+    },
+
+    async update(keys, write, expiry) {
+      await ready()
+      const pairs = Object.entries(write.set).flat()
+      const updated = await redis.sfWriteSession(...keyArgs(keys), 'u', expiry.ttlMs, expiry.expiresAt, keys.hash, pairs.length / 2, ...pairs, ...write.del)
+      return updated === 1
+    },
+
+    async remove(keys) {
+      await ready()
+      await redis.sfRemoveSession(...keyArgs(keys), keys.hash)
+    },
+
+    async listUserSessions(index, userSessionPrefix, now): Promise<IndexedSession[]> {
+      await ready()
+      const flat = await redis.sfListUserSessions(1, k(index), now, k(userSessionPrefix))
+      const sessions: IndexedSession[] = []
+      for (let i = 0; i < flat.length; i += 2) {
+        sessions.push({ hash: flat[i]!, meta: flat[i + 1]! })
+      }
+      return sessions
+    },
+
+    async removeUserSessions(index, userSessionPrefix, keepHashes) {
+      await ready()
+      return redis.sfRemoveUserSessions(1, k(index), k(userSessionPrefix), ...keepHashes)
+    },
+
+    async dispose() {},
+  }
+}

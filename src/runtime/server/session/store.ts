@@ -1,0 +1,91 @@
+import type { Driver, Storage } from 'unstorage'
+import { createGenericSessionStore } from './store-generic'
+import { createRedisSessionStore } from './store-redis'
+
+/** A session record as stored: a flat map of field name to string (values are JSON). */
+export type SessionFields = Record<string, string>
+
+/** The changes one request makes to a record. */
+export interface SessionWrite {
+  set: SessionFields
+  del: string[]
+}
+
+/** How long a record lives and the moment it ends (ms since epoch). */
+export interface SessionExpiry {
+  ttlMs: number
+  expiresAt: number
+}
+
+/** The keys a write needs: the record, and for user sessions the per-user index. */
+export interface SessionStoreKeys {
+  hash: string
+  session: string
+  index?: string
+}
+
+/** One entry of a user's index, with the record's meta field. */
+export interface IndexedSession {
+  hash: string
+  meta: string
+}
+
+/**
+ * The operations the session engine needs from a store. Each one is a single atomic step on Redis (one script) and
+ * runs under an in-process lock on other drivers.
+ */
+export interface SessionStore {
+  /** `redis` or `generic`. */
+  readonly kind: 'redis' | 'generic'
+  /** Reads a record; null when missing or expired. */
+  read: (key: string) => Promise<SessionFields | null>
+  /** Creates a record unless one exists; records it in the index. Returns false when the key was taken. */
+  create: (keys: SessionStoreKeys, fields: SessionFields, expiry: SessionExpiry) => Promise<boolean>
+  /** Applies a write to a record that still exists; never recreates a destroyed one. Returns false when gone. */
+  update: (keys: SessionStoreKeys, write: SessionWrite, expiry: SessionExpiry) => Promise<boolean>
+  /** Deletes a record and its index entry. */
+  remove: (keys: SessionStoreKeys) => Promise<void>
+  /** Lists the live sessions of a user, pruning expired or missing index entries. */
+  listUserSessions: (index: string, userSessionPrefix: string, now: number) => Promise<IndexedSession[]>
+  /** Deletes every session of a user except those whose hash is kept. Returns how many were deleted. */
+  removeUserSessions: (index: string, userSessionPrefix: string, keepHashes: string[]) => Promise<number>
+  /** Stops background work. */
+  dispose: () => Promise<void>
+}
+
+/** Options shared by the store implementations. */
+export interface SessionStoreOptions {
+  /** Whether the driver expires keys by itself; if not, expiry is checked on read and swept in the background. */
+  nativeTtl: boolean
+  /** Background sweep period in ms for drivers without native TTL; 0 turns it off. */
+  sweepIntervalMs: number
+}
+
+/**
+ * Chooses the store implementation for a mounted driver: Redis gets atomic scripts, any other driver the generic one.
+ * @param storage the unstorage instance scoped to the session mount
+ * @param driver the driver behind that mount
+ * @param options store options
+ * @returns the store
+ */
+export function createSessionStore(storage: Storage, driver: Driver, options: SessionStoreOptions): SessionStore {
+  if (driver.name === 'redis' && typeof driver.getInstance === 'function') {
+    const base = String((driver.options as { base?: string } | undefined)?.base ?? '').replace(/:$/, '')
+    return createRedisSessionStore(driver.getInstance(), base ? `${base}:` : '')
+  }
+  return createGenericSessionStore(storage, options)
+}
+
+/**
+ * Reads the expiry moment out of a record's meta field.
+ * @param fields a record
+ * @returns ms since epoch, or 0 when unknown
+ */
+export function recordExpiresAt(fields: SessionFields): number {
+  try {
+    return Number((JSON.parse(fields.m ?? '{}') as { e?: number }).e) || 0
+  }
+  catch {
+    return 0
+  }
+}

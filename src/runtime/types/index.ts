@@ -1,0 +1,145 @@
+/**
+ * Data kept in the session through `session.get`/`session.put`. Augment it to type your keys:
+ * @example
+ * declare module 'nuxt-storefront-session' {
+ *   interface StorefrontSessionData { recentlyViewed: number[] }
+ * }
+ */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type
+export interface StorefrontSessionData {}
+
+/** The logged-in shopper. Augment it with the fields your user has; `id` is required. */
+export interface StorefrontUser {
+  id: string
+}
+
+/** Credentials kept server-side with a login (e.g. commerce API tokens). Never serialised into a response. */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type
+export interface StorefrontTokens {}
+
+/** `SameSite` policy of the session cookie. */
+export type StorefrontSameSite = 'lax' | 'strict' | 'none'
+
+/** How a request's shop is chosen when it sends no `x-shop-id` header. */
+export type StorefrontShopSelector = 'domain' | 'path' | 'path_or_default'
+
+/** Cookie and lifetime settings; top level or per shop, merged with the shop winning. */
+export interface StorefrontSessionOptions {
+  /**
+   * Name of the session cookie. `{shopId}` is replaced by the shop id.
+   * @default '$session-{shopId}'
+   */
+  cookieName?: string
+  /**
+   * `SameSite` of the cookie.
+   * @default 'lax'
+   */
+  sameSite?: StorefrontSameSite
+  /**
+   * Lifetime in seconds of the cookie, and the store TTL.
+   * @default 86400
+   */
+  maxAge?: number
+  /**
+   * Seconds between rolling refreshes of the TTL, the cookie and `lastSeenAt`; 0 means maxAge/4.
+   * @default 0
+   */
+  refreshInterval?: number
+  /**
+   * Hard limit in seconds from creation, however active the session is; 0 means none.
+   * @default 0
+   */
+  absoluteMaxAge?: number
+  /**
+   * `Domain` attribute of the cookie; empty means the current host.
+   * @default ''
+   */
+  domain?: string
+  /**
+   * `Secure` attribute; `null` means on in production, off in development.
+   * @default null
+   */
+  secure?: boolean | null
+  /**
+   * Signing secret, or a list: the last signs new cookies, all verify. At least 32 characters in production.
+   * Set it with NUXT_STOREFRONT_SESSION_SECRET (a string or a JSON array).
+   * @default ''
+   */
+  secret?: string | string[]
+  /**
+   * Most bytes of session data (serialised) a session may hold.
+   * @default 65536
+   */
+  maxDataSize?: number
+}
+
+/** An unstorage driver name and its options, e.g. `{ driver: 'redis', url: 'redis://127.0.0.1:6379' }`. */
+export interface StorefrontStorageOptions {
+  /**
+   * `memory` (embedded, development only), `fs` or `redis`.
+   * @default 'memory'
+   */
+  driver?: 'memory' | 'fs' | 'redis' | (string & {})
+  /** Driver options, passed through. */
+  [option: string]: unknown
+}
+
+/** One shop of the storefront. */
+export interface StorefrontShopOptions {
+  /** Host name the shop serves, for `shopSelector: 'domain'`. */
+  domain?: string
+  /** Path prefix the shop serves, for `shopSelector: 'path'` and `'path_or_default'`, e.g. `/de`. */
+  path?: string
+  /** Session settings of this shop, merged over the top-level ones. */
+  session?: StorefrontSessionOptions
+  /** A store of this shop's own, merged over the top-level `storage`. */
+  storage?: { session?: StorefrontStorageOptions }
+}
+
+/** Options of the `storefront` config key. */
+export interface ModuleOptions {
+  /**
+   * The shops, by id. Shop ids are 1 to 32 characters from `A-Z a-z 0-9 _ -`.
+   * @default { '1001': { path: '/' } }
+   */
+  shops?: Record<string, StorefrontShopOptions>
+  /**
+   * How a request without `x-shop-id` finds its shop.
+   * @default 'path_or_default'
+   */
+  shopSelector?: StorefrontShopSelector
+  /**
+   * The shop used when no other matches (`path_or_default`); the first shop when empty.
+   * @default ''
+   */
+  defaultShopId?: string
+  /** Session cookie and lifetime. */
+  session?: StorefrontSessionOptions
+  /** Where sessions live. */
+  storage?: { session?: StorefrontStorageOptions }
+  /**
+   * Milliseconds a store operation may take before the request is answered with a 503.
+   * @default 2000
+   */
+  storeTimeout?: number
+  /**
+   * Trust `X-Forwarded-Host` and `X-Forwarded-Proto` (only behind a proxy that sets them).
+   * @default false
+   */
+  trustProxy?: boolean
+}
+
+/** Metadata kept with every session. */
+export interface StorefrontSessionMeta {
+  /** Creation time, ms since epoch. */
+  createdAt: number
+  /** Last refresh, ms since epoch; written at most once per refresh interval. */
+  lastSeenAt: number
+  /** When the session ends unless refreshed, ms since epoch. */
+  expiresAt: number
+  /** The user agent that created the session. */
+  userAgent: string
+}
+
+export type { StorefrontRuntimeHooks } from './hooks'
+export type { StorefrontSession } from '../server/session/session'

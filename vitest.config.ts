@@ -1,0 +1,36 @@
+import { defineConfig } from 'vitest/config'
+import { defineVitestProject } from '@nuxt/test-utils/config'
+
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        test: {
+          name: 'unit',
+          include: ['test/unit/**/*.test.ts'],
+          environment: 'node',
+          testTimeout: 20_000,
+        },
+      },
+      {
+        test: {
+          name: 'e2e',
+          include: ['test/e2e/**/*.test.ts'],
+          environment: 'node',
+          globalSetup: ['test/helpers/build-fixtures.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 180_000,
+          // Built servers and redis-server processes are started per file; two files at once fit two cores.
+          maxWorkers: 2,
+        },
+      },
+      await defineVitestProject({
+        test: {
+          name: 'nuxt',
+          include: ['test/nuxt/**/*.test.ts'],
+          environmentOptions: { nuxt: { rootDir: '.' } },
+        },
+      }),
+    ],
+  },
+})

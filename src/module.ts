@@ -5,6 +5,21 @@ import { defaultOptions } from './runtime/server/session/config'
 
 export type * from './runtime/types'
 
+/** What the browser gets to know: how to pick a shop, nothing else. */
+export interface StorefrontPublicRuntimeConfig {
+  shops: Record<string, { path: string, domain: string }>
+  defaultShopId: string
+}
+
+declare module '@nuxt/schema' {
+  interface RuntimeConfig {
+    storefront: ModuleOptions
+  }
+  interface PublicRuntimeConfig {
+    storefront: StorefrontPublicRuntimeConfig
+  }
+}
+
 export default defineNuxtModule<ModuleOptions>({
   meta: {
     name: 'nuxt-storefront-session',
@@ -29,13 +44,16 @@ export default defineNuxtModule<ModuleOptions>({
     const runtime = defu(nuxt.options.runtimeConfig.storefront as ModuleOptions | undefined, options, {
       storage: { session: { url: '', base: '' } },
     }) as ModuleOptions
-    nuxt.options.runtimeConfig.storefront = runtime as typeof nuxt.options.runtimeConfig.storefront
+    // Assigned through Object.assign: in this repository the generated runtime config types are inferred from the
+    // root app's own values, which are narrower than the module's option types.
+    Object.assign(nuxt.options.runtimeConfig, { storefront: runtime })
     const shops = runtime.shops && Object.keys(runtime.shops).length > 0 ? runtime.shops : defaultOptions.shops
     // Only what the browser needs to pick a shop: never secrets or storage settings.
-    nuxt.options.runtimeConfig.public.storefront = defu(nuxt.options.runtimeConfig.public.storefront as object | undefined, {
+    const publicConfig: StorefrontPublicRuntimeConfig = defu(nuxt.options.runtimeConfig.public.storefront as Partial<StorefrontPublicRuntimeConfig> | undefined, {
       shops: Object.fromEntries(Object.entries(shops).map(([id, shop]) => [id, { path: shop.path ?? '', domain: shop.domain ?? '' }])),
       defaultShopId: runtime.defaultShopId || Object.keys(shops)[0]!,
     })
+    Object.assign(nuxt.options.runtimeConfig.public, { storefront: publicConfig })
 
     // 2. Server: the session plugin, the problem+json error handler (before Nuxt's), and the server utils.
     addServerPlugin(resolver.resolve('./runtime/server/plugins/session'))

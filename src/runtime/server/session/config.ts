@@ -104,7 +104,8 @@ export function resolveShops(options: ModuleOptions, env: { production: boolean 
     }
     const session = defu(shop.session, merged.session) as Required<ModuleOptions>['session'] & Record<string, unknown>
     const storage = defu(shop.storage?.session, merged.storage.session) as StorefrontStorageOptions
-    let secrets = parseSecrets(session.secret)
+    // defu concatenates arrays: a shop's own secret list must replace the top-level one, not extend it.
+    let secrets = parseSecrets(shop.session?.secret || merged.session.secret)
     const envName = shop.session?.secret ? `NUXT_STOREFRONT_SHOPS_${id.toUpperCase()}_SESSION_SECRET` : 'NUXT_STOREFRONT_SESSION_SECRET'
     if (env.production) {
       if (secrets.length === 0) {
@@ -144,7 +145,8 @@ export function resolveShops(options: ModuleOptions, env: { production: boolean 
       storageId: shop.storage?.session ? `shop:${id}` : 'default',
     })
   }
-  const defaultShopId = merged.defaultShopId ? String(merged.defaultShopId) : shopEntries[0]![0]
+  // Without defaultShopId: the shop at '/', else the first shop (integer-like ids come first, in ascending order).
+  const defaultShopId = merged.defaultShopId ? String(merged.defaultShopId) : ([...byId.values()].find(shop => shop.path === '/') ?? [...byId.values()][0]!).id
   if (!byId.has(defaultShopId)) {
     throw new StorefrontConfigError(`[storefront] defaultShopId ${JSON.stringify(defaultShopId)} is not a configured shop`)
   }

@@ -34,6 +34,8 @@ export async function createSessionDriver(options: StorefrontStorageOptions, tim
           base: 'storefront',
           enableOfflineQueue: false,
           autoResendUnfulfilledCommands: false,
+          // Independent commands issued in the same tick (a login's basket and wishlist merges) share a round trip.
+          enableAutoPipelining: true,
           maxRetriesPerRequest: 0,
           connectTimeout: timeoutMs,
           commandTimeout: timeoutMs,

@@ -35,13 +35,17 @@ export function createGenericSessionStore(storage: Storage, options: SessionStor
     }
     const entries = (await storage.getItem<UserIndex>(index)) ?? {}
     change(entries)
+    await writeIndex(index, entries, ttlMs)
+  }
+
+  // The index lives as long as its longest-lived session.
+  async function writeIndex(index: string, entries: UserIndex, ttlMs: number) {
     if (Object.keys(entries).length === 0) {
       await storage.removeItem(index)
+      return
     }
-    else {
-      const longest = Math.max(ttlMs, ...Object.values(entries).map(at => at - Date.now()))
-      await storage.setItem(index, entries, { ttl: Math.max(1, Math.ceil(longest / 1000)) })
-    }
+    const longest = Math.max(ttlMs, ...Object.values(entries).map(at => at - Date.now()))
+    await storage.setItem(index, entries, { ttl: Math.max(1, Math.ceil(longest / 1000)) })
   }
 
   const store: SessionStore = {
@@ -117,12 +121,7 @@ export function createGenericSessionStore(storage: Storage, options: SessionStor
         await storage.removeItem(prefix + hash)
         delete entries[hash]
       }
-      if (Object.keys(entries).length === 0) {
-        await storage.removeItem(index)
-      }
-      else {
-        await storage.setItem(index, entries)
-      }
+      await writeIndex(index, entries, 0)
       return removed
     }),
 

@@ -1,7 +1,6 @@
-import type { Cluster, Redis } from 'ioredis'
+import type { RedisClient } from './redis-client'
+import { defineScripts, whenReady } from './redis-client'
 import type { IndexedSession, SessionStore } from './store'
-
-type RedisClient = Redis | Cluster
 
 // Applies a write to a session hash. ARGV: mode ('c' create-if-absent | 'u' update-if-present), ttl ms,
 // expiresAt ms, hash, number of field pairs, the pairs, then the fields to delete. KEYS[2] is the user index, if any.
@@ -67,34 +66,11 @@ end
 return removed
 `
 
-interface ScriptedClient {
-  sfWriteSession: (...args: (string | number)[]) => Promise<number>
-  sfRemoveSession: (...args: (string | number)[]) => Promise<number>
-  sfListUserSessions: (...args: (string | number)[]) => Promise<string[]>
-  sfRemoveUserSessions: (...args: (string | number)[]) => Promise<number>
-}
-
-const SCRIPTS: Record<keyof ScriptedClient, string> = {
+const SCRIPTS = {
   sfWriteSession: WRITE_SESSION,
   sfRemoveSession: REMOVE_SESSION,
   sfListUserSessions: LIST_USER_SESSIONS,
   sfRemoveUserSessions: REMOVE_USER_SESSIONS,
-}
-
-/**
- * Registers this module's Lua scripts on an ioredis client (EVALSHA, falling back to EVAL once per connection).
- * @param client the driver's client
- * @returns the same client, typed with the scripts
- */
-export function defineSessionScripts<T extends RedisClient>(client: T): T & ScriptedClient {
-  const scripted = client as T & ScriptedClient
-  for (const [name, lua] of Object.entries(SCRIPTS)) {
-    if (!(name in scripted)) {
-      // numberOfKeys is given per call so that KEYS[2] can be left out.
-      client.defineCommand(name, { lua })
-    }
-  }
-  return scripted
 }
 
 /**
@@ -104,20 +80,9 @@ export function defineSessionScripts<T extends RedisClient>(client: T): T & Scri
  * @returns the store
  */
 export function createRedisSessionStore(client: RedisClient, prefix: string): SessionStore {
-  const redis = defineSessionScripts(client)
+  const redis = defineScripts(client, SCRIPTS)
   const k = (key: string) => prefix + key
-  // The driver runs without an offline queue (an outage fails fast), so commands wait here for the first connection.
-  let connecting: Promise<void> | undefined
-  const ready = async () => {
-    if (client.status === 'ready') return
-    connecting ??= new Promise<void>((resolve) => {
-      client.once('ready', () => {
-        connecting = undefined
-        resolve()
-      })
-    })
-    await connecting
-  }
+  const ready = () => whenReady(client)
 
   function keyArgs(keys: { session: string, index?: string }): (string | number)[] {
     return keys.index ? [2, k(keys.session), k(keys.index)] : [1, k(keys.session)]
@@ -153,7 +118,7 @@ export function createRedisSessionStore(client: RedisClient, prefix: string): Se
 
     async listUserSessions(index, userSessionPrefix, now): Promise<IndexedSession[]> {
       await ready()
-      const flat = await redis.sfListUserSessions(1, k(index), now, k(userSessionPrefix))
+      const flat = await redis.sfListUserSessions(1, k(index), now, k(userSessionPrefix)) as string[]
       const sessions: IndexedSession[] = []
       for (let i = 0; i < flat.length; i += 2) {
         sessions.push({ hash: flat[i]!, meta: flat[i + 1]! })
@@ -163,7 +128,7 @@ export function createRedisSessionStore(client: RedisClient, prefix: string): Se
 
     async removeUserSessions(index, userSessionPrefix, keepHashes) {
       await ready()
-      return redis.sfRemoveUserSessions(1, k(index), k(userSessionPrefix), ...keepHashes)
+      return await redis.sfRemoveUserSessions(1, k(index), k(userSessionPrefix), ...keepHashes) as number
     },
 
     async dispose() {},

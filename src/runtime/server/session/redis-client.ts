@@ -1,0 +1,45 @@
+import type { Cluster, Redis } from 'ioredis'
+
+/** The ioredis client behind unstorage's redis driver. */
+export type RedisClient = Redis | Cluster
+
+const waiting = new WeakMap<RedisClient, Promise<void>>()
+
+/**
+ * Resolves once the client is connected. The driver runs without an offline queue, so that an outage fails fast;
+ * commands issued while the first connection is still being made wait here instead. The caller bounds the wait.
+ * @param client the client
+ * @returns nothing, once ready
+ */
+export function whenReady(client: RedisClient): Promise<void> | void {
+  if (client.status === 'ready') {
+    return
+  }
+  let pending = waiting.get(client)
+  if (!pending) {
+    pending = new Promise<void>((resolve) => {
+      client.once('ready', () => {
+        waiting.delete(client)
+        resolve()
+      })
+    })
+    waiting.set(client, pending)
+  }
+  return pending
+}
+
+/**
+ * Registers Lua scripts on a client once (EVALSHA, with EVAL when the server does not know the script yet).
+ * `numberOfKeys` is given per call, so that optional keys can be left out.
+ * @param client the client
+ * @param scripts name to Lua source
+ * @returns the client, typed with the scripts
+ */
+export function defineScripts<T extends string>(client: RedisClient, scripts: Record<T, string>): RedisClient & Record<T, (...args: (string | number)[]) => Promise<unknown>> {
+  for (const [name, lua] of Object.entries<string>(scripts)) {
+    if (!(name in client)) {
+      client.defineCommand(name, { lua })
+    }
+  }
+  return client as RedisClient & Record<T, (...args: (string | number)[]) => Promise<unknown>>
+}

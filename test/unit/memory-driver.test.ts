@@ -1,0 +1,119 @@
+import { createStorage } from 'unstorage'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import type { MemoryDriverOptions } from '../../src/runtime/server/session/memory-driver'
+import { MEMORY_DRIVER_NAME, storefrontMemoryDriver } from '../../src/runtime/server/session/memory-driver'
+
+interface MemoryInstance {
+  data: Map<string, unknown>
+  sweep: () => void
+}
+
+const disposers: (() => Promise<void>)[] = []
+
+function memoryStorage(options: MemoryDriverOptions = { sweepIntervalMs: 0 }) {
+  const driver = storefrontMemoryDriver(options)
+  const storage = createStorage({ driver })
+  disposers.push(() => storage.dispose())
+  return { driver, storage, instance: driver.getInstance!() as MemoryInstance }
+}
+
+beforeEach(() => {
+  vi.useFakeTimers()
+  vi.setSystemTime(new Date('2030-01-01T00:00:00Z'))
+})
+
+afterEach(async () => {
+  for (const dispose of disposers.splice(0)) await dispose()
+  vi.useRealTimers()
+})
+
+describe('storefrontMemoryDriver', () => {
+  it('registers under its own name', () => {
+    expect(memoryStorage().driver.name).toBe(MEMORY_DRIVER_NAME)
+  })
+
+  it('stores and removes values', async () => {
+    const { storage } = memoryStorage()
+    await storage.setItem('1001:{g:x}:s', { m: '{}', a: '1' })
+    expect(await storage.getItem('1001:{g:x}:s')).toEqual({ m: '{}', a: '1' })
+    await storage.removeItem('1001:{g:x}:s')
+    expect(await storage.getItem('1001:{g:x}:s')).toBeNull()
+    expect(await storage.hasItem('1001:{g:x}:s')).toBe(false)
+  })
+
+  it('honours ttl in seconds', async () => {
+    const { storage } = memoryStorage()
+    await storage.setItem('short', 'v', { ttl: 10 })
+    await storage.setItem('forever', 'v')
+
+    vi.setSystemTime(Date.now() + 9_999)
+    expect(await storage.getItem('short')).toBe('v')
+    expect(await storage.hasItem('short')).toBe(true)
+
+    vi.setSystemTime(Date.now() + 1)
+    expect(await storage.getItem('short')).toBeNull()
+    expect(await storage.hasItem('short')).toBe(false)
+
+    vi.setSystemTime(Date.now() + 365 * 86_400_000)
+    expect(await storage.getItem('forever')).toBe('v')
+  })
+
+  it('restarts the ttl when a key is written again', async () => {
+    const { storage } = memoryStorage()
+    await storage.setItem('k', 'v1', { ttl: 10 })
+    vi.setSystemTime(Date.now() + 8_000)
+    await storage.setItem('k', 'v2', { ttl: 10 })
+    vi.setSystemTime(Date.now() + 8_000)
+    expect(await storage.getItem('k')).toBe('v2')
+  })
+
+  it('keeps at most maxEntries, dropping the least recently written', async () => {
+    const { storage } = memoryStorage({ maxEntries: 3, sweepIntervalMs: 0 })
+    await storage.setItem('a', 1)
+    await storage.setItem('b', 2)
+    await storage.setItem('c', 3)
+    await storage.setItem('a', 10)
+    // Reading does not count as a write.
+    expect(await storage.getItem('b')).toBe(2)
+    await storage.setItem('d', 4)
+
+    expect(await storage.getItem('b')).toBeNull()
+    expect(await storage.getItem('a')).toBe(10)
+    expect(await storage.getItem('c')).toBe(3)
+    expect(await storage.getItem('d')).toBe(4)
+    expect((await storage.getKeys()).sort()).toEqual(['a', 'c', 'd'])
+  })
+
+  it('sweep() removes expired entries without a read', async () => {
+    const { storage, instance } = memoryStorage()
+    await storage.setItem('expired', 'v', { ttl: 1 })
+    await storage.setItem('live', 'v', { ttl: 60 })
+    await storage.setItem('forever', 'v')
+    vi.setSystemTime(Date.now() + 1_000)
+    expect([...instance.data.keys()].sort()).toEqual(['expired', 'forever', 'live'])
+
+    instance.sweep()
+
+    expect([...instance.data.keys()].sort()).toEqual(['forever', 'live'])
+  })
+
+  it('sweeps in the background every sweepIntervalMs', async () => {
+    const { storage, instance } = memoryStorage({ sweepIntervalMs: 5_000 })
+    await storage.setItem('expired', 'v', { ttl: 1 })
+    await storage.setItem('live', 'v', { ttl: 60 })
+
+    vi.advanceTimersByTime(4_999)
+    expect(instance.data.has('expired')).toBe(true)
+    vi.advanceTimersByTime(1)
+
+    expect([...instance.data.keys()]).toEqual(['live'])
+  })
+
+  it('leaves expired entries out of getKeys', async () => {
+    const { storage } = memoryStorage()
+    await storage.setItem('x:expired', 'v', { ttl: 1 })
+    await storage.setItem('x:live', 'v', { ttl: 60 })
+    vi.setSystemTime(Date.now() + 1_000)
+    expect(await storage.getKeys('x')).toEqual(['x:live'])
+  })
+})

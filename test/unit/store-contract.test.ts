@@ -1,0 +1,371 @@
+import { createHash, randomUUID } from 'node:crypto'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { createStorage } from 'unstorage'
+import type { Driver } from 'unstorage'
+import fsDriver from 'unstorage/drivers/fs'
+import redisDriver from 'unstorage/drivers/redis'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { TestFunction } from 'vitest'
+import { createGuestId, createUserSessionId, parseSessionId } from '../../src/runtime/server/session/id'
+import type { SessionKeys } from '../../src/runtime/server/session/keys'
+import { sessionKeys } from '../../src/runtime/server/session/keys'
+import { storefrontMemoryDriver } from '../../src/runtime/server/session/memory-driver'
+import type { IndexedSession, SessionExpiry, SessionFields, SessionStore } from '../../src/runtime/server/session/store'
+import { createSessionStore } from '../../src/runtime/server/session/store'
+import type { RedisProcess } from '../helpers/redis'
+import { startRedis } from '../helpers/redis'
+
+/** A store under test, with a few ways to look around it that the contract needs. */
+interface StoreFixture {
+  store: SessionStore
+  /** The hashes a user index holds, read without going through the store. */
+  indexHashes: (index: string) => Promise<string[]>
+  /** Deletes a key without going through the store, as an expiry or an operator would. */
+  dropKey: (key: string) => Promise<void>
+  /** Remaining TTL of a key in ms, for backends that expire keys by themselves. */
+  ttlOf?: (key: string) => Promise<number>
+  dispose: () => Promise<void>
+}
+
+const SHOP = '1001'
+const HOUR = 3_600_000
+
+const guestKeys = (): SessionKeys => sessionKeys(SHOP, parseSessionId(createGuestId())!)
+const userSessionKeys = (userId: string): SessionKeys => sessionKeys(SHOP, parseSessionId(createUserSessionId(userId))!)
+const newUserId = () => `u-${randomUUID()}`
+const expiry = (ttlMs = HOUR): SessionExpiry => ({ ttlMs, expiresAt: Date.now() + ttlMs })
+const byHash = (a: IndexedSession, b: IndexedSession) => a.hash.localeCompare(b.hash)
+
+function recordFor(at: SessionExpiry, fields: SessionFields = {}): SessionFields {
+  const now = Date.now()
+  return { m: JSON.stringify({ c: now, s: now, e: at.expiresAt, ua: '' }), ...fields }
+}
+
+async function createSession(store: SessionStore, keys: SessionKeys, fields: SessionFields = {}, at = expiry()) {
+  const record = recordFor(at, fields)
+  expect(await store.create(keys, record, at)).toBe(true)
+  return record
+}
+
+async function waitUntilGone(store: SessionStore, key: string, deadlineMs = 5_000) {
+  const deadline = Date.now() + deadlineMs
+  while (await store.read(key) !== null) {
+    if (Date.now() > deadline) throw new Error(`${key} still readable after ${deadlineMs} ms`)
+    await new Promise(resolve => setTimeout(resolve, 100))
+  }
+}
+
+/**
+ * The behaviour every session store must show. `knownBugs` names cases a store fails today (each one explained where
+ * the store is set up); they run as `it.fails`, so fixing the bug makes the suite say so.
+ */
+function describeStoreContract(name: string, factory: () => Promise<StoreFixture>, knownBugs: string[] = []) {
+  const contractCase = (title: string, fn: TestFunction) => (knownBugs.includes(title) ? it.fails : it)(title, fn)
+
+  describe(`${name} store contract`, () => {
+    let fixture: StoreFixture
+    let store: SessionStore
+    beforeAll(async () => {
+      fixture = await factory()
+      store = fixture.store
+    })
+    afterAll(async () => {
+      await fixture?.dispose()
+    })
+
+    contractCase('reads null for a missing key', async () => {
+      expect(await store.read(guestKeys().session)).toBeNull()
+      expect(await store.read(userSessionKeys(newUserId()).session)).toBeNull()
+    })
+
+    contractCase('creates a record and reads its fields back', async () => {
+      const keys = guestKeys()
+      const record = await createSession(store, keys, { 'd:cart': '{"items":[1,2]}', 'u': '"42"' })
+      expect(await store.read(keys.session)).toEqual(record)
+    })
+
+    contractCase('refuses to create over an existing record and changes nothing', async () => {
+      const keys = userSessionKeys(newUserId())
+      const record = await createSession(store, keys, { 'd:a': '1' })
+      const intruder = recordFor(expiry(), { 'd:a': '2', 'd:b': '3' })
+      expect(await store.create(keys, intruder, expiry())).toBe(false)
+      expect(await store.read(keys.session)).toEqual(record)
+    })
+
+    contractCase('applies an update\'s set and del and returns true', async () => {
+      const keys = guestKeys()
+      const record = await createSession(store, keys, { 'd:a': '1', 'd:b': '2', 'f:note': '"x"' })
+      const updated = await store.update(keys, { set: { 'd:a': '9', 'd:c': '3' }, del: ['d:b', 'f:note'] }, expiry())
+      expect(updated).toBe(true)
+      expect(await store.read(keys.session)).toEqual({ 'm': record.m, 'd:a': '9', 'd:c': '3' })
+    })
+
+    contractCase('does not create a record on update of a missing key', async () => {
+      const guest = guestKeys()
+      const user = userSessionKeys(newUserId())
+      for (const keys of [guest, user]) {
+        expect(await store.update(keys, { set: recordFor(expiry(), { 'd:a': '1' }), del: [] }, expiry())).toBe(false)
+        expect(await store.read(keys.session)).toBeNull()
+      }
+      expect(await fixture.indexHashes(user.index!)).toEqual([])
+      expect(await store.listUserSessions(user.index!, user.userSessionPrefix!, Date.now())).toEqual([])
+    })
+
+    contractCase('never resurrects a removed record on a late update', async () => {
+      const keys = userSessionKeys(newUserId())
+      await createSession(store, keys, { 'd:a': '1' })
+      await store.remove(keys)
+      expect(await store.update(keys, { set: recordFor(expiry(), { 'd:a': '2' }), del: [] }, expiry())).toBe(false)
+      expect(await store.read(keys.session)).toBeNull()
+      expect(await fixture.indexHashes(keys.index!)).toEqual([])
+    })
+
+    contractCase('removes a record and its index entry', async () => {
+      const userId = newUserId()
+      const gone = userSessionKeys(userId)
+      const kept = userSessionKeys(userId)
+      const guest = guestKeys()
+      await createSession(store, gone)
+      const keptRecord = await createSession(store, kept)
+      await createSession(store, guest)
+
+      await store.remove(gone)
+      await store.remove(guest)
+
+      expect(await store.read(gone.session)).toBeNull()
+      expect(await store.read(guest.session)).toBeNull()
+      expect(await fixture.indexHashes(gone.index!)).toEqual([kept.hash])
+      expect(await store.read(kept.session)).toEqual(keptRecord)
+    })
+
+    contractCase('expires a record at the end of its ttl', async () => {
+      const guest = guestKeys()
+      const user = userSessionKeys(newUserId())
+      await createSession(store, guest, {}, expiry(1_000))
+      await createSession(store, user, {}, expiry(1_000))
+      expect(await store.read(guest.session)).not.toBeNull()
+      if (fixture.ttlOf) {
+        const ttl = await fixture.ttlOf(guest.session)
+        expect(ttl).toBeGreaterThan(0)
+        expect(ttl).toBeLessThanOrEqual(1_000)
+        const indexTtl = await fixture.ttlOf(user.index!)
+        expect(indexTtl).toBeGreaterThan(0)
+        expect(indexTtl).toBeLessThanOrEqual(1_000)
+      }
+
+      await waitUntilGone(store, guest.session)
+      await waitUntilGone(store, user.session)
+      expect(await store.listUserSessions(user.index!, user.userSessionPrefix!, Date.now())).toEqual([])
+    })
+
+    describe('user index', () => {
+      contractCase('lists exactly the sessions of one user, with their meta', async () => {
+        const userId = newUserId()
+        const other = userSessionKeys(newUserId())
+        const mine = [userSessionKeys(userId), userSessionKeys(userId), userSessionKeys(userId)]
+        const expected: IndexedSession[] = []
+        for (const keys of mine) {
+          const record = await createSession(store, keys, { 'd:x': '1' })
+          expected.push({ hash: keys.hash, meta: record.m! })
+        }
+        await createSession(store, other)
+
+        const listed = await store.listUserSessions(mine[0]!.index!, mine[0]!.userSessionPrefix!, Date.now())
+        expect(listed.sort(byHash)).toEqual(expected.sort(byHash))
+        expect(await store.listUserSessions(other.index!, other.userSessionPrefix!, Date.now())).toHaveLength(1)
+      })
+
+      contractCase('removes every session of a user but the kept ones', async () => {
+        const userId = newUserId()
+        const [kept, first, second] = [userSessionKeys(userId), userSessionKeys(userId), userSessionKeys(userId)]
+        const other = userSessionKeys(newUserId())
+        const keptRecord = await createSession(store, kept!)
+        await createSession(store, first!)
+        await createSession(store, second!)
+        const otherRecord = await createSession(store, other)
+
+        expect(await store.removeUserSessions(kept!.index!, kept!.userSessionPrefix!, [kept!.hash])).toBe(2)
+
+        expect(await store.read(kept!.session)).toEqual(keptRecord)
+        expect(await store.read(first!.session)).toBeNull()
+        expect(await store.read(second!.session)).toBeNull()
+        expect(await store.read(other.session)).toEqual(otherRecord)
+        const listed = await store.listUserSessions(kept!.index!, kept!.userSessionPrefix!, Date.now())
+        expect(listed.map(session => session.hash)).toEqual([kept!.hash])
+        expect(await store.listUserSessions(other.index!, other.userSessionPrefix!, Date.now())).toHaveLength(1)
+      })
+
+      contractCase('keeps the user index expiring after removing sessions', async ({ skip }) => {
+        if (!fixture.ttlOf) skip('the backend has no native expiry')
+        const userId = newUserId()
+        const kept = userSessionKeys(userId)
+        await createSession(store, kept)
+        await createSession(store, userSessionKeys(userId))
+
+        await store.removeUserSessions(kept.index!, kept.userSessionPrefix!, [kept.hash])
+
+        const ttl = await fixture.ttlOf!(kept.index!)
+        expect(ttl).toBeGreaterThan(0)
+        expect(ttl).toBeLessThanOrEqual(HOUR)
+      })
+
+      contractCase('prunes index entries whose record is gone while listing', async () => {
+        const userId = newUserId()
+        const live = userSessionKeys(userId)
+        const dropped = userSessionKeys(userId)
+        await createSession(store, live)
+        await createSession(store, dropped)
+        await fixture.dropKey(dropped.session)
+        expect((await fixture.indexHashes(live.index!)).sort()).toEqual([live.hash, dropped.hash].sort())
+
+        const listed = await store.listUserSessions(live.index!, live.userSessionPrefix!, Date.now())
+
+        expect(listed.map(session => session.hash)).toEqual([live.hash])
+        expect(await fixture.indexHashes(live.index!)).toEqual([live.hash])
+      })
+    })
+
+    describe('concurrency', () => {
+      it.each(['guest', 'user'] as const)('loses no update among 50 parallel ones (%s)', async (kind) => {
+        const keys = kind === 'guest' ? guestKeys() : userSessionKeys(newUserId())
+        const record = await createSession(store, keys)
+        const results = await Promise.all(Array.from({ length: 50 }, (_, i) =>
+          store.update(keys, { set: { [`d:f${i}`]: String(i) }, del: [] }, expiry())))
+
+        expect(results.every(Boolean)).toBe(true)
+        const expected: SessionFields = { m: record.m! }
+        for (let i = 0; i < 50; i++) expected[`d:f${i}`] = String(i)
+        expect(await store.read(keys.session)).toEqual(expected)
+      })
+
+      contractCase('never leaves a record behind when an update races a remove', async () => {
+        const userId = newUserId()
+        for (let round = 0; round < 20; round++) {
+          const keys = round % 2 ? guestKeys() : userSessionKeys(userId)
+          await createSession(store, keys)
+          const update = () => store.update(keys, { set: { 'd:round': String(round) }, del: [] }, expiry())
+          const remove = () => store.remove(keys)
+          await (round % 4 < 2 ? Promise.all([update(), remove()]) : Promise.all([remove(), update()]))
+          expect(await store.read(keys.session), `round ${round}`).toBeNull()
+        }
+        const { index, userSessionPrefix } = userSessionKeys(userId)
+        expect(await store.listUserSessions(index!, userSessionPrefix!, Date.now())).toEqual([])
+        expect(await fixture.indexHashes(index!)).toEqual([])
+      })
+    })
+  })
+}
+
+function genericFixture(driver: Driver, options: { nativeTtl: boolean }, cleanup = () => {}): StoreFixture {
+  const storage = createStorage({ driver })
+  const store = createSessionStore(storage, driver, { nativeTtl: options.nativeTtl, sweepIntervalMs: 0 })
+  return {
+    store,
+    indexHashes: async index => Object.keys((await storage.getItem<Record<string, number>>(index)) ?? {}),
+    dropKey: key => storage.removeItem(key),
+    async dispose() {
+      try {
+        await store.dispose()
+        await storage.dispose()
+      }
+      finally {
+        cleanup()
+      }
+    },
+  }
+}
+
+// Regression: removeUserSessions once rewrote the index without a ttl, so on a driver with native TTL it never expired.
+describeStoreContract('memory', async () => {
+  const driver = storefrontMemoryDriver({ sweepIntervalMs: 0 })
+  const data = (driver.getInstance!() as { data: Map<string, { expiresAt: number }> }).data
+  const fixture = genericFixture(driver, { nativeTtl: true })
+  expect(fixture.store.kind).toBe('generic')
+  return { ...fixture, ttlOf: async key => (data.get(key)?.expiresAt ?? 0) - Date.now() }
+})
+
+describeStoreContract('fs', async () => {
+  const base = mkdtempSync(join(tmpdir(), 'storefront-fs-'))
+  return genericFixture(fsDriver({ base }), { nativeTtl: false }, () => rmSync(base, { recursive: true, force: true }))
+})
+
+describe('redis', () => {
+  const BASE = 'sf-test'
+  let redis: RedisProcess
+  beforeAll(async () => {
+    redis = await startRedis()
+  })
+  afterAll(async () => {
+    await redis?.dispose()
+  })
+
+  function redisStore() {
+    const driver = redisDriver({ url: redis.url, base: BASE })
+    const storage = createStorage({ driver })
+    const store = createSessionStore(storage, driver, { nativeTtl: true, sweepIntervalMs: 0 })
+    expect(store.kind).toBe('redis')
+    return {
+      store,
+      async dispose() {
+        await store.dispose()
+        await storage.dispose()
+      },
+    }
+  }
+
+  describeStoreContract('redis', async () => {
+    const { store, dispose } = redisStore()
+    const raw = redis.client()
+    return {
+      store,
+      indexHashes: index => raw.zrange(`${BASE}:${index}`, 0, -1),
+      dropKey: async (key) => {
+        await raw.del(`${BASE}:${key}`)
+      },
+      ttlOf: key => raw.pttl(`${BASE}:${key}`),
+      async dispose() {
+        await dispose()
+        raw.disconnect()
+      },
+    }
+  })
+
+  it('ran the whole contract without KEYS or SCAN', async () => {
+    const stats = await redis.commandStats()
+    expect(stats.evalsha ?? 0).toBeGreaterThan(0)
+    expect(stats.keys ?? 0).toBe(0)
+    expect(stats.scan ?? 0).toBe(0)
+  })
+
+  // Runs after the command-stats check because it lists the keyspace itself.
+  it('stores a session under the hash of its id, never the id', async () => {
+    const { store, dispose } = redisStore()
+    const raw = redis.client()
+    try {
+      const guestId = createGuestId()
+      const userId = newUserId()
+      const userSessionId = createUserSessionId(userId)
+      const secretPart = userSessionId.slice(userId.length + 1)
+      const guest = sessionKeys(SHOP, parseSessionId(guestId)!)
+      const user = sessionKeys(SHOP, parseSessionId(userSessionId)!)
+      await createSession(store, guest)
+      await createSession(store, user)
+
+      const sha256 = (id: string) => createHash('sha256').update(id).digest('base64url')
+      expect(await raw.exists(`${BASE}:${SHOP}:{g:${sha256(guestId)}}:s`)).toBe(1)
+      expect((await raw.keys(`*${userId}*`)).sort()).toEqual([`${BASE}:${SHOP}:{u:${userId}}:i`, `${BASE}:${SHOP}:{u:${userId}}:s:${sha256(userSessionId)}`])
+      expect(await raw.zrange(`${BASE}:${user.index}`, 0, -1)).toEqual([sha256(userSessionId)])
+      const allKeys = await raw.keys('*')
+      for (const key of allKeys) {
+        expect(key).not.toContain(guestId)
+        expect(key).not.toContain(secretPart)
+      }
+    }
+    finally {
+      raw.disconnect()
+      await dispose()
+    }
+  })
+})

@@ -1,7 +1,8 @@
-import { addServerImports, addServerPlugin, createResolver, defineNuxtModule } from '@nuxt/kit'
+import { addImports, addServerImports, addServerPlugin, createResolver, defineNuxtModule } from '@nuxt/kit'
 import { defu } from 'defu'
 import type { ModuleOptions } from './runtime/types'
 import { defaultOptions } from './runtime/server/session/config'
+import { setupRpc } from './setup/rpc'
 
 export type * from './runtime/types'
 
@@ -35,6 +36,9 @@ export default defineNuxtModule<ModuleOptions>({
     storage: { session: { ...defaultOptions.storage.session } },
     storeTimeout: defaultOptions.storeTimeout,
     trustProxy: defaultOptions.trustProxy,
+    maxSessionsPerUser: defaultOptions.maxSessionsPerUser,
+    rpc: { ...defaultOptions.rpc },
+    commerce: { ...defaultOptions.commerce },
   },
   setup(options, nuxt) {
     const resolver = createResolver(import.meta.url)
@@ -51,11 +55,11 @@ export default defineNuxtModule<ModuleOptions>({
     // Only what the browser needs to pick a shop: never secrets or storage settings.
     const publicConfig: StorefrontPublicRuntimeConfig = defu(nuxt.options.runtimeConfig.public.storefront as Partial<StorefrontPublicRuntimeConfig> | undefined, {
       shops: Object.fromEntries(Object.entries(shops).map(([id, shop]) => [id, { path: shop.path ?? '', domain: shop.domain ?? '' }])),
-      defaultShopId: runtime.defaultShopId || Object.keys(shops)[0]!,
+      defaultShopId: runtime.defaultShopId || Object.entries(shops).find(([, shop]) => shop.path === '/')?.[0] || Object.keys(shops)[0]!,
     })
     Object.assign(nuxt.options.runtimeConfig.public, { storefront: publicConfig })
 
-    // 2. Server: the session plugin, the problem+json error handler (before Nuxt's), and the server utils.
+    // 2. Server: the session plugin, the problem+json error handler (before Nuxt's), the server utils, the RPC layer.
     addServerPlugin(resolver.resolve('./runtime/server/plugins/session'))
     nuxt.hook('nitro:config', (nitroConfig) => {
       const handlers = nitroConfig.errorHandler ? [nitroConfig.errorHandler].flat() : []
@@ -63,7 +67,18 @@ export default defineNuxtModule<ModuleOptions>({
     })
     addServerImports([
       { name: 'useStorefrontSession', from: resolver.resolve('./runtime/server/utils/session') },
-      { name: 'useStorefrontEngine', from: resolver.resolve('./runtime/server/utils/engine') },
+      { name: 'useStorefrontEngine', from: resolver.resolve('./runtime/server/utils/runtime') },
+      { name: 'requireStorefrontUser', from: resolver.resolve('./runtime/server/utils/user') },
+      { name: 'defineRpcHandler', from: resolver.resolve('./runtime/server/rpc/define') },
+    ])
+    setupRpc(nuxt, runtime.rpc ?? {})
+
+    // 3. App: composables.
+    addImports([
+      { name: 'useRpc', from: resolver.resolve('./runtime/app/composables/rpc') },
+      { name: 'useRpcCall', from: resolver.resolve('./runtime/app/composables/rpc') },
+      { name: 'StorefrontRpcError', from: resolver.resolve('./runtime/app/composables/rpc') },
+      { name: 'useStorefrontShop', from: resolver.resolve('./runtime/app/composables/shop') },
     ])
   },
 })

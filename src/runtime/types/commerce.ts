@@ -41,7 +41,12 @@ export interface MergeReport {
 export interface CommerceLimits {
   maxQuantityPerLine: number
   maxBasketLines: number
+  maxWishlistItems: number
   mergePolicy: BasketMergePolicy
+  /** Lifetime in ms of basket and wishlist data, renewed on every write. */
+  dataTtlMs: number
+  /** Lifetime in ms of the guest session, which bounds how long a merge marker must live. */
+  guestTtlMs: number
 }
 
 /** What an adapter gets with every call. */
@@ -64,6 +69,11 @@ export interface BasketAdapter {
   remove: (owner: CommerceOwner, variantId: number, context: CommerceAdapterContext) => Promise<BasketLine[]>
   /** Deletes a whole basket. */
   clear: (owner: CommerceOwner, context: CommerceAdapterContext) => Promise<void>
+  /**
+   * Merges a guest's basket into a user's under `limits.mergePolicy`, all or nothing, and at most once per guest
+   * (a second call for the same guest returns null). The guest basket is left as it is; the caller clears it.
+   */
+  merge: (guest: CommerceOwner & { kind: 'guest' }, user: CommerceOwner & { kind: 'user' }, context: CommerceAdapterContext) => Promise<Omit<MergeReport, 'merged' | 'wishlistAdded'> | null>
 }
 
 /** A wishlist backend; `add` is idempotent. */
@@ -72,4 +82,12 @@ export interface WishlistAdapter {
   add: (owner: CommerceOwner, item: WishlistItem, context: CommerceAdapterContext) => Promise<WishlistItem[]>
   remove: (owner: CommerceOwner, productId: number, context: CommerceAdapterContext) => Promise<WishlistItem[]>
   clear: (owner: CommerceOwner, context: CommerceAdapterContext) => Promise<void>
+  /** Adds a guest's items to a user's wishlist, at most once per guest (null the second time). Returns how many were new. */
+  merge: (guest: CommerceOwner & { kind: 'guest' }, user: CommerceOwner & { kind: 'user' }, context: CommerceAdapterContext) => Promise<number | null>
+}
+
+/** The adapters in use; replace them in the `storefront:commerce` server hook. */
+export interface StorefrontCommerceAdapters {
+  basket: BasketAdapter
+  wishlist: WishlistAdapter
 }

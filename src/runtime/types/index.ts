@@ -127,6 +127,69 @@ export interface ModuleOptions {
    * @default false
    */
   trustProxy?: boolean
+  /**
+   * Most sessions one user may have; a login past it ends the least recently active one. 0 means no limit.
+   * @default 0
+   */
+  maxSessionsPerUser?: number
+  /** The RPC layer. */
+  rpc?: StorefrontRpcOptions
+  /** Baskets, wishlists and the merge at login. */
+  commerce?: StorefrontCommerceOptions
+}
+
+/** Options of the RPC layer. */
+export interface StorefrontRpcOptions {
+  /**
+   * Folder under the server directory whose files are RPC methods (`server/rpc/<name>.ts`).
+   * @default 'rpc'
+   */
+  dir?: string
+  /**
+   * Largest request body in bytes; a larger one is a 413.
+   * @default 102400
+   */
+  bodyLimit?: number
+  /**
+   * Built-in methods the app replaces on purpose; replacing one not listed here logs a warning.
+   * @default []
+   */
+  overrides?: string[]
+  /**
+   * Origins (`https://shop.example`) allowed to call state-changing methods; a request with another `Origin` is a 403.
+   * Empty turns the check off.
+   * @default []
+   */
+  allowedOrigins?: string[]
+}
+
+/** Options of baskets and wishlists. */
+export interface StorefrontCommerceOptions {
+  /**
+   * How a guest line meets the user's line for the same variant at login.
+   * @default 'sum'
+   */
+  mergePolicy?: 'sum' | 'max' | 'keep-user'
+  /**
+   * Most units of one basket line.
+   * @default 99
+   */
+  maxQuantityPerLine?: number
+  /**
+   * Most lines in one basket; a new line past it is a 400.
+   * @default 100
+   */
+  maxBasketLines?: number
+  /**
+   * Most wishlist entries.
+   * @default 200
+   */
+  maxWishlistItems?: number
+  /**
+   * Seconds basket and wishlist data live after their last write.
+   * @default 2592000
+   */
+  dataTtl?: number
 }
 
 /** Metadata kept with every session. */
@@ -142,4 +205,6 @@ export interface StorefrontSessionMeta {
 }
 
 export type { StorefrontRuntimeHooks } from './hooks'
+export type * from './commerce'
+export type * from './rpc'
 export type { StorefrontSession } from '../server/session/session'

@@ -3,48 +3,97 @@ import type { H3Event } from 'h3'
 import { prefixStorage } from 'unstorage'
 import { defineNitroPlugin, getRouteRules, useRuntimeConfig, useStorage } from 'nitropack/runtime'
 import type { ModuleOptions } from '../../types'
-import { resolveShops } from '../session/config'
+import type { StorefrontCommerceAdapters } from '../../types/commerce'
+import { createDefaultAdapters } from '../commerce/adapters'
+import { createCommerceStore } from '../commerce/store'
+import type { CommerceStore } from '../commerce/store'
+import { sendProblemBody } from '../problem'
+import { defaultOptions, resolveShops } from '../session/config'
 import type { ResolvedShop } from '../session/config'
 import { createSessionDriver } from '../session/drivers'
 import { createSessionEngine } from '../session/engine'
 import { createSessionStore } from '../session/store'
-import { sendProblemBody } from '../problem'
-import { setStorefrontEngine } from '../utils/engine'
+import type { SessionStore } from '../session/store'
+import { setStorefrontRuntime } from '../utils/runtime'
 
 const SKIPPED_PATHS = /^\/(?:_nuxt\/|__nuxt|favicon\.ico$)/
+
+interface Backend { sessions: SessionStore, commerce: CommerceStore }
 
 export default defineNitroPlugin((nitroApp) => {
   const production = !import.meta.dev
   const config = useRuntimeConfig().storefront as ModuleOptions
   // Throws on a missing or short secret in production: the server refuses to start.
   const shops = resolveShops(config, { production })
+  const commerce = { ...defaultOptions.commerce, ...config.commerce }
+  const rpc = { ...defaultOptions.rpc, ...config.rpc }
 
-  for (const shop of shops.byId.values()) {
-    if (production && (shop.storage.driver ?? 'memory') === 'memory') {
-      console.warn(`[storefront] shop ${shop.id} keeps sessions in the embedded memory store, which is for development only: set NUXT_STOREFRONT_STORAGE_SESSION_DRIVER=redis and NUXT_STOREFRONT_STORAGE_SESSION_URL`)
+  // Stores are created once every plugin ran, so that the app's `storefront:storage` hook can choose the store.
+  const backends = new Map<string, Promise<Backend>>()
+  function backendFor(shop: ResolvedShop): Promise<Backend> {
+    let backend = backends.get(shop.storageId)
+    if (!backend) {
+      backend = (async () => {
+        const mount = shop.storageId === 'default' ? 'storefront:session' : `storefront:session-${shop.id}`
+        const storage = { ...shop.storage }
+        await nitroApp.hooks.callHook('storefront:storage', storage, { shopId: shop.id, storageId: shop.storageId })
+        if (production && (storage.driver ?? 'memory') === 'memory') {
+          console.warn(`[storefront] shop ${shop.id} keeps sessions in the embedded memory store, which is for development only: set NUXT_STOREFRONT_STORAGE_SESSION_DRIVER=redis and NUXT_STOREFRONT_STORAGE_SESSION_URL`)
+        }
+        const { driver, nativeTtl } = await createSessionDriver(storage, shop.storeTimeoutMs)
+        useStorage().mount(mount, driver)
+        watchRedisErrors(driver.getInstance?.())
+        const scoped = prefixStorage(useStorage(), mount)
+        return {
+          sessions: createSessionStore(scoped, driver, { nativeTtl, sweepIntervalMs: Math.min(shop.maxAgeMs, 600_000) }),
+          commerce: createCommerceStore(scoped, driver),
+        }
+      })()
+      backends.set(shop.storageId, backend)
+      // A store that failed to start (a bad driver option) is tried again on the next request.
+      backend.catch(() => backends.delete(shop.storageId))
     }
+    return backend
   }
+  const shopById = (shopId: string) => shops.byId.get(shopId)!
 
-  // The store is created on first use, after every plugin ran, so that apps may adjust runtime config at start.
-  async function storeFor(shop: ResolvedShop) {
-    const mount = shop.storageId === 'default' ? 'storefront:session' : `storefront:session-${shop.id}`
-    const { driver, nativeTtl } = await createSessionDriver(shop.storage, shop.storeTimeoutMs)
-    const storage = useStorage()
-    storage.mount(mount, driver)
-    watchRedisErrors(driver.getInstance?.())
-    return createSessionStore(prefixStorage(storage, mount), driver, { nativeTtl, sweepIntervalMs: Math.min(shop.maxAgeMs, 600_000) })
-  }
-
+  let adapters: Promise<StorefrontCommerceAdapters> | undefined
   const engine = createSessionEngine({
     shops,
-    storeFor,
+    storeFor: async shop => (await backendFor(shop)).sessions,
     skip: isSkipped,
     hooks: {
       created: (session, event) => nitroApp.hooks.callHook('storefront:session:created', { session, event }),
       destroyed: (info, event) => nitroApp.hooks.callHook('storefront:session:destroyed', { ...info, event }),
     },
   })
-  setStorefrontEngine(engine)
+  setStorefrontRuntime({
+    engine,
+    sessionsFor: async shop => (await backendFor(shop)).sessions,
+    commerceFor: async shopId => (await backendFor(shopById(shopId))).commerce,
+    adapters: () => (adapters ??= (async () => {
+      const defaults = createDefaultAdapters(async shopId => (await backendFor(shopById(shopId))).commerce)
+      await nitroApp.hooks.callHook('storefront:commerce', defaults)
+      return defaults
+    })()),
+    limits: shop => ({
+      maxQuantityPerLine: Number(commerce.maxQuantityPerLine),
+      maxBasketLines: Number(commerce.maxBasketLines),
+      maxWishlistItems: Number(commerce.maxWishlistItems),
+      mergePolicy: commerce.mergePolicy as 'sum' | 'max' | 'keep-user',
+      dataTtlMs: Number(commerce.dataTtl) * 1000,
+      guestTtlMs: shop.maxAgeMs,
+    }),
+    rpcBodyLimit: Number(rpc.bodyLimit),
+    allowedOrigins: [rpc.allowedOrigins ?? []].flat().filter(Boolean).map(String),
+    hooks: nitroApp.hooks,
+    production,
+  })
+
+  // Connect right after start (every plugin has registered its hooks by then) instead of on the first request.
+  setTimeout(() => {
+    for (const shop of shops.byId.values()) backendFor(shop).catch(error => console.error(`[storefront] the session store of shop ${shop.id} did not start:`, error))
+  }, 0)
 
   nitroApp.hooks.hook('beforeResponse', async (event, response) => {
     if (!event.context.storefront?.session) {

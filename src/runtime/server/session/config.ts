@@ -18,6 +18,8 @@ export interface ResolvedShop {
   /** Verification secrets; the last one signs. */
   secrets: string[]
   maxDataSize: number
+  /** Most sessions one user may have; a login past it ends the least recently active one. 0: no limit. */
+  maxSessionsPerUser: number
   storeTimeoutMs: number
   storage: StorefrontStorageOptions
   /** Identifies the store this shop uses: shops with equal storage settings share one store. */
@@ -55,6 +57,9 @@ export const defaultOptions = {
   storage: { session: { driver: 'memory' } },
   storeTimeout: 2000,
   trustProxy: false,
+  maxSessionsPerUser: 0,
+  rpc: { dir: 'rpc', bodyLimit: 102400, overrides: [] as string[], allowedOrigins: [] as string[] },
+  commerce: { mergePolicy: 'sum', maxQuantityPerLine: 99, maxBasketLines: 100, maxWishlistItems: 200, dataTtl: 2592000 },
 } satisfies Required<ModuleOptions>
 
 /** Raised for a configuration that cannot run; the message says what to set. */
@@ -140,6 +145,7 @@ export function resolveShops(options: ModuleOptions, env: { production: boolean 
       absoluteMaxAgeMs: Number(session.absoluteMaxAge) > 0 ? Number(session.absoluteMaxAge) * 1000 : 0,
       secrets,
       maxDataSize: positive(session.maxDataSize, 'session.maxDataSize'),
+      maxSessionsPerUser: Math.max(0, Math.floor(Number(merged.maxSessionsPerUser) || 0)),
       storeTimeoutMs: positive(merged.storeTimeout, 'storeTimeout'),
       storage,
       storageId: shop.storage?.session ? `shop:${id}` : 'default',

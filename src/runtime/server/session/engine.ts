@@ -9,6 +9,8 @@ import type { SessionStore } from './store'
 export interface StorefrontEventContext {
   shop?: ResolvedShop
   session?: Promise<StorefrontSession>
+  /** Calls an RPC method in-process with this request's session (used by `useRpc` during SSR). */
+  call?: (method: string, payload: unknown) => Promise<unknown>
 }
 
 /** Options of {@link createSessionEngine}. */

@@ -61,12 +61,16 @@ export interface StorefrontSession {
   destroy: () => void
   /** Saves now instead of when the response is sent. Safe to call more than once. */
   commit: () => Promise<void>
+  /** Makes sure the session exists in the store (creating an empty one if needed), then saves. */
+  persist: () => Promise<void>
   /** Reads an internal field (user, tokens); for the module's own layers. */
   getField: (field: string) => string | undefined
   /** Writes (or with undefined, removes) an internal field; for the module's own layers. */
   setField: (field: string, value: string | undefined) => void
   /** Re-issues the session under `<userId>:<uuid>`; the old id dies when the request ends. */
   bindToUser: (userId: string) => void
+  /** Runs work alongside the next save (its store commands share the save's round trip); the save fails if it fails. */
+  alongNextCommit: (work: () => Promise<void>) => void
 }
 
 /**
@@ -95,6 +99,7 @@ export async function loadSession(event: H3Event, shop: ResolvedShop, store: Ses
   const dirty = new Set<string>()
   const removed = new Set<string>()
   const pendingRemovals: { keys: SessionKeys, userId?: string }[] = []
+  const alongside: (() => Promise<void>)[] = []
 
   const cookieValues = options.detached ? [] : readCookieValues(event.node.req.headers.cookie, shop.cookieName)
   const presentedCookie = cookieValues.length > 0
@@ -182,8 +187,17 @@ export async function loadSession(event: H3Event, shop: ResolvedShop, store: Ses
       }
       return
     }
+    const started = alongside.splice(0).map(work => work())
+    const [created] = await Promise.all([save(), ...started])
+    if (created) {
+      await hooks.created?.(session, event)
+    }
+  }
+
+  /** Writes what changed; returns true when it created the record. */
+  async function save(): Promise<boolean> {
     const at = Date.now()
-    let userCreated = false
+    let created = false
     if (!exists && (dirty.size > 0 || forceCreate)) {
       ensureId()
       const createdAt = forceCreate && meta ? meta.c : at
@@ -191,13 +205,13 @@ export async function loadSession(event: H3Event, shop: ResolvedShop, store: Ses
       meta = { c: createdAt, s: at, e: expiresAt, ...(absolute ? { a: absolute } : {}), ua: userAgent(event) }
       const record: SessionFields = { [META]: JSON.stringify(meta) }
       for (const [field, value] of fields) record[field] = value
-      const created = await guard('create', () => store.create(keys!, record, { ttlMs: expiresAt - at, expiresAt }))
-      if (!created) {
+      const stored = await guard('create', () => store.create(keys!, record, { ttlMs: expiresAt - at, expiresAt }, { maxPerUser: shop.maxSessionsPerUser }))
+      if (!stored) {
         throw new StoreUnavailableError('create (id collision)')
       }
       exists = true
       forceCreate = false
-      userCreated = true
+      created = true
       cookieAction = 'set'
     }
     else if (exists && (dirty.size > 0 || removed.size > 0 || touch)) {
@@ -232,9 +246,7 @@ export async function loadSession(event: H3Event, shop: ResolvedShop, store: Ses
       deleteCookie(event, shop.cookieName, cookieOptions(0))
     }
     cookieAction = undefined
-    if (userCreated) {
-      await hooks.created?.(session, event)
-    }
+    return created
   }
 
   function cookieOptions(maxAge: number) {
@@ -311,11 +323,23 @@ export async function loadSession(event: H3Event, shop: ResolvedShop, store: Ses
       cookieAction = 'clear'
     },
     commit,
+    async persist() {
+      if (!exists) {
+        ensureId()
+        forceCreate = true
+      }
+      await commit()
+    },
     getField: field => fields.get(field),
     setField: (field, value) => write(field, value),
     bindToUser(userId) {
       reissue({ kind: 'user', userId, id: createUserSessionId(userId) })
+      // A login starts a new session: created now, with a fresh absolute lifetime.
+      meta = undefined
       forceCreate = true
+    },
+    alongNextCommit(work) {
+      alongside.push(work)
     },
   }
   return session

@@ -52,14 +52,24 @@ export function createGenericSessionStore(storage: Storage, options: SessionStor
     kind: 'generic',
     read: key => readLive(key),
 
-    create: (keys, fields, expiry) => withLock(lockFor(keys), async () => {
+    create: (keys, fields, expiry, options) => withLock(lockFor(keys), async () => {
       if (await readLive(keys.session)) {
         return false
       }
       await storage.setItem(keys.session, fields, { ttl: ttlSeconds(expiry) })
+      const evicted: string[] = []
       await indexUpdate(keys.index, (entries) => {
         entries[keys.hash] = expiry.expiresAt
+        const max = options?.maxPerUser ?? 0
+        const others = Object.entries(entries).filter(([hash]) => hash !== keys.hash).sort((a, b) => a[1] - b[1])
+        while (max > 0 && others.length + 1 > max) {
+          const [hash] = others.shift()!
+          delete entries[hash]
+          evicted.push(hash)
+        }
       }, expiry.ttlMs)
+      const prefix = keys.session.slice(0, keys.session.length - keys.hash.length)
+      for (const hash of evicted) await storage.removeItem(prefix + hash)
       return true
     }),
 

@@ -3,15 +3,16 @@ import { defineScripts, whenReady } from './redis-client'
 import type { IndexedSession, SessionStore } from './store'
 
 // Applies a write to a session hash. ARGV: mode ('c' create-if-absent | 'u' update-if-present), ttl ms,
-// expiresAt ms, hash, number of field pairs, the pairs, then the fields to delete. KEYS[2] is the user index, if any.
-// An update never recreates a destroyed record, so a late save cannot resurrect a session.
+// expiresAt ms, hash, most sessions per user (0: no limit), number of field pairs, the pairs, then the fields to
+// delete. KEYS[2] is the user index, if any. An update never recreates a destroyed record, so a late save cannot
+// resurrect a session. A create past the per-user limit deletes the sessions that would expire first.
 const WRITE_SESSION = `
 local exists = redis.call('EXISTS', KEYS[1])
 if ARGV[1] == 'u' and exists == 0 then return 0 end
 if ARGV[1] == 'c' and exists == 1 then return 0 end
 local ttl = tonumber(ARGV[2])
-local npairs = tonumber(ARGV[5])
-local first = 6
+local npairs = tonumber(ARGV[6])
+local first = 7
 if npairs > 0 then
   redis.call('HSET', KEYS[1], unpack(ARGV, first, first + 2 * npairs - 1))
 end
@@ -23,6 +24,20 @@ redis.call('PEXPIRE', KEYS[1], ttl)
 if KEYS[2] then
   redis.call('ZADD', KEYS[2], ARGV[3], ARGV[4])
   if redis.call('PTTL', KEYS[2]) < ttl then redis.call('PEXPIRE', KEYS[2], ttl) end
+  local max = tonumber(ARGV[5])
+  if ARGV[1] == 'c' and max > 0 then
+    local extra = redis.call('ZCARD', KEYS[2]) - max
+    if extra > 0 then
+      local prefix = string.sub(KEYS[1], 1, #KEYS[1] - #ARGV[4])
+      for _, h in ipairs(redis.call('ZRANGE', KEYS[2], 0, extra)) do
+        if extra > 0 and h ~= ARGV[4] then
+          redis.call('DEL', prefix .. h)
+          redis.call('ZREM', KEYS[2], h)
+          extra = extra - 1
+        end
+      end
+    end
+  end
 end
 return 1
 `
@@ -97,17 +112,17 @@ export function createRedisSessionStore(client: RedisClient, prefix: string): Se
       return fields && fields.m ? fields : null
     },
 
-    async create(keys, fields, expiry) {
+    async create(keys, fields, expiry, options) {
       await ready()
       const pairs = Object.entries(fields).flat()
-      const created = await redis.sfWriteSession(...keyArgs(keys), 'c', expiry.ttlMs, expiry.expiresAt, keys.hash, pairs.length / 2, ...pairs)
+      const created = await redis.sfWriteSession(...keyArgs(keys), 'c', expiry.ttlMs, expiry.expiresAt, keys.hash, options?.maxPerUser ?? 0, pairs.length / 2, ...pairs)
       return created === 1
     },
 
     async update(keys, write, expiry) {
       await ready()
       const pairs = Object.entries(write.set).flat()
-      const updated = await redis.sfWriteSession(...keyArgs(keys), 'u', expiry.ttlMs, expiry.expiresAt, keys.hash, pairs.length / 2, ...pairs, ...write.del)
+      const updated = await redis.sfWriteSession(...keyArgs(keys), 'u', expiry.ttlMs, expiry.expiresAt, keys.hash, 0, pairs.length / 2, ...pairs, ...write.del)
       return updated === 1
     },
 

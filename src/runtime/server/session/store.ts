@@ -39,8 +39,11 @@ export interface SessionStore {
   readonly kind: 'redis' | 'generic'
   /** Reads a record; null when missing or expired. */
   read: (key: string) => Promise<SessionFields | null>
-  /** Creates a record unless one exists; records it in the index. Returns false when the key was taken. */
-  create: (keys: SessionStoreKeys, fields: SessionFields, expiry: SessionExpiry) => Promise<boolean>
+  /**
+   * Creates a record unless one exists and records it in the index. With `maxPerUser`, the user's least recently
+   * active sessions past that number are deleted in the same step. Returns false when the key was taken.
+   */
+  create: (keys: SessionStoreKeys, fields: SessionFields, expiry: SessionExpiry, options?: { maxPerUser?: number }) => Promise<boolean>
   /** Applies a write to a record that still exists; never recreates a destroyed one. Returns false when gone. */
   update: (keys: SessionStoreKeys, write: SessionWrite, expiry: SessionExpiry) => Promise<boolean>
   /** Deletes a record and its index entry. */

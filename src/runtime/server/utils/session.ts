@@ -1,7 +1,7 @@
 import type { H3Event } from 'h3'
 import { useEvent } from 'nitropack/runtime'
 import type { StorefrontSession } from '../session/session'
-import { useStorefrontEngine } from './engine'
+import { useStorefrontEngine } from './runtime'
 
 /**
  * The shopper's session for this request, loaded at most once per request. Changes are saved when the response is

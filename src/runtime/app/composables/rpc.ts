@@ -1,0 +1,88 @@
+import { toValue } from 'vue'
+import type { MaybeRefOrGetter } from 'vue'
+import type { AsyncData, AsyncDataOptions, NuxtError } from '#app'
+import type { StorefrontRpcMethods } from '#storefront/rpc-methods'
+import { useAsyncData, useRequestEvent } from '#imports'
+import type { RpcParams, RpcResult } from '../../types/rpc'
+import { useStorefrontShop } from './shop'
+
+/** Every RPC method name of the app. */
+export type RpcMethodName = keyof StorefrontRpcMethods & string
+/** What a method takes. */
+export type RpcMethodParams<M extends RpcMethodName> = RpcParams<StorefrontRpcMethods[M]>
+/** What a method returns, as JSON brings it over. */
+export type RpcMethodResult<M extends RpcMethodName> = RpcResult<StorefrontRpcMethods[M]>
+/** The arguments of a call: none for methods without params. */
+export type RpcCallArgs<M extends RpcMethodName> = [RpcMethodParams<M>] extends [void | undefined] ? [params?: undefined] : [params: RpcMethodParams<M>]
+
+/** An RPC call that failed: the problem details the server sent (RFC 9457). */
+export class StorefrontRpcError extends Error {
+  override name = 'StorefrontRpcError'
+  constructor(readonly method: string, readonly status: number, readonly title: string, readonly detail?: string, readonly data?: Record<string, unknown>) {
+    super(detail || title)
+  }
+}
+
+/**
+ * A function that calls one RPC method. In the browser it POSTs to `/api/rpc/<method>` with `x-shop-id`; during SSR
+ * it runs the method in-process with the page request's session.
+ * @param method the method name
+ * @returns the caller
+ * @example
+ * const addItemToBasket = useRpcCall('addItemToBasket')
+ * const { items } = await addItemToBasket({ variantId: 101, quantity: 1 })
+ */
+export function useRpcCall<M extends RpcMethodName>(method: M): (...args: RpcCallArgs<M>) => Promise<RpcMethodResult<M>> {
+  const shopId = useStorefrontShop()
+  const event = import.meta.server ? useRequestEvent() : undefined
+  return async (...args) => {
+    const params = args[0]
+    if (import.meta.server && event?.context.storefront?.call) {
+      try {
+        return await event.context.storefront.call(method, params) as RpcMethodResult<M>
+      }
+      catch (error) {
+        const h3 = error as { statusCode?: number, statusMessage?: string, message?: string, data?: Record<string, unknown> }
+        throw new StorefrontRpcError(method, h3.statusCode ?? 500, h3.statusMessage ?? 'Error', h3.message, h3.data)
+      }
+    }
+    try {
+      // Typed by the method map rather than Nitro's route table, which knows only the catch-all RPC route.
+      const fetchRpc = $fetch as (url: string, options: object) => Promise<unknown>
+      return await fetchRpc(`/api/rpc/${method}`, {
+        method: 'POST',
+        body: { payload: params },
+        headers: { 'x-shop-id': shopId.value },
+      }) as RpcMethodResult<M>
+    }
+    catch (error) {
+      const response = (error as { data?: { status?: number, title?: string, detail?: string }, statusCode?: number })
+      const problem = response.data ?? {}
+      throw new StorefrontRpcError(method, problem.status ?? response.statusCode ?? 500, problem.title ?? 'Error', problem.detail, problem as Record<string, unknown>)
+    }
+  }
+}
+
+/**
+ * Calls an RPC method through `useAsyncData`: during SSR in-process (no extra session load), then hydrated.
+ * @param method the method name
+ * @param params its params; a ref or getter is watched
+ * @param options useAsyncData options (`key` defaults to the method and params)
+ * @returns the async data
+ * @example
+ * const { data } = await useRpc('getBasket')
+ */
+export function useRpc<M extends RpcMethodName>(
+  method: M,
+  params?: MaybeRefOrGetter<RpcMethodParams<M>>,
+  options: AsyncDataOptions<RpcMethodResult<M>> & { key?: string } = {},
+): AsyncData<RpcMethodResult<M> | undefined, NuxtError | undefined> {
+  const call = useRpcCall(method) as (params?: unknown) => Promise<RpcMethodResult<M>>
+  const { key, ...asyncOptions } = options
+  const watchSource = typeof params === 'function' || (params && typeof params === 'object' && '__v_isRef' in params) ? [() => toValue(params)] : undefined
+  return useAsyncData(
+    key ?? (() => `storefront-rpc:${method}:${JSON.stringify(toValue(params) ?? null)}`),
+    () => call(toValue(params)),
+    { watch: watchSource, ...asyncOptions },
+  ) as AsyncData<RpcMethodResult<M> | undefined, NuxtError | undefined>
+}

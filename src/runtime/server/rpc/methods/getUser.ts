@@ -1,0 +1,3 @@
+import { defineRpcHandler } from '../define'
+
+export default defineRpcHandler(context => ({ user: context.user }))

@@ -1,0 +1,8 @@
+import { defineRpcHandler } from '../define'
+import { requireRpcUser } from './require-user'
+
+export default defineRpcHandler(async (context) => {
+  const user = requireRpcUser(context)
+  const sessions = await context.listSessionsForUserId(user.id)
+  return { sessions: sessions.map(({ current, createdAt, lastSeenAt, userAgent }) => ({ current, createdAt, lastSeenAt, userAgent })) }
+})

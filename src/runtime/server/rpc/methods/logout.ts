@@ -1,0 +1,6 @@
+import { defineRpcHandler } from '../define'
+
+export default defineRpcHandler(async (context) => {
+  await context.logout()
+  return { user: null }
+})

@@ -1,0 +1,78 @@
+import type { H3Event } from 'h3'
+import { createError, getQuery, getRequestHeader, readRawBody } from 'h3'
+
+const POLLUTING_KEYS = new Set(['__proto__', 'constructor', 'prototype'])
+
+/**
+ * Parses JSON with prototype-polluting keys (`__proto__`, `constructor`, `prototype`) stripped at every depth.
+ * @param text JSON text
+ * @returns the value
+ * @throws a 400 for text that is not JSON
+ */
+export function parseJsonSafely(text: string): unknown {
+  try {
+    return JSON.parse(text, (key, value) => POLLUTING_KEYS.has(key) ? undefined : value)
+  }
+  catch (error) {
+    // Deeply nested input can overflow the parser's stack: still the client's fault, still a 400.
+    throw createError({ status: 400, message: `invalid JSON: ${(error as Error).message.slice(0, 120)}` })
+  }
+}
+
+/**
+ * Reads the params of a GET call from `?payload=<json>`.
+ * @param event the request
+ * @returns the params, or undefined when there are none
+ */
+export function readQueryPayload(event: H3Event): unknown {
+  const raw = getQuery(event).payload
+  if (raw === undefined) return undefined
+  if (typeof raw !== 'string') throw createError({ status: 400, message: 'payload must be given once, as JSON' })
+  return parseJsonSafely(raw)
+}
+
+/**
+ * Reads the params of a POST call from a JSON body `{ "payload": <params> }`. Only `application/json` is accepted,
+ * which keeps cross-site form posts out, and the body may not pass `limit` bytes.
+ * @param event the request
+ * @param limit the largest body in bytes
+ * @returns the params, or undefined when there are none
+ */
+export async function readBodyPayload(event: H3Event, limit: number): Promise<unknown> {
+  const type = (getRequestHeader(event, 'content-type') ?? '').split(';')[0]!.trim().toLowerCase()
+  if (type !== 'application/json') {
+    throw createError({ status: 415, message: `content-type must be application/json, got ${JSON.stringify(type.slice(0, 64) || 'none')}` })
+  }
+  const declared = Number(getRequestHeader(event, 'content-length') ?? Number.NaN)
+  if (declared > limit) {
+    throw tooLarge(limit)
+  }
+  const body = Number.isNaN(declared) ? await readStreamed(event, limit) : await readRawBody(event, false)
+  if (!body || body.length === 0) return undefined
+  if (body.length > limit) throw tooLarge(limit)
+  const parsed = parseJsonSafely(body.toString('utf8'))
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw createError({ status: 400, message: 'the body must be a JSON object { "payload": <params> }' })
+  }
+  return (parsed as { payload?: unknown }).payload
+}
+
+// A body without Content-Length (chunked) is counted as it arrives, so a huge one is refused without buffering it.
+async function readStreamed(event: H3Event, limit: number): Promise<Buffer | undefined> {
+  const req = event.node.req
+  if ((req as { readableEnded?: boolean }).readableEnded || req.destroyed) {
+    return await readRawBody(event, false)
+  }
+  const chunks: Buffer[] = []
+  let size = 0
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length
+    if (size > limit) throw tooLarge(limit)
+    chunks.push(chunk as Buffer)
+  }
+  return Buffer.concat(chunks)
+}
+
+function tooLarge(limit: number) {
+  return createError({ status: 413, message: `the body is larger than ${limit} bytes` })
+}

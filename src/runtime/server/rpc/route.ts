@@ -1,0 +1,41 @@
+import { createError, defineEventHandler, getRequestHeader, setResponseHeader, setResponseStatus } from 'h3'
+import { methods } from '#storefront/rpc-registry'
+import { useStorefrontRuntime } from '../utils/runtime'
+import type { RpcRegistry } from './dispatch'
+import { findRpcMethod, runRpcMethod } from './dispatch'
+import { readBodyPayload, readQueryPayload } from './payload'
+
+const registry = methods as RpcRegistry
+
+/** `/api/rpc/<name>`: POST with `{ "payload": … }`, or GET with `?payload=…` for public methods. */
+export default defineEventHandler(async (event) => {
+  const name = decodeURIComponent(event.path.slice('/api/rpc/'.length).split('?')[0]!)
+  const definition = await findRpcMethod(registry, name)
+  const allowed = definition.method === 'GET' ? 'GET, POST' : 'POST'
+  let payload: unknown
+  if (event.method === 'POST') {
+    checkOrigin(getRequestHeader(event, 'origin'))
+    payload = await readBodyPayload(event, useStorefrontRuntime().rpcBodyLimit)
+  }
+  else if (event.method === 'GET' && definition.method === 'GET') {
+    payload = readQueryPayload(event)
+  }
+  else {
+    setResponseHeader(event, 'allow', allowed)
+    throw createError({ status: 405, message: `${event.method} is not allowed for ${name}: use ${allowed}` })
+  }
+  const result = await runRpcMethod(event, name, definition, payload)
+  setResponseHeader(event, 'cache-control', 'private, no-store')
+  if (result === undefined) {
+    setResponseStatus(event, 204)
+    return ''
+  }
+  return result
+})
+
+function checkOrigin(origin: string | undefined) {
+  const { allowedOrigins } = useStorefrontRuntime()
+  if (origin && allowedOrigins.length > 0 && !allowedOrigins.includes(origin)) {
+    throw createError({ status: 403, message: `origin ${JSON.stringify(origin.slice(0, 128))} may not call RPC methods` })
+  }
+}

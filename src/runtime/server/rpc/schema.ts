@@ -1,0 +1,35 @@
+import type { StandardSchemaV1 } from '@standard-schema/spec'
+
+type IntegerFields = Record<string, { min: number, max: number }>
+type Output<F extends IntegerFields> = { [K in keyof F]: number }
+
+/**
+ * A Standard Schema for an object of bounded integers, enough for the built-in methods without a validation library.
+ * @param fields field name to inclusive bounds
+ * @returns the schema
+ */
+export function integerObject<F extends IntegerFields>(fields: F): StandardSchemaV1<Output<F>, Output<F>> {
+  return {
+    '~standard': {
+      version: 1,
+      vendor: 'storefront',
+      validate(value) {
+        if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+          return { issues: [{ message: 'expected an object' }] }
+        }
+        const issues: StandardSchemaV1.Issue[] = []
+        const output: Record<string, number> = {}
+        for (const [key, { min, max }] of Object.entries(fields)) {
+          const field = (value as Record<string, unknown>)[key]
+          if (typeof field !== 'number' || !Number.isInteger(field) || field < min || field > max) {
+            issues.push({ message: `expected an integer from ${min} to ${max}`, path: [key] })
+          }
+          else {
+            output[key] = field
+          }
+        }
+        return issues.length > 0 ? { issues } : { value: output as Output<F> }
+      },
+    },
+  }
+}

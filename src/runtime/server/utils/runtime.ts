@@ -1,0 +1,54 @@
+import type { NitroApp } from 'nitropack/types'
+import type { CommerceLimits, StorefrontCommerceAdapters } from '../../types/commerce'
+import type { CommerceStore } from '../commerce/store'
+import type { ResolvedShop } from '../session/config'
+import type { SessionEngine } from '../session/engine'
+import type { SessionStore } from '../session/store'
+
+/** Everything the server side of the module shares, set up once by the session plugin. */
+export interface StorefrontRuntime {
+  engine: SessionEngine
+  sessionsFor: (shop: ResolvedShop) => Promise<SessionStore>
+  commerceFor: (shopId: string) => Promise<CommerceStore>
+  /** The adapters in use, after the `storefront:commerce` hook had its say. */
+  adapters: () => Promise<StorefrontCommerceAdapters>
+  limits: (shop: ResolvedShop) => CommerceLimits
+  rpcBodyLimit: number
+  /** Origins allowed to call state-changing RPC methods; empty means no check. */
+  allowedOrigins: string[]
+  hooks: NitroApp['hooks']
+  production: boolean
+}
+
+let runtime: StorefrontRuntime | undefined
+
+/**
+ * Registers the runtime of this server; the session plugin calls it once at start.
+ * @param instance the runtime
+ */
+export function setStorefrontRuntime(instance: StorefrontRuntime): void {
+  runtime = instance
+}
+
+/**
+ * The module's server runtime.
+ * @returns the runtime
+ * @example
+ * const { engine } = useStorefrontRuntime()
+ */
+export function useStorefrontRuntime(): StorefrontRuntime {
+  if (!runtime) {
+    throw new Error('[storefront] the session runtime is not ready: is nuxt-storefront-session in `modules`?')
+  }
+  return runtime
+}
+
+/**
+ * The session engine of this server.
+ * @returns the engine
+ * @example
+ * const shop = useStorefrontEngine().shop(event)
+ */
+export function useStorefrontEngine(): SessionEngine {
+  return useStorefrontRuntime().engine
+}

@@ -1,0 +1,24 @@
+import type { H3Event } from 'h3'
+import { createError } from 'h3'
+import type { StorefrontUser } from '../../types'
+import { useStorefrontEngine } from './runtime'
+
+/**
+ * The logged-in user of a request.
+ * @param event the request
+ * @returns the user
+ * @throws a 401 for a guest
+ * @example
+ * export default defineEventHandler(async (event) => {
+ *   const user = await requireStorefrontUser(event)
+ *   return { orders: await listOrders(user.id) }
+ * })
+ */
+export async function requireStorefrontUser(event: H3Event): Promise<StorefrontUser> {
+  const session = await useStorefrontEngine().session(event)
+  const raw = session.userId ? session.getField('u') : undefined
+  if (!raw) {
+    throw createError({ status: 401, message: 'not logged in' })
+  }
+  return JSON.parse(raw) as StorefrontUser
+}

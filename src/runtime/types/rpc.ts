@@ -1,0 +1,115 @@
+import type { H3Event } from 'h3'
+import type { StandardSchemaV1 } from '@standard-schema/spec'
+import type { StorefrontSession } from '../server/session/session'
+import type { BasketLine, MergeReport, WishlistItem } from './commerce'
+import type { StorefrontTokens, StorefrontUser } from './index'
+
+/** One of a user's sessions, as listing shows it. */
+export interface StorefrontSessionInfo {
+  /** An opaque handle (the SHA-256 of the id), stable for the session's life. */
+  handle: string
+  /** Whether it is the session of the current request. */
+  current: boolean
+  createdAt: number
+  lastSeenAt: number
+  expiresAt: number
+  userAgent: string
+}
+
+/** What `login` returns. */
+export interface StorefrontLoginResult<U extends StorefrontUser = StorefrontUser> {
+  user: U
+  merge: MergeReport
+}
+
+/** The basket of the current shopper (the user once logged in, else the guest session). */
+export interface StorefrontBasketApi {
+  get: () => Promise<BasketLine[]>
+  add: (line: BasketLine) => Promise<BasketLine[]>
+  setQuantity: (line: BasketLine) => Promise<BasketLine[]>
+  remove: (variantId: number) => Promise<BasketLine[]>
+}
+
+/** The wishlist of the current shopper. */
+export interface StorefrontWishlistApi {
+  get: () => Promise<WishlistItem[]>
+  add: (item: WishlistItem) => Promise<WishlistItem[]>
+  remove: (productId: number) => Promise<WishlistItem[]>
+}
+
+/** A tagged logger; nothing it is given should contain a credential. */
+export interface StorefrontLogger {
+  info: (message: string, ...details: unknown[]) => void
+  warn: (message: string, ...details: unknown[]) => void
+  error: (message: string, ...details: unknown[]) => void
+}
+
+/**
+ * What every RPC handler gets. Extend it by augmenting `StorefrontRpcContextExtensions` and filling it in the
+ * `storefront:context:created` hook.
+ */
+export interface StorefrontRpcContextBase {
+  shopId: string
+  /** The current session id; a guest who has not written yet gets an id that is not stored. */
+  readonly sessionId: string
+  /** The logged-in user, or null. Never contains the tokens. */
+  readonly user: StorefrontUser | null
+  /** Tokens given to `login`/`updateTokens`: server-side only, never serialised into a response. */
+  readonly tokens: StorefrontTokens | null
+  /** Replaces the stored user (same id). Needs a login. */
+  updateUser: (user: StorefrontUser) => void
+  /** Replaces the stored tokens. Needs a login. */
+  updateTokens: (tokens: StorefrontTokens) => void
+  /**
+   * Logs a user in: re-issues the session as `<userId>:<uuid>`, deletes the guest session, records the new session in
+   * the user's index, and merges the guest's basket and wishlist into the user's, exactly once.
+   */
+  login: (user: StorefrontUser, options?: { tokens?: StorefrontTokens }) => Promise<StorefrontLoginResult>
+  /** Ends the session; the request carries on as a guest. */
+  logout: () => Promise<void>
+  /** Ends the session (same as logout). */
+  destroySession: () => Promise<void>
+  /** Ends every session of a user except the ids kept. Returns how many ended. */
+  destroySessionsForUserId: (userId: string, sessionsToKeep?: string[]) => Promise<number>
+  /** The live sessions of a user. */
+  listSessionsForUserId: (userId: string) => Promise<StorefrontSessionInfo[]>
+  /** The session data API. */
+  session: StorefrontSession
+  basket: StorefrontBasketApi
+  wishlist: StorefrontWishlistApi
+  log: StorefrontLogger
+  event: H3Event
+}
+
+/** Fields apps add to the RPC context (through the `storefront:context:created` hook). */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type
+export interface StorefrontRpcContextExtensions {}
+
+/** The RPC context. */
+export type StorefrontRpcContext = StorefrontRpcContextBase & StorefrontRpcContextExtensions
+
+/** Options of `defineRpcHandler`. */
+export interface RpcHandlerOptions<S extends StandardSchemaV1 | undefined = undefined> {
+  /**
+   * `'GET'` declares the method public: callable with GET (params in `?payload=<json>`) as well as POST.
+   * @default 'POST'
+   */
+  method?: 'POST' | 'GET'
+  /** A Standard Schema validator (zod, valibot, …) for the params; a failure is a 400 naming the field. */
+  input?: S
+}
+
+/** A defined RPC method. `P` is what callers send, `R` what they get back. */
+export interface RpcDefinition<P = unknown, R = unknown> {
+  readonly __storefrontRpc: true
+  readonly method: 'POST' | 'GET'
+  readonly input?: StandardSchemaV1
+  /** True when the handler takes only the context. */
+  readonly contextOnly: boolean
+  readonly handler: (params: P, context: StorefrontRpcContext) => R | Promise<R>
+}
+
+/** The params a method takes. */
+export type RpcParams<D> = D extends RpcDefinition<infer P, unknown> ? P : never
+/** What a method returns. */
+export type RpcResult<D> = D extends RpcDefinition<unknown, infer R> ? Awaited<R> : never

@@ -1,0 +1,85 @@
+import { existsSync, readdirSync } from 'node:fs'
+import { basename, extname, join, relative } from 'node:path'
+import { addServerHandler, addServerPlugin, addTypeTemplate, createResolver, useLogger } from '@nuxt/kit'
+import type { Nuxt } from '@nuxt/schema'
+import type { StorefrontRpcOptions } from '../runtime/types'
+
+/** The methods the module provides; an app replaces one only when it lists it in `rpc.overrides`. */
+export const BUILT_IN_METHODS = [
+  'getUser', 'logout', 'getBasket', 'addItemToBasket', 'updateItemInBasket', 'removeItemFromBasket',
+  'getWishlist', 'addItemToWishlist', 'removeItemFromWishlist', 'listSessions', 'logoutOtherDevices',
+] as const
+
+const METHOD_FILE = /^[A-Z]\w{0,63}\.(?:ts|js|mjs)$/i
+
+/**
+ * Registers the RPC layer: the `/api/rpc/**` route, a registry of every method (built-in and `server/<rpc.dir>/*`),
+ * the in-process caller used during SSR, and the method types `useRpc` reads.
+ * @param nuxt the Nuxt instance
+ * @param options the `rpc` options
+ */
+export function setupRpc(nuxt: Nuxt, options: StorefrontRpcOptions): void {
+  const resolver = createResolver(import.meta.url)
+  const logger = useLogger('storefront')
+  const builtInDir = resolver.resolve('../runtime/server/rpc/methods')
+  const overrides = new Set(options.overrides ?? [])
+
+  const collect = () => {
+    const methods = new Map<string, string>(BUILT_IN_METHODS.map(name => [name, join(builtInDir, name)]))
+    for (const layer of nuxt.options._layers) {
+      const dir = join(layer.config.serverDir ?? join(layer.config.rootDir, 'server'), options.dir ?? 'rpc')
+      if (!existsSync(dir)) continue
+      for (const file of readdirSync(dir).filter(f => METHOD_FILE.test(f))) {
+        const name = basename(file, extname(file))
+        const path = join(dir, name)
+        if ((BUILT_IN_METHODS as readonly string[]).includes(name) && !overrides.has(name)) {
+          logger.warn(`${relative(nuxt.options.rootDir, join(dir, file))} replaces the built-in RPC method ${name} only when storefront.rpc.overrides lists '${name}'; the built-in one is used.`)
+          continue
+        }
+        // The first layer is the app itself; it wins over layers it extends.
+        if (!methods.has(name) || methods.get(name)!.startsWith(builtInDir)) methods.set(name, path)
+      }
+    }
+    return methods
+  }
+  let methods = collect()
+
+  nuxt.hook('nitro:config', (config) => {
+    config.virtual ??= {}
+    config.virtual['#storefront/rpc-registry'] = () => {
+      methods = collect()
+      const entries = [...methods].map(([name, path]) => `  ${JSON.stringify(name)}: () => import(${JSON.stringify(path)}),`)
+      return `export const methods = {\n${entries.join('\n')}\n}\n`
+    }
+  })
+  addServerHandler({ route: '/api/rpc/**', handler: resolver.resolve('../runtime/server/rpc/route') })
+  addServerPlugin(resolver.resolve('../runtime/server/plugins/rpc-ssr'))
+
+  // Types: the registry module for the server, and the method map that useRpc infers params and results from.
+  addTypeTemplate({
+    filename: 'types/storefront-rpc.d.ts',
+    getContents: ({ nuxt: current }) => {
+      const from = join(current.options.buildDir, 'types')
+      const importPath = (path: string) => JSON.stringify(relative(from, path).replace(/\\/g, '/').replace(/^(?!\.)/, './'))
+      const lines = [...collect()].map(([name, path]) => `    ${JSON.stringify(name)}: typeof import(${importPath(path)}).default`)
+      return [
+        `declare module '#storefront/rpc-registry' {`,
+        `  export const methods: Record<string, () => Promise<{ default: import(${importPath(resolver.resolve('../runtime/types/rpc'))}).RpcDefinition }>>`,
+        `}`,
+        `declare module '#storefront/rpc-methods' {`,
+        `  export interface StorefrontRpcMethods {`,
+        ...lines,
+        `  }`,
+        `}`,
+      ].join('\n')
+    },
+  }, { nitro: true, nuxt: true })
+
+  nuxt.hook('builder:watch', async (event, path) => {
+    const dir = join(nuxt.options.serverDir, options.dir ?? 'rpc')
+    if ((event === 'add' || event === 'unlink') && join(nuxt.options.rootDir, path).startsWith(dir)) {
+      methods = collect()
+      await nuxt.callHook('restart')
+    }
+  })
+}

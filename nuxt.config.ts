@@ -2,4 +2,10 @@
 export default defineNuxtConfig({
   modules: ['./src/module'],
   compatibilityDate: '2025-07-15',
+  storefront: {
+    shops: {
+      1001: { path: '/' },
+      1002: { path: '/de' },
+    },
+  },
 })

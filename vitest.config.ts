@@ -24,6 +24,18 @@ export default defineConfig({
           maxWorkers: 2,
         },
       },
+      {
+        test: {
+          name: 'browser',
+          include: ['test/browser/**/*.test.ts'],
+          environment: 'node',
+          globalSetup: ['test/helpers/build-fixtures.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 180_000,
+          // One file runs its flows in order (they share a server); files run one at a time.
+          fileParallelism: false,
+        },
+      },
       await defineVitestProject({
         test: {
           name: 'nuxt',

@@ -1,7 +1,8 @@
-import { addImports, addServerImports, addServerPlugin, createResolver, defineNuxtModule } from '@nuxt/kit'
+import { addImports, addPlugin, addRouteMiddleware, addServerImports, addServerPlugin, createResolver, defineNuxtModule } from '@nuxt/kit'
 import { defu } from 'defu'
 import type { ModuleOptions } from './runtime/types'
 import { defaultOptions } from './runtime/server/session/config'
+import { setupDevtools } from './setup/devtools'
 import { setupRpc } from './setup/rpc'
 
 export type * from './runtime/types'
@@ -44,9 +45,9 @@ export default defineNuxtModule<ModuleOptions>({
     const resolver = createResolver(import.meta.url)
 
     // 1. Runtime config: every option can be overridden at start through NUXT_STOREFRONT_*; keys must exist to be
-    //    overridable, hence the empty url and base. The user's runtimeConfig wins over module options.
+    //    overridable, hence the empty url, base and cluster. The user's runtimeConfig wins over module options.
     const runtime = defu(nuxt.options.runtimeConfig.storefront as ModuleOptions | undefined, options, {
-      storage: { session: { url: '', base: '' } },
+      storage: { session: { url: '', base: '', cluster: '' } },
     }) as ModuleOptions
     // Assigned through Object.assign: in this repository the generated runtime config types are inferred from the
     // root app's own values, which are narrower than the module's option types.
@@ -58,6 +59,9 @@ export default defineNuxtModule<ModuleOptions>({
       defaultShopId: runtime.defaultShopId || Object.entries(shops).find(([, shop]) => shop.path === '/')?.[0] || Object.keys(shops)[0]!,
     })
     Object.assign(nuxt.options.runtimeConfig.public, { storefront: publicConfig })
+
+    // Public types, for apps to augment: declare module '#storefront' { interface StorefrontUser { … } }
+    nuxt.options.alias['#storefront'] = resolver.resolve('./runtime/types/index')
 
     // 2. Server: the session plugin, the problem+json error handler (before Nuxt's), the server utils, the RPC layer.
     addServerPlugin(resolver.resolve('./runtime/server/plugins/session'))
@@ -73,12 +77,19 @@ export default defineNuxtModule<ModuleOptions>({
     ])
     setupRpc(nuxt, runtime.rpc ?? {})
 
-    // 3. App: composables.
-    addImports([
-      { name: 'useRpc', from: resolver.resolve('./runtime/app/composables/rpc') },
-      { name: 'useRpcCall', from: resolver.resolve('./runtime/app/composables/rpc') },
-      { name: 'StorefrontRpcError', from: resolver.resolve('./runtime/app/composables/rpc') },
-      { name: 'useStorefrontShop', from: resolver.resolve('./runtime/app/composables/shop') },
-    ])
+    // 3. App: composables, the user plugin (SSR load, background revalidation) and the auth middleware.
+    const composables = (file: string, names: string[]) => addImports(names.map(name => ({ name, from: resolver.resolve(`./runtime/app/composables/${file}`) })))
+    composables('rpc', ['useRpc', 'useRpcCall', 'StorefrontRpcError'])
+    composables('shop', ['useStorefrontShop'])
+    composables('user', ['useUser'])
+    composables('basket', ['useBasket', 'useWishlist'])
+    composables('sessions', ['useSessions'])
+    addPlugin(resolver.resolve('./runtime/app/plugins/user'))
+    addRouteMiddleware({ name: 'storefront-auth', path: resolver.resolve('./runtime/app/middleware/storefront-auth') })
+
+    // 4. Development: the DevTools tab.
+    if (nuxt.options.dev) {
+      setupDevtools(nuxt)
+    }
   },
 })

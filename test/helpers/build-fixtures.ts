@@ -13,6 +13,8 @@ export const FIXTURES = {
  * STOREFRONT_TEST_PREBUILT=1 reuses existing builds while iterating locally.
  */
 export default function buildFixtures() {
+  // Several test projects name this setup; the first one builds for all of them.
+  if (process.env.STOREFRONT_FIXTURES_BUILT === '1') return
   for (const [name, dir] of Object.entries(FIXTURES)) {
     if (process.env.STOREFRONT_TEST_PREBUILT === '1' && existsSync(`${dir}/.output/server/index.mjs`)) {
       continue
@@ -24,4 +26,5 @@ export default function buildFixtures() {
     }
     console.log(`[e2e] built ${name} in ${((Date.now() - started) / 1000).toFixed(1)} s`)
   }
+  process.env.STOREFRONT_FIXTURES_BUILT = '1'
 }

@@ -14,8 +14,11 @@ import { sessionKeys } from '../../src/runtime/server/session/keys'
 import { storefrontMemoryDriver } from '../../src/runtime/server/session/memory-driver'
 import type { IndexedSession, SessionExpiry, SessionFields, SessionStore } from '../../src/runtime/server/session/store'
 import { createSessionStore } from '../../src/runtime/server/session/store'
+import { createSessionDriver } from '../../src/runtime/server/session/drivers'
 import type { RedisProcess } from '../helpers/redis'
 import { startRedis } from '../helpers/redis'
+import type { RedisClusterProcess } from '../helpers/redis-cluster'
+import { startRedisCluster } from '../helpers/redis-cluster'
 
 /** A store under test, with a few ways to look around it that the contract needs. */
 interface StoreFixture {
@@ -367,5 +370,46 @@ describe('redis', () => {
       raw.disconnect()
       await dispose()
     }
+  })
+})
+
+describe('redis cluster', () => {
+  const BASE = 'sf-cluster'
+  let cluster: RedisClusterProcess
+  beforeAll(async () => {
+    cluster = await startRedisCluster(3)
+  })
+  afterAll(async () => {
+    await cluster?.dispose()
+  })
+
+  // Through the module's own driver factory, with the cluster given the way the environment gives it.
+  describeStoreContract('redis cluster (3 masters)', async () => {
+    const { driver } = await createSessionDriver({ driver: 'redis', cluster: cluster.nodeList, base: BASE }, 2000)
+    const storage = createStorage({ driver })
+    const store = createSessionStore(storage, driver, { nativeTtl: true, sweepIntervalMs: 0 })
+    expect(store.kind).toBe('redis')
+    const raw = cluster.client()
+    return {
+      store,
+      indexHashes: index => raw.zrange(`${BASE}:${index}`, 0, -1),
+      dropKey: async (key) => {
+        await raw.del(`${BASE}:${key}`)
+      },
+      ttlOf: key => raw.pttl(`${BASE}:${key}`),
+      async dispose() {
+        await store.dispose()
+        await storage.dispose()
+        raw.disconnect()
+      },
+    }
+  })
+
+  it('spread the contract over every master, without KEYS or SCAN', async () => {
+    const perNode = await Promise.all(cluster.nodes.map(node => node.commandStats()))
+    for (const stats of perNode) expect((stats.evalsha ?? 0) + (stats.eval ?? 0)).toBeGreaterThan(0)
+    const total = await cluster.commandStats()
+    expect(total.keys ?? 0).toBe(0)
+    expect(total.scan ?? 0).toBe(0)
   })
 })

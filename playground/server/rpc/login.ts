@@ -8,9 +8,8 @@ export default defineRpcHandler(async ({ email, password }, context) => {
   }
   // A real shop would pass the commerce API's tokens here: they stay on the server.
   const { merge } = await context.login(user, { tokens: { accessToken: `demo-${crypto.randomUUID()}` } })
-  if (merge.unitsAdded > 0 || merge.wishlistAdded > 0) {
-    context.session.flash('notice', `Welcome back, ${user.firstName}: ${describeMerge(merge.unitsAdded, merge.wishlistAdded)} from your guest session`)
-  }
+  // Shown once by the next page (getFlash).
+  context.session.flash('notice', `Welcome back, ${user.firstName}${describeMerge(merge.unitsAdded, merge.wishlistAdded)}`)
   return { user, merge }
 }, {
   input: v.object({
@@ -21,7 +20,7 @@ export default defineRpcHandler(async ({ email, password }, context) => {
 
 function describeMerge(units: number, wishlist: number): string {
   const parts = []
-  if (units > 0) parts.push(`${units} ${units === 1 ? 'item' : 'items'} were added to your basket`)
-  if (wishlist > 0) parts.push(`${wishlist} ${wishlist === 1 ? 'product' : 'products'} to your wishlist`)
-  return parts.join(' and ')
+  if (units > 0) parts.push(`${units} ${units === 1 ? 'item' : 'items'} from your guest basket ${units === 1 ? 'was' : 'were'} added`)
+  if (wishlist > 0) parts.push(`${wishlist} saved ${wishlist === 1 ? 'product was' : 'products were'} added to your wishlist`)
+  return parts.length > 0 ? `: ${parts.join(', and ')}` : ''
 }

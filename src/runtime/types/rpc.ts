@@ -110,6 +110,6 @@ export interface RpcDefinition<P = unknown, R = unknown> {
 }
 
 /** The params a method takes. */
-export type RpcParams<D> = D extends RpcDefinition<infer P, unknown> ? P : never
+export type RpcParams<D> = D extends RpcDefinition<infer P, infer _R> ? P : never
 /** What a method returns. */
-export type RpcResult<D> = D extends RpcDefinition<unknown, infer R> ? Awaited<R> : never
+export type RpcResult<D> = D extends RpcDefinition<infer _P, infer R> ? Awaited<R> : never

@@ -1,4 +1,4 @@
-import { getResponseStatus } from 'h3'
+import { appendResponseHeader, getResponseStatus, setResponseHeader } from 'h3'
 import type { H3Event } from 'h3'
 import { prefixStorage } from 'unstorage'
 import { defineNitroPlugin, getRouteRules, useRuntimeConfig, useStorage } from 'nitropack/runtime'
@@ -108,9 +108,28 @@ export default defineNitroPlugin((nitroApp) => {
     }
     catch (error) {
       response.body = sendProblemBody(event, error, production)
+      return
     }
+    await markPersonal(event)
   })
 })
+
+/**
+ * A response rendered with a shopper's session, or one that sets or clears the session cookie, must never be stored by
+ * a CDN or a shared cache: it is marked `private, no-store`. Anonymous responses keep their cache headers, with
+ * `Vary: Cookie` so that a cache keeps them apart from a shopper's.
+ */
+async function markPersonal(event: H3Event) {
+  const session = await event.context.storefront!.session!
+  const name = event.context.storefront!.shop!.cookieName
+  const setsCookie = [event.node.res.getHeader('set-cookie') ?? []].flat().some(header => String(header).startsWith(`${name}=`))
+  if (!session.isNew || setsCookie) {
+    setResponseHeader(event, 'cache-control', 'private, no-store')
+  }
+  else {
+    appendResponseHeader(event, 'vary', 'Cookie')
+  }
+}
 
 function isSkipped(event: H3Event): boolean {
   if (SKIPPED_PATHS.test(event.path)) {

@@ -1,4 +1,5 @@
 import type { Driver } from 'unstorage'
+import type { ClusterNode } from 'ioredis'
 import type { StorefrontStorageOptions } from '../../types'
 import { StorefrontConfigError } from './config'
 import { storefrontMemoryDriver } from './memory-driver'
@@ -29,22 +30,58 @@ export async function createSessionDriver(options: StorefrontStorageOptions, tim
     }
     case 'redis': {
       const { default: redisDriver } = await import('unstorage/drivers/redis')
+      // Fail fast during an outage instead of queueing: no offline queue, no resend after a reconnect, and a command
+      // timeout equal to the store timeout. Commands issued in the same tick share a round trip (auto-pipelining).
+      const failFast = {
+        enableOfflineQueue: false,
+        autoResendUnfulfilledCommands: false,
+        maxRetriesPerRequest: 0,
+        connectTimeout: timeoutMs,
+        commandTimeout: timeoutMs,
+      }
+      const { cluster, clusterOptions, ...redisOptions } = driverOptions as Record<string, unknown>
+      const nodes = parseClusterNodes(cluster)
+      if (nodes) {
+        const given = (clusterOptions ?? {}) as Record<string, unknown>
+        return {
+          driver: redisDriver({
+            base: 'storefront',
+            ...redisOptions,
+            cluster: nodes,
+            clusterOptions: {
+              enableOfflineQueue: false,
+              enableAutoPipelining: true,
+              ...given,
+              redisOptions: { ...failFast, ...(given.redisOptions as object | undefined) },
+            },
+          }),
+          nativeTtl: true,
+        }
+      }
       return {
-        driver: redisDriver({
-          base: 'storefront',
-          enableOfflineQueue: false,
-          autoResendUnfulfilledCommands: false,
-          // Independent commands issued in the same tick (a login's basket and wishlist merges) share a round trip.
-          enableAutoPipelining: true,
-          maxRetriesPerRequest: 0,
-          connectTimeout: timeoutMs,
-          commandTimeout: timeoutMs,
-          ...driverOptions,
-        }),
+        driver: redisDriver({ base: 'storefront', ...failFast, enableAutoPipelining: true, ...redisOptions }),
         nativeTtl: true,
       }
     }
     default:
       throw new StorefrontConfigError(`[storefront] storage.session.driver ${JSON.stringify(name)} is not supported: use 'memory', 'fs' or 'redis' (NUXT_STOREFRONT_STORAGE_SESSION_DRIVER)`)
   }
+}
+
+/**
+ * Reads the `cluster` option: a list of nodes, or (from the environment) `host:port,host:port`.
+ * @param value the option
+ * @returns the nodes, or undefined when no cluster is configured
+ */
+export function parseClusterNodes(value: unknown): ClusterNode[] | undefined {
+  if (Array.isArray(value) && value.length > 0) {
+    return value as ClusterNode[]
+  }
+  if (typeof value === 'string' && value.trim()) {
+    return value.split(',').map((node) => {
+      const url = new URL(node.includes('://') ? node.trim() : `redis://${node.trim()}`)
+      return { host: url.hostname, port: Number(url.port) || 6379 }
+    })
+  }
+  return undefined
 }

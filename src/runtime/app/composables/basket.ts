@@ -1,0 +1,89 @@
+import { computed } from 'vue'
+import type { ComputedRef, Ref } from 'vue'
+import type { BasketLine, WishlistItem } from '../../types'
+import { useRpcCall } from './rpc'
+import { useShopState } from './state'
+
+/** Client state of a list loaded from the server. */
+interface ListState<T> {
+  items: T[]
+  loaded: boolean
+}
+
+/** What `useBasket` returns. */
+export interface UseStorefrontBasket {
+  items: ComputedRef<BasketLine[]>
+  /** Units in the basket. */
+  count: ComputedRef<number>
+  loaded: ComputedRef<boolean>
+  add: (variantId: number, quantity?: number) => Promise<BasketLine[]>
+  /** Sets a line's quantity; 0 removes it. */
+  update: (variantId: number, quantity: number) => Promise<BasketLine[]>
+  remove: (variantId: number) => Promise<BasketLine[]>
+  refresh: () => Promise<BasketLine[]>
+}
+
+/**
+ * The current shopper's basket (the user's once logged in), shared under `storefront-basket:<shopId>`.
+ * @returns the basket and its actions
+ * @example
+ * const { items, count, add } = useBasket()
+ * await add(101, 2)
+ */
+export function useBasket(): UseStorefrontBasket {
+  const state = useShopState<ListState<BasketLine>>('basket', () => ({ items: [], loaded: false }))
+  const set = (items: BasketLine[]) => {
+    state.value = { items, loaded: true }
+    return items
+  }
+  const getBasket = useRpcCall('getBasket')
+  const addItem = useRpcCall('addItemToBasket')
+  const updateItem = useRpcCall('updateItemInBasket')
+  const removeItem = useRpcCall('removeItemFromBasket')
+  return {
+    items: computed(() => state.value.items),
+    count: computed(() => state.value.items.reduce((sum, line) => sum + line.quantity, 0)),
+    loaded: computed(() => state.value.loaded),
+    add: async (variantId, quantity = 1) => set((await addItem({ variantId, quantity })).items),
+    update: async (variantId, quantity) => set((await updateItem({ variantId, quantity })).items),
+    remove: async variantId => set((await removeItem({ variantId })).items),
+    refresh: async () => set((await getBasket()).items),
+  }
+}
+
+/** What `useWishlist` returns. */
+export interface UseStorefrontWishlist {
+  items: ComputedRef<WishlistItem[]>
+  count: ComputedRef<number>
+  loaded: ComputedRef<boolean>
+  has: (productId: number) => boolean
+  /** Adds the product, or removes it when it is there. */
+  toggle: (productId: number) => Promise<WishlistItem[]>
+  refresh: () => Promise<WishlistItem[]>
+}
+
+/**
+ * The current shopper's wishlist, shared under `storefront-wishlist:<shopId>`.
+ * @returns the wishlist and its actions
+ * @example
+ * const { has, toggle } = useWishlist()
+ */
+export function useWishlist(): UseStorefrontWishlist {
+  const state: Ref<ListState<WishlistItem>> = useShopState<ListState<WishlistItem>>('wishlist', () => ({ items: [], loaded: false }))
+  const set = (items: WishlistItem[]) => {
+    state.value = { items, loaded: true }
+    return items
+  }
+  const getWishlist = useRpcCall('getWishlist')
+  const addItem = useRpcCall('addItemToWishlist')
+  const removeItem = useRpcCall('removeItemFromWishlist')
+  const has = (productId: number) => state.value.items.some(item => item.productId === productId)
+  return {
+    items: computed(() => state.value.items),
+    count: computed(() => state.value.items.length),
+    loaded: computed(() => state.value.loaded),
+    has,
+    toggle: async productId => set((await (has(productId) ? removeItem({ productId }) : addItem({ productId }))).items),
+    refresh: async () => set((await getWishlist()).items),
+  }
+}

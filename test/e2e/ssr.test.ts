@@ -1,0 +1,74 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { postJson, setCookiePair } from '../helpers/cookies'
+import type { RedisProcess } from '../helpers/redis'
+import { startRedis } from '../helpers/redis'
+import { monitorCommands } from '../helpers/redis-monitor'
+import type { FixtureServer } from '../helpers/server'
+import { startFixtureServer } from '../helpers/server'
+
+// Server-side rendering of the playground on Redis: what a page render costs, and what a shared cache may keep.
+let redis: RedisProcess
+let server: FixtureServer
+
+beforeAll(async () => {
+  redis = await startRedis()
+  server = await startFixtureServer('playground', { REDIS_URL: redis.url })
+})
+
+afterAll(async () => {
+  await server?.stop()
+  await redis?.dispose()
+})
+
+const isSessionKey = (key: string) => /:\{[gu]:[^}]+\}:s(?::|$)/.test(key)
+
+async function guestCookie() {
+  const response = await server.fetch('/api/rpc/addItemToBasket', postJson({ payload: { variantId: 101, quantity: 1 } }))
+  expect(response.status).toBe(200)
+  return setCookiePair(response, '$session-1001')!
+}
+
+describe('page renders', () => {
+  it('renders anonymous pages with no store command, no cookie, and cache headers a CDN may use', async () => {
+    let response!: Response
+    const commands = await monitorCommands(redis, async () => {
+      response = await server.fetch('/p/3')
+    })
+    expect(response.status).toBe(200)
+    expect(commands).toEqual([])
+    expect(response.headers.getSetCookie()).toEqual([])
+    expect(response.headers.get('cache-control') ?? '').not.toContain('private')
+    expect(response.headers.get('vary') ?? '').toMatch(/cookie/i)
+  })
+
+  it('loads the session once per page render although the page makes several RPC calls, and marks it private', async () => {
+    const cookie = await guestCookie()
+    let response!: Response
+    const commands = await monitorCommands(redis, async () => {
+      response = await server.fetch('/basket', { headers: { cookie } })
+    })
+    expect(response.status).toBe(200)
+    const html = await response.text()
+    expect(html).toContain('data-test="line-101"')
+    const sessionReads = commands.filter(c => c.name === 'hgetall' && isSessionKey(c.args[0]!))
+    expect(sessionReads).toHaveLength(1)
+    // getUser, getBasket and getWishlist ran during the render: basket and wishlist reads, nothing written.
+    expect(commands.map(c => c.name).sort()).toEqual(['hgetall', 'hgetall', 'zrange'])
+    expect(response.headers.get('cache-control')).toBe('private, no-store')
+  })
+
+  it('marks a logged-in render private and shows the user', async () => {
+    const login = await server.fetch('/api/rpc/login', postJson({ payload: { email: 'bob@example.com', password: 'bob-secret-1' } }))
+    const cookie = setCookiePair(login, '$session-1001')!
+    const response = await server.fetch('/account', { headers: { cookie } })
+    expect(response.status).toBe(200)
+    expect(response.headers.get('cache-control')).toBe('private, no-store')
+    expect(await response.text()).toContain('Hello, <span data-test="account-name">Bob</span>')
+  })
+
+  it('redirects a guest from a protected page to login during SSR', async () => {
+    const response = await server.fetch('/account')
+    expect([301, 302, 307]).toContain(response.status)
+    expect(response.headers.get('location')).toBe('/login?redirect=/account')
+  })
+})

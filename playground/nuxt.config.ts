@@ -8,10 +8,6 @@ export default defineNuxtConfig({
       1001: { path: '/' },
       1002: { path: '/de' },
     },
-    rpc: {
-      // The playground checks variants against its catalog.
-      overrides: ['addItemToBasket'],
-    },
     commerce: {
       maxQuantityPerLine: 99,
     },

@@ -48,9 +48,11 @@ export async function watchedPage(context: BrowserContext, problems: PageProblem
  * @param page the page
  */
 export async function hydrated(page: Page): Promise<void> {
+  // Vue keeps the app on its mount element; Nuxt keeps its app on the Vue app as $nuxt.
   await page.waitForFunction(() => {
-    const app = (window as unknown as { useNuxtApp?: () => { isHydrating?: boolean } }).useNuxtApp?.()
-    return Boolean(document.querySelector('#__nuxt')?.hasAttribute('data-v-app')) && app?.isHydrating !== true
+    const root = document.querySelector('#__nuxt') as (Element & { __vue_app__?: { $nuxt?: { isHydrating?: boolean } } }) | null
+    const nuxtApp = root?.__vue_app__?.$nuxt
+    return Boolean(nuxtApp) && nuxtApp!.isHydrating === false
   })
 }
 

@@ -1,7 +1,7 @@
 import type { H3Event } from 'h3'
 import type { StandardSchemaV1 } from '@standard-schema/spec'
 import type { StorefrontSession } from '../server/session/session'
-import type { BasketLine, MergeReport, WishlistItem } from './commerce'
+import type { BasketLine, CommerceLimits, MergeReport, WishlistItem } from './commerce'
 import type { StorefrontTokens, StorefrontUser } from './index'
 
 /** One of a user's sessions, as listing shows it. */
@@ -24,6 +24,8 @@ export interface StorefrontLoginResult<U extends StorefrontUser = StorefrontUser
 
 /** The basket of the current shopper (the user once logged in, else the guest session). */
 export interface StorefrontBasketApi {
+  /** The limits in force (per-line cap, most lines, merge policy). */
+  readonly limits: CommerceLimits
   get: () => Promise<BasketLine[]>
   add: (line: BasketLine) => Promise<BasketLine[]>
   setQuantity: (line: BasketLine) => Promise<BasketLine[]>

@@ -46,14 +46,19 @@ export function useRpcCall<M extends RpcMethodName>(method: M): (...args: RpcCal
         throw new StorefrontRpcError(method, h3.statusCode ?? 500, h3.statusMessage ?? 'Error', h3.message, h3.data)
       }
     }
+    // Typed by the method map rather than Nitro's route table, which knows only the catch-all RPC route.
+    const fetchRpc = $fetch as (url: string, options: object) => Promise<unknown>
+    const post = () => fetchRpc(`/api/rpc/${method}`, { method: 'POST', body: { payload: params }, headers: { 'x-shop-id': shopId.value } })
     try {
-      // Typed by the method map rather than Nitro's route table, which knows only the catch-all RPC route.
-      const fetchRpc = $fetch as (url: string, options: object) => Promise<unknown>
-      return await fetchRpc(`/api/rpc/${method}`, {
-        method: 'POST',
-        body: { payload: params },
-        headers: { 'x-shop-id': shopId.value },
-      }) as RpcMethodResult<M>
+      try {
+        return await post() as RpcMethodResult<M>
+      }
+      catch (error) {
+        // The session ended meanwhile (expired, or replaced by a login in another tab): the server cleared the dead
+        // cookie, so one retry runs in a fresh session instead of failing the shopper's click.
+        if ((error as { data?: { code?: string } }).data?.code !== 'session-ended') throw error
+        return await post() as RpcMethodResult<M>
+      }
     }
     catch (error) {
       const response = (error as { data?: { status?: number, title?: string, detail?: string }, statusCode?: number })

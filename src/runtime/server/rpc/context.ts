@@ -1,5 +1,5 @@
 import type { H3Event } from 'h3'
-import { createError } from 'h3'
+import { createError, deleteCookie } from 'h3'
 import type { StorefrontTokens, StorefrontUser } from '../../types'
 import type { CommerceAdapterContext, CommerceOwner } from '../../types/commerce'
 import type { StorefrontLogger, StorefrontRpcContext, StorefrontSessionInfo } from '../../types/rpc'
@@ -46,7 +46,14 @@ export function createRpcContext(event: H3Event, session: StorefrontSession, sho
     ? { kind: 'user', shopId: shop.id, userId: session.userId }
     : { kind: 'guest', shopId: shop.id, sessionHash: hashSessionId(session.id) }
   // A guest's first write creates the session first: guest writes require a live session (see CommerceGuard).
+  // A write that comes with the cookie of a session that has ended (a login replaced it meanwhile, or it expired) is
+  // refused rather than put into a new, empty guest session the shopper never sees again; the dead cookie is cleared
+  // so that a retry starts afresh.
   const writableOwner = async () => {
+    if (session.isNew && session.ended) {
+      deleteCookie(event, shop.cookieName, { httpOnly: true, sameSite: shop.sameSite, secure: shop.secure, domain: shop.domainAttribute, path: '/' })
+      throw createError({ status: 409, message: 'your session ended (signed in elsewhere, or expired); reload and try again', data: { code: 'session-ended' } })
+    }
     if (session.isNew) await session.persist()
     return owner()
   }
@@ -132,6 +139,7 @@ export function createRpcContext(event: H3Event, session: StorefrontSession, sho
 
     session,
     basket: {
+      limits,
       get: async () => session.isNew && !session.userId ? [] : guard('basket read', async () => (await runtime.adapters()).basket.get(owner(), adapterContext)),
       add: line => guard('basket write', async () => (await runtime.adapters()).basket.add(await writableOwner(), line, adapterContext)),
       setQuantity: line => guard('basket write', async () => (await runtime.adapters()).basket.setQuantity(await writableOwner(), line, adapterContext)),

@@ -57,20 +57,41 @@ export async function readBodyPayload(event: H3Event, limit: number): Promise<un
   return (parsed as { payload?: unknown }).payload
 }
 
-// A body without Content-Length (chunked) is counted as it arrives, so a huge one is refused without buffering it.
-async function readStreamed(event: H3Event, limit: number): Promise<Buffer | undefined> {
+// A body without Content-Length (chunked) is counted as it arrives. Past the limit the 413 goes out at once while
+// the rest of the upload is read and discarded, so the client receives the answer and the connection stays usable;
+// closing the socket under a client that is still sending would reset the connection and lose the answer. An upload
+// that goes on far past the limit is cut off.
+const DISCARD_AT_MOST = 1024 * 1024
+
+function readStreamed(event: H3Event, limit: number): Promise<Buffer | undefined> {
   const req = event.node.req
   if ((req as { readableEnded?: boolean }).readableEnded || req.destroyed) {
-    return await readRawBody(event, false)
+    return readRawBody(event, false)
   }
-  const chunks: Buffer[] = []
-  let size = 0
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length
-    if (size > limit) throw tooLarge(limit)
-    chunks.push(chunk as Buffer)
-  }
-  return Buffer.concat(chunks)
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = []
+    let size = 0
+    let refused = false
+    const onData = (chunk: Buffer) => {
+      size += chunk.length
+      if (size <= limit) {
+        chunks.push(chunk)
+        return
+      }
+      if (!refused) {
+        refused = true
+        chunks.length = 0
+        reject(tooLarge(limit))
+      }
+      if (size > limit + DISCARD_AT_MOST) {
+        req.off('data', onData)
+        req.socket.destroy()
+      }
+    }
+    req.on('data', onData)
+    req.once('end', () => refused || resolve(Buffer.concat(chunks)))
+    req.once('error', error => refused || reject(error))
+  })
 }
 
 function tooLarge(limit: number) {

@@ -4,22 +4,29 @@ import type { Cluster, Redis } from 'ioredis'
 export type RedisClient = Redis | Cluster
 
 const waiting = new WeakMap<RedisClient, Promise<void>>()
+const connectedOnce = new WeakSet<RedisClient>()
 
 /**
- * Resolves once the client is connected. The driver runs without an offline queue, so that an outage fails fast;
- * commands issued while the first connection is still being made wait here instead. The caller bounds the wait.
+ * Resolves once the client is connected. The driver runs without an offline queue, so that an outage fails fast:
+ * only commands issued while the very first connection is being made wait here (the caller bounds the wait). Once
+ * a connection was lost, commands fail at once until ioredis has reconnected.
  * @param client the client
  * @returns nothing, once ready
  */
 export function whenReady(client: RedisClient): Promise<void> | void {
   if (client.status === 'ready') {
+    connectedOnce.add(client)
     return
+  }
+  if (connectedOnce.has(client)) {
+    throw new Error(`not connected to Redis (${client.status})`)
   }
   let pending = waiting.get(client)
   if (!pending) {
     pending = new Promise<void>((resolve) => {
       client.once('ready', () => {
         waiting.delete(client)
+        connectedOnce.add(client)
         resolve()
       })
     })

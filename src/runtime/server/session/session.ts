@@ -39,6 +39,11 @@ export interface StorefrontSession {
   readonly userId: string | undefined
   /** Created, last seen, expiry and user agent; undefined before the first save. */
   readonly meta: StorefrontSessionMeta | undefined
+  /**
+   * True when the request presented a valid signed cookie whose session no longer exists (expired, logged out, or
+   * replaced by a login). The request runs as a fresh guest.
+   */
+  readonly ended: boolean
   /** Reads a value. */
   get: (<K extends DataKey>(key: K) => Data[K] | undefined) & (<K extends DataKey>(key: K, fallback: Data[K]) => Data[K])
   /** Writes a value (JSON-serialisable); `undefined` forgets the key. */
@@ -106,6 +111,7 @@ export async function loadSession(event: H3Event, shop: ResolvedShop, store: Ses
   // More than one distinct valid id (a planted cookie next to the real one) is ambiguous: the request is a guest.
   const ids = new Set(cookieValues.map(value => unsignSessionId(value, shop.secrets)).filter(id => id !== null))
   const presented = ids.size === 1 ? parseSessionId([...ids][0]!) : null
+  let ended = false
   if (presented) {
     const presentedKeys = sessionKeys(shop.id, presented)
     const record = await guard('read', () => store.read(presentedKeys.session))
@@ -128,6 +134,7 @@ export async function loadSession(event: H3Event, shop: ResolvedShop, store: Ses
         }
       }
     }
+    ended = !exists
   }
 
   const ensureId = () => {
@@ -276,6 +283,9 @@ export async function loadSession(event: H3Event, shop: ResolvedShop, store: Ses
     },
     get userId() {
       return info?.kind === 'user' ? info.userId : undefined
+    },
+    get ended() {
+      return ended
     },
     get meta() {
       return meta && exists ? { createdAt: meta.c, lastSeenAt: meta.s, expiresAt: meta.e, userAgent: meta.ua } : undefined

@@ -211,4 +211,16 @@ describe('selectShop', () => {
     const error = h3Error(() => selectShop(eventFor('/fr/x'), pathOnly))
     expect(error.statusCode).toBe(404)
   })
+
+  it('ignores X-Forwarded-Host unless trustProxy is on', () => {
+    const forged = { 'host': 'shop.example', 'x-forwarded-host': 'shop.example.de' }
+    expect(selectShop(eventFor('/', forged), byDomain).id).toBe('1001')
+    const behindProxy = resolveShops({ shopSelector: 'domain', trustProxy: true, shops: { 1001: { domain: 'shop.example' }, 1002: { domain: 'shop.example.de' } } }, dev)
+    expect(selectShop(eventFor('/', forged), behindProxy).id).toBe('1002')
+  })
+
+  it('never lets x-shop-id pick a shop of another domain, even through a forged X-Forwarded-Host', () => {
+    const forged = { 'host': 'shop.example', 'x-forwarded-host': 'shop.example.de', 'x-shop-id': '1002' }
+    expect(h3Error(() => selectShop(eventFor('/', forged), byDomain)).statusCode).toBe(400)
+  })
 })

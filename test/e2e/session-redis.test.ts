@@ -140,8 +140,9 @@ describe('lifetime', () => {
       NUXT_STOREFRONT_STORAGE_SESSION_URL: redis.url,
       NUXT_STOREFRONT_SESSION_REFRESH_INTERVAL: '2',
     })
-    const cookie = await write('r', 1)
+    // Taken before the request: the server stamps the session while it handles it, never earlier.
     const written = Date.now()
+    const cookie = await write('r', 1)
     let refreshes = 0
     let reads = 0
     const count = await countCommands(redis, async () => {

@@ -16,7 +16,27 @@ const storefrontErrorHandler: NitroErrorHandler = async (error, event) => {
   if (problem.status >= 500 && problem.status !== 503) {
     console.error('[storefront] unexpected error', error)
   }
+  else if (problem.status === 503) {
+    logStoreFailure(error)
+  }
   await sendProblem(event, problem)
 }
 
 export default storefrontErrorHandler
+
+let lastLogged = 0
+let suppressed = 0
+
+// An outage fails every request: one line per 10 s, with the cause, is what an operator needs.
+function logStoreFailure(error: unknown) {
+  const now = Date.now()
+  if (now - lastLogged < 10_000) {
+    suppressed++
+    return
+  }
+  const failure = [error, (error as { cause?: unknown }).cause].find(e => e instanceof StoreUnavailableError) as StoreUnavailableError | undefined
+  const cause = (failure?.cause as Error | undefined)?.message ?? 'unknown cause'
+  console.warn(`[storefront] ${failure?.message ?? 'session store unavailable'}: ${cause}${suppressed ? ` (${suppressed} more since the last report)` : ''}`)
+  lastLogged = now
+  suppressed = 0
+}

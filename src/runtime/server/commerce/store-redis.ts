@@ -107,12 +107,15 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) 
 return 0
 `
 
+// Guest writes carry two guard keys (session and login lock); user writes carry none.
 const SCRIPTS = {
-  sfWriteBasket: WRITE_BASKET,
-  sfWriteWishlist: WRITE_WISHLIST,
-  sfMergeBasket: MERGE_BASKET,
-  sfMergeWishlist: MERGE_WISHLIST,
-  sfRelease: RELEASE,
+  sfWriteBasket: { lua: WRITE_BASKET, keys: 1 },
+  sfWriteGuestBasket: { lua: WRITE_BASKET, keys: 3 },
+  sfWriteWishlist: { lua: WRITE_WISHLIST, keys: 1 },
+  sfWriteGuestWishlist: { lua: WRITE_WISHLIST, keys: 3 },
+  sfMergeBasket: { lua: MERGE_BASKET, keys: 2 },
+  sfMergeWishlist: { lua: MERGE_WISHLIST, keys: 2 },
+  sfRelease: { lua: RELEASE, keys: 1 },
 }
 
 /**
@@ -124,7 +127,12 @@ const SCRIPTS = {
 export function createRedisCommerceStore(client: RedisClient, prefix: string): CommerceStore {
   const redis = defineScripts(client, SCRIPTS)
   const k = (key: string) => prefix + key
-  const keyArgs = (key: string, guard?: { session: string, lock: string }) => guard ? [3, k(key), k(guard.session), k(guard.lock)] : [1, k(key)]
+  const writeBasket = (key: string, guard: { session: string, lock: string } | undefined, ...args: (string | number)[]) => guard
+    ? redis.sfWriteGuestBasket(k(key), k(guard.session), k(guard.lock), ...args)
+    : redis.sfWriteBasket(k(key), ...args)
+  const writeWishlist = (key: string, guard: { session: string, lock: string } | undefined, ...args: (string | number)[]) => guard
+    ? redis.sfWriteGuestWishlist(k(key), k(guard.session), k(guard.lock), ...args)
+    : redis.sfWriteWishlist(k(key), ...args)
 
   async function run<T>(work: () => Promise<T>): Promise<T> {
     await whenReady(client)
@@ -142,16 +150,16 @@ export function createRedisCommerceStore(client: RedisClient, prefix: string): C
 
   return {
     readBasket: key => run(async () => basketFromHash(await client.hgetall(k(key)))),
-    writeBasket: (key, change, options) => run(async () => basketFromFlat(await redis.sfWriteBasket(
-      ...keyArgs(key, options.guard), change.variantId, change.quantity, change.mode, options.cap, options.maxLines, options.ttlMs, Date.now(),
+    writeBasket: (key, change, options) => run(async () => basketFromFlat(await writeBasket(
+      key, options.guard, change.variantId, change.quantity, change.mode, options.cap, options.maxLines, options.ttlMs, Date.now(),
     ) as string[])),
     readWishlist: key => run(async () => wishlistFromFlat(await client.zrange(k(key), 0, -1, 'WITHSCORES'))),
-    writeWishlist: (key, change, options) => run(async () => wishlistFromFlat(await redis.sfWriteWishlist(
-      ...keyArgs(key, options.guard), change.productId, change.mode, options.maxItems, options.ttlMs, Date.now(),
+    writeWishlist: (key, change, options) => run(async () => wishlistFromFlat(await writeWishlist(
+      key, options.guard, change.productId, change.mode, options.maxItems, options.ttlMs, Date.now(),
     ) as string[])),
     mergeBasket: (key, marker, lines, options) => run(async () => {
       const pairs = lines.flatMap(line => [line.variantId, line.quantity])
-      const result = await redis.sfMergeBasket(2, k(key), k(marker), options.policy, options.cap, options.maxLines, options.ttlMs, options.markerTtlMs, Date.now(), ...pairs) as number | number[]
+      const result = await redis.sfMergeBasket(k(key), k(marker), options.policy, options.cap, options.maxLines, options.ttlMs, options.markerTtlMs, Date.now(), ...pairs) as number | number[]
       if (!Array.isArray(result)) return null
       const [linesAdded, linesCombined, linesCapped, linesDropped, unitsAdded] = result as [number, number, number, number, number]
       return { linesAdded, linesCombined, linesCapped, linesDropped, unitsAdded }
@@ -159,12 +167,12 @@ export function createRedisCommerceStore(client: RedisClient, prefix: string): C
     mergeWishlist: (key, marker, items, options) => run(async () => {
       const now = Date.now()
       const pairs = items.flatMap((item, i) => [item.productId, now + i])
-      const added = await redis.sfMergeWishlist(2, k(key), k(marker), options.maxItems, options.ttlMs, options.markerTtlMs, ...pairs) as number
+      const added = await redis.sfMergeWishlist(k(key), k(marker), options.maxItems, options.ttlMs, options.markerTtlMs, ...pairs) as number
       return added < 0 ? null : added
     }),
     claim: (lock, token, ttlMs) => run(async () => (await client.set(k(lock), token, 'PX', ttlMs, 'NX')) === 'OK'),
     release: (lock, token) => run(async () => {
-      await redis.sfRelease(1, k(lock), token)
+      await redis.sfRelease(k(lock), token)
     }),
     remove: keys => run(async () => {
       if (keys.length > 0) await client.del(...keys.map(k))

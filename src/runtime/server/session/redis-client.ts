@@ -35,17 +35,24 @@ export function whenReady(client: RedisClient): Promise<void> | void {
   return pending
 }
 
+/** A Lua script and its fixed number of keys. */
+export interface ScriptDefinition {
+  lua: string
+  keys: number
+}
+
 /**
- * Registers Lua scripts on a client once (EVALSHA, with EVAL when the server does not know the script yet).
- * `numberOfKeys` is given per call, so that optional keys can be left out.
+ * Registers Lua scripts on a client once (EVALSHA, with EVAL when the server does not know the script yet). Each
+ * script has a fixed number of keys: with Redis Cluster, auto-pipelining routes a command by its first key, which it
+ * can only find when the key count is declared.
  * @param client the client
- * @param scripts name to Lua source
+ * @param scripts name to script
  * @returns the client, typed with the scripts
  */
-export function defineScripts<T extends string>(client: RedisClient, scripts: Record<T, string>): RedisClient & Record<T, (...args: (string | number)[]) => Promise<unknown>> {
-  for (const [name, lua] of Object.entries<string>(scripts)) {
+export function defineScripts<T extends string>(client: RedisClient, scripts: Record<T, ScriptDefinition>): RedisClient & Record<T, (...args: (string | number)[]) => Promise<unknown>> {
+  for (const [name, { lua, keys }] of Object.entries<ScriptDefinition>(scripts)) {
     if (!(name in client)) {
-      client.defineCommand(name, { lua })
+      client.defineCommand(name, { lua, numberOfKeys: keys })
     }
   }
   return client as RedisClient & Record<T, (...args: (string | number)[]) => Promise<unknown>>

@@ -81,11 +81,14 @@ end
 return removed
 `
 
+// A guest session has no index: the same scripts are registered once with one key and once with two.
 const SCRIPTS = {
-  sfWriteSession: WRITE_SESSION,
-  sfRemoveSession: REMOVE_SESSION,
-  sfListUserSessions: LIST_USER_SESSIONS,
-  sfRemoveUserSessions: REMOVE_USER_SESSIONS,
+  sfWriteGuestSession: { lua: WRITE_SESSION, keys: 1 },
+  sfWriteUserSession: { lua: WRITE_SESSION, keys: 2 },
+  sfRemoveGuestSession: { lua: REMOVE_SESSION, keys: 1 },
+  sfRemoveUserSession: { lua: REMOVE_SESSION, keys: 2 },
+  sfListUserSessions: { lua: LIST_USER_SESSIONS, keys: 1 },
+  sfRemoveUserSessions: { lua: REMOVE_USER_SESSIONS, keys: 1 },
 }
 
 /**
@@ -99,9 +102,9 @@ export function createRedisSessionStore(client: RedisClient, prefix: string): Se
   const k = (key: string) => prefix + key
   const ready = () => whenReady(client)
 
-  function keyArgs(keys: { session: string, index?: string }): (string | number)[] {
-    return keys.index ? [2, k(keys.session), k(keys.index)] : [1, k(keys.session)]
-  }
+  const runWrite = (keys: { session: string, index?: string }, ...args: (string | number)[]) => keys.index
+    ? redis.sfWriteUserSession(k(keys.session), k(keys.index), ...args)
+    : redis.sfWriteGuestSession(k(keys.session), ...args)
 
   return {
     kind: 'redis',
@@ -115,25 +118,25 @@ export function createRedisSessionStore(client: RedisClient, prefix: string): Se
     async create(keys, fields, expiry, options) {
       await ready()
       const pairs = Object.entries(fields).flat()
-      const created = await redis.sfWriteSession(...keyArgs(keys), 'c', expiry.ttlMs, expiry.expiresAt, keys.hash, options?.maxPerUser ?? 0, pairs.length / 2, ...pairs)
+      const created = await runWrite(keys, 'c', expiry.ttlMs, expiry.expiresAt, keys.hash, options?.maxPerUser ?? 0, pairs.length / 2, ...pairs)
       return created === 1
     },
 
-    async update(keys, write, expiry) {
+    async update(keys, change, expiry) {
       await ready()
-      const pairs = Object.entries(write.set).flat()
-      const updated = await redis.sfWriteSession(...keyArgs(keys), 'u', expiry.ttlMs, expiry.expiresAt, keys.hash, 0, pairs.length / 2, ...pairs, ...write.del)
+      const pairs = Object.entries(change.set).flat()
+      const updated = await runWrite(keys, 'u', expiry.ttlMs, expiry.expiresAt, keys.hash, 0, pairs.length / 2, ...pairs, ...change.del)
       return updated === 1
     },
 
     async remove(keys) {
       await ready()
-      await redis.sfRemoveSession(...keyArgs(keys), keys.hash)
+      await (keys.index ? redis.sfRemoveUserSession(k(keys.session), k(keys.index), keys.hash) : redis.sfRemoveGuestSession(k(keys.session), keys.hash))
     },
 
     async listUserSessions(index, userSessionPrefix, now): Promise<IndexedSession[]> {
       await ready()
-      const flat = await redis.sfListUserSessions(1, k(index), now, k(userSessionPrefix)) as string[]
+      const flat = await redis.sfListUserSessions(k(index), now, k(userSessionPrefix)) as string[]
       const sessions: IndexedSession[] = []
       for (let i = 0; i < flat.length; i += 2) {
         sessions.push({ hash: flat[i]!, meta: flat[i + 1]! })
@@ -143,7 +146,7 @@ export function createRedisSessionStore(client: RedisClient, prefix: string): Se
 
     async removeUserSessions(index, userSessionPrefix, keepHashes) {
       await ready()
-      return await redis.sfRemoveUserSessions(1, k(index), k(userSessionPrefix), ...keepHashes) as number
+      return await redis.sfRemoveUserSessions(k(index), k(userSessionPrefix), ...keepHashes) as number
     },
 
     async dispose() {},

@@ -8,6 +8,7 @@ import fsDriver from 'unstorage/drivers/fs'
 import redisDriver from 'unstorage/drivers/redis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { TestFunction } from 'vitest'
+import type { Cluster, Redis } from 'ioredis'
 import { createGuestId, createUserSessionId, parseSessionId } from '../../src/runtime/server/session/id'
 import type { SessionKeys } from '../../src/runtime/server/session/keys'
 import { sessionKeys } from '../../src/runtime/server/session/keys'
@@ -294,6 +295,22 @@ describeStoreContract('fs', async () => {
   return genericFixture(fsDriver({ base }), { nativeTtl: false }, () => rmSync(base, { recursive: true, force: true }))
 })
 
+/** A Redis-backed fixture whose look-arounds go through a raw client (a server or a cluster). */
+function rawRedisFixture(store: SessionStore, raw: Redis | Cluster, base: string, dispose: () => Promise<void>): StoreFixture {
+  return {
+    store,
+    indexHashes: index => raw.zrange(`${base}:${index}`, 0, -1),
+    dropKey: async (key) => {
+      await raw.del(`${base}:${key}`)
+    },
+    ttlOf: key => raw.pttl(`${base}:${key}`),
+    async dispose() {
+      await dispose()
+      raw.disconnect()
+    },
+  }
+}
+
 describe('redis', () => {
   const BASE = 'sf-test'
   let redis: RedisProcess
@@ -320,19 +337,7 @@ describe('redis', () => {
 
   describeStoreContract('redis', async () => {
     const { store, dispose } = redisStore()
-    const raw = redis.client()
-    return {
-      store,
-      indexHashes: index => raw.zrange(`${BASE}:${index}`, 0, -1),
-      dropKey: async (key) => {
-        await raw.del(`${BASE}:${key}`)
-      },
-      ttlOf: key => raw.pttl(`${BASE}:${key}`),
-      async dispose() {
-        await dispose()
-        raw.disconnect()
-      },
-    }
+    return rawRedisFixture(store, redis.client(), BASE, dispose)
   })
 
   it('ran the whole contract without KEYS or SCAN', async () => {
@@ -389,20 +394,10 @@ describe('redis cluster', () => {
     const storage = createStorage({ driver })
     const store = createSessionStore(storage, driver, { nativeTtl: true, sweepIntervalMs: 0 })
     expect(store.kind).toBe('redis')
-    const raw = cluster.client()
-    return {
-      store,
-      indexHashes: index => raw.zrange(`${BASE}:${index}`, 0, -1),
-      dropKey: async (key) => {
-        await raw.del(`${BASE}:${key}`)
-      },
-      ttlOf: key => raw.pttl(`${BASE}:${key}`),
-      async dispose() {
-        await store.dispose()
-        await storage.dispose()
-        raw.disconnect()
-      },
-    }
+    return rawRedisFixture(store, cluster.client(), BASE, async () => {
+      await store.dispose()
+      await storage.dispose()
+    })
   })
 
   it('spread the contract over every master, without KEYS or SCAN', async () => {

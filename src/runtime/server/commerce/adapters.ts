@@ -1,4 +1,4 @@
-import type { BasketAdapter, CommerceOwner, StorefrontCommerceAdapters, WishlistAdapter } from '../../types/commerce'
+import type { BasketAdapter, CommerceLimits, CommerceOwner, StorefrontCommerceAdapters, WishlistAdapter } from '../../types/commerce'
 import { ownerKey } from '../session/keys'
 import type { CommerceGuard, CommerceStore } from './store'
 
@@ -37,16 +37,19 @@ export function createDefaultAdapters(commerceFor: (shopId: string) => Promise<C
   const marker = (user: CommerceOwner & { kind: 'user' }, kind: 'b' | 'w', guest: CommerceOwner & { kind: 'guest' }) =>
     `${ownerKey(user.shopId, { kind: 'user', userId: user.userId })}:m${kind}:${guest.sessionHash}`
 
+  const writeLine = async (owner: CommerceOwner, line: { variantId: number, quantity: number }, mode: 'add' | 'set', limits: CommerceLimits) => {
+    const keys = commerceKeys(owner)
+    return (await commerceFor(owner.shopId)).writeBasket(keys.basket, { ...line, mode }, { cap: limits.maxQuantityPerLine, maxLines: limits.maxBasketLines, ttlMs: limits.dataTtlMs, guard: keys.guard })
+  }
+  const writeItem = async (owner: CommerceOwner, productId: number, mode: 'add' | 'remove', limits: CommerceLimits) => {
+    const keys = commerceKeys(owner)
+    return (await commerceFor(owner.shopId)).writeWishlist(keys.wishlist, { productId, mode }, { maxItems: limits.maxWishlistItems, ttlMs: limits.dataTtlMs, guard: keys.guard })
+  }
+
   const basket: BasketAdapter = {
-    get: async (owner) => (await commerceFor(owner.shopId)).readBasket(commerceKeys(owner).basket),
-    add: async (owner, line, { limits }) => {
-      const keys = commerceKeys(owner)
-      return (await commerceFor(owner.shopId)).writeBasket(keys.basket, { ...line, mode: 'add' }, { cap: limits.maxQuantityPerLine, maxLines: limits.maxBasketLines, ttlMs: limits.dataTtlMs, guard: keys.guard })
-    },
-    setQuantity: async (owner, line, { limits }) => {
-      const keys = commerceKeys(owner)
-      return (await commerceFor(owner.shopId)).writeBasket(keys.basket, { ...line, mode: 'set' }, { cap: limits.maxQuantityPerLine, maxLines: limits.maxBasketLines, ttlMs: limits.dataTtlMs, guard: keys.guard })
-    },
+    get: async owner => (await commerceFor(owner.shopId)).readBasket(commerceKeys(owner).basket),
+    add: (owner, line, { limits }) => writeLine(owner, line, 'add', limits),
+    setQuantity: (owner, line, { limits }) => writeLine(owner, line, 'set', limits),
     remove: (owner, variantId, context) => basket.setQuantity(owner, { variantId, quantity: 0 }, context),
     clear: async (owner) => {
       await (await commerceFor(owner.shopId)).remove([commerceKeys(owner).basket])
@@ -65,15 +68,9 @@ export function createDefaultAdapters(commerceFor: (shopId: string) => Promise<C
   }
 
   const wishlist: WishlistAdapter = {
-    get: async (owner) => (await commerceFor(owner.shopId)).readWishlist(commerceKeys(owner).wishlist),
-    add: async (owner, item, { limits }) => {
-      const keys = commerceKeys(owner)
-      return (await commerceFor(owner.shopId)).writeWishlist(keys.wishlist, { ...item, mode: 'add' }, { maxItems: limits.maxWishlistItems, ttlMs: limits.dataTtlMs, guard: keys.guard })
-    },
-    remove: async (owner, productId, { limits }) => {
-      const keys = commerceKeys(owner)
-      return (await commerceFor(owner.shopId)).writeWishlist(keys.wishlist, { productId, mode: 'remove' }, { maxItems: limits.maxWishlistItems, ttlMs: limits.dataTtlMs, guard: keys.guard })
-    },
+    get: async owner => (await commerceFor(owner.shopId)).readWishlist(commerceKeys(owner).wishlist),
+    add: (owner, item, { limits }) => writeItem(owner, item.productId, 'add', limits),
+    remove: (owner, productId, { limits }) => writeItem(owner, productId, 'remove', limits),
     clear: async (owner) => {
       await (await commerceFor(owner.shopId)).remove([commerceKeys(owner).wishlist])
     },

@@ -1,5 +1,5 @@
 import type { H3Event } from 'h3'
-import type { StorefrontSession } from '../server/session/session'
+import type { StorefrontSession } from './session'
 import type { MergeReport, StorefrontCommerceAdapters } from './commerce'
 import type { StorefrontRpcContext } from './rpc'
 import type { StorefrontStorageOptions, StorefrontUser } from './index'

@@ -1,6 +1,6 @@
 import type { H3Event } from 'h3'
 import type { StandardSchemaV1 } from '@standard-schema/spec'
-import type { StorefrontSession } from '../server/session/session'
+import type { StorefrontSession } from './session'
 import type { BasketLine, CommerceLimits, MergeReport, WishlistItem } from './commerce'
 import type { StorefrontTokens, StorefrontUser } from './index'
 

@@ -1,6 +1,6 @@
 import type { H3Event } from 'h3'
 import { deleteCookie, setCookie } from 'h3'
-import type { StorefrontSessionData, StorefrontSessionMeta } from '../../types'
+import type { StorefrontSession } from '../../types/session'
 import type { ResolvedShop } from './config'
 import { readCookieValues, signSessionId, unsignSessionId } from './cookie'
 import { SessionLimitError, StoreUnavailableError, withStoreTimeout } from './errors'
@@ -8,6 +8,8 @@ import type { SessionIdInfo } from './id'
 import { createGuestId, createUserSessionId, parseSessionId } from './id'
 import type { SessionKeys } from './keys'
 import { sessionKeys } from './keys'
+import type { StoredMeta } from './meta'
+import { parseMeta, sessionExpiry, userAgent } from './meta'
 import type { SessionFields, SessionStore } from './store'
 
 const META = 'm'
@@ -15,67 +17,12 @@ const DATA = 'd:'
 const FLASH = 'f:'
 const MAX_KEY_LENGTH = 128
 
-type Data = StorefrontSessionData & Record<string, unknown>
-type DataKey = keyof Data & string
-
-/** Stored meta: created, seen (last refresh), expires, absolute end, user agent. */
-interface StoredMeta { c: number, s: number, e: number, a?: number, ua: string }
+export type { StorefrontSession }
 
 /** Callbacks the engine passes to every session. */
 export interface SessionHooks {
   created?: (session: StorefrontSession, event: H3Event) => void | Promise<void>
   destroyed?: (info: { shopId: string, userId?: string }, event: H3Event) => void | Promise<void>
-}
-
-/** A shopper's session for one request. Reads are synchronous; changes are saved once, when the request ends. */
-export interface StorefrontSession {
-  /** The shop this session belongs to. */
-  readonly shopId: string
-  /** The current id. A guest who has not written yet gets one here that is not stored until the first write. */
-  readonly id: string
-  /** True until the session exists in the store. */
-  readonly isNew: boolean
-  /** For user-bound sessions, the user id part of the id. */
-  readonly userId: string | undefined
-  /** Created, last seen, expiry and user agent; undefined before the first save. */
-  readonly meta: StorefrontSessionMeta | undefined
-  /**
-   * True when the request presented a valid signed cookie whose session no longer exists (expired, logged out, or
-   * replaced by a login). The request runs as a fresh guest.
-   */
-  readonly ended: boolean
-  /** Reads a value. */
-  get: (<K extends DataKey>(key: K) => Data[K] | undefined) & (<K extends DataKey>(key: K, fallback: Data[K]) => Data[K])
-  /** Writes a value (JSON-serialisable); `undefined` forgets the key. */
-  put: <K extends DataKey>(key: K, value: Data[K]) => void
-  /** Removes a value. */
-  forget: (key: DataKey) => void
-  /** Removes every value (the login, if any, stays). */
-  flush: () => void
-  /** Tells whether a value is set. */
-  has: (key: DataKey) => boolean
-  /** A copy of every value. */
-  all: () => Partial<Data>
-  /** Stores a value readable through getFlash during the next request only. */
-  flash: (key: string, value: unknown) => void
-  /** Reads a value flashed by the previous request. */
-  getFlash: <T = unknown>(key: string, fallback?: T) => T | undefined
-  /** Issues a new id, keeps the data, and deletes the old id when the request ends. */
-  regenerate: () => void
-  /** Deletes the session and clears the cookie; the request carries on as a fresh guest. */
-  destroy: () => void
-  /** Saves now instead of when the response is sent. Safe to call more than once. */
-  commit: () => Promise<void>
-  /** Makes sure the session exists in the store (creating an empty one if needed), then saves. */
-  persist: () => Promise<void>
-  /** Reads an internal field (user, tokens); for the module's own layers. */
-  getField: (field: string) => string | undefined
-  /** Writes (or with undefined, removes) an internal field; for the module's own layers. */
-  setField: (field: string, value: string | undefined) => void
-  /** Re-issues the session under `<userId>:<uuid>`; the old id dies when the request ends. */
-  bindToUser: (userId: string) => void
-  /** Runs work alongside the next save (its store commands share the save's round trip); the save fails if it fails. */
-  alongNextCommit: (work: () => Promise<void>) => void
 }
 
 /**
@@ -179,12 +126,7 @@ export async function loadSession(event: H3Event, shop: ResolvedShop, store: Ses
     info = next
     keys = sessionKeys(shop.id, next)
   }
-  const expiryFrom = (createdAt: number, at: number) => {
-    let expiresAt = at + shop.maxAgeMs
-    const absolute = shop.absoluteMaxAgeMs ? createdAt + shop.absoluteMaxAgeMs : undefined
-    if (absolute && absolute < expiresAt) expiresAt = absolute
-    return { expiresAt, absolute }
-  }
+  const expiryFrom = (createdAt: number, at: number) => sessionExpiry(shop, createdAt, at)
 
   async function commit() {
     if (options.detached) {
@@ -311,7 +253,7 @@ export async function loadSession(event: H3Event, shop: ResolvedShop, store: Ses
       for (const [field, value] of fields) {
         if (field.startsWith(DATA)) out[field.slice(DATA.length)] = JSON.parse(value)
       }
-      return out as Partial<Data>
+      return out as ReturnType<StorefrontSession['all']>
     },
     flash(key, value) {
       write(FLASH + checkKey(key), serialise(value))
@@ -357,20 +299,4 @@ export async function loadSession(event: H3Event, shop: ResolvedShop, store: Ses
 
 function serialise(value: unknown): string | undefined {
   return value === undefined ? undefined : JSON.stringify(value)
-}
-
-function parseMeta(raw: string | undefined): StoredMeta | undefined {
-  if (!raw) return undefined
-  try {
-    const meta = JSON.parse(raw) as StoredMeta
-    return typeof meta?.e === 'number' && typeof meta.c === 'number' && typeof meta.s === 'number' ? meta : undefined
-  }
-  catch {
-    return undefined
-  }
-}
-
-function userAgent(event: H3Event): string {
-  const ua = event.node.req.headers['user-agent']
-  return typeof ua === 'string' ? ua.slice(0, 256) : ''
 }

@@ -1,0 +1,55 @@
+import type { StorefrontSessionData, StorefrontSessionMeta } from './index'
+
+type Data = StorefrontSessionData & Record<string, unknown>
+type DataKey = keyof Data & string
+
+/** A shopper's session for one request. Reads are synchronous; changes are saved once, when the request ends. */
+export interface StorefrontSession {
+  /** The shop this session belongs to. */
+  readonly shopId: string
+  /** The current id. A guest who has not written yet gets one here that is not stored until the first write. */
+  readonly id: string
+  /** True until the session exists in the store. */
+  readonly isNew: boolean
+  /** For user-bound sessions, the user id part of the id. */
+  readonly userId: string | undefined
+  /** Created, last seen, expiry and user agent; undefined before the first save. */
+  readonly meta: StorefrontSessionMeta | undefined
+  /**
+   * True when the request presented a valid signed cookie whose session no longer exists (expired, logged out, or
+   * replaced by a login). The request runs as a fresh guest.
+   */
+  readonly ended: boolean
+  /** Reads a value. */
+  get: (<K extends DataKey>(key: K) => Data[K] | undefined) & (<K extends DataKey>(key: K, fallback: Data[K]) => Data[K])
+  /** Writes a value (JSON-serialisable); `undefined` forgets the key. */
+  put: <K extends DataKey>(key: K, value: Data[K]) => void
+  /** Removes a value. */
+  forget: (key: DataKey) => void
+  /** Removes every value (the login, if any, stays). */
+  flush: () => void
+  /** Tells whether a value is set. */
+  has: (key: DataKey) => boolean
+  /** A copy of every value. */
+  all: () => Partial<Data>
+  /** Stores a value readable through getFlash during the next request only. */
+  flash: (key: string, value: unknown) => void
+  /** Reads a value flashed by the previous request. */
+  getFlash: <T = unknown>(key: string, fallback?: T) => T | undefined
+  /** Issues a new id, keeps the data, and deletes the old id when the request ends. */
+  regenerate: () => void
+  /** Deletes the session and clears the cookie; the request carries on as a fresh guest. */
+  destroy: () => void
+  /** Saves now instead of when the response is sent. Safe to call more than once. */
+  commit: () => Promise<void>
+  /** Makes sure the session exists in the store (creating an empty one if needed), then saves. */
+  persist: () => Promise<void>
+  /** Reads an internal field (user, tokens); for the module's own layers. */
+  getField: (field: string) => string | undefined
+  /** Writes (or with undefined, removes) an internal field; for the module's own layers. */
+  setField: (field: string, value: string | undefined) => void
+  /** Re-issues the session under `<userId>:<uuid>`; the old id dies when the request ends. */
+  bindToUser: (userId: string) => void
+  /** Runs work alongside the next save (its store commands share the save's round trip); the save fails if it fails. */
+  alongNextCommit: (work: () => Promise<void>) => void
+}

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
+import { SessionInputError } from '../../src/runtime/server/session/errors'
 import { createGuestId, createUserSessionId, hashSessionId, isValidUserId, parseSessionId } from '../../src/runtime/server/session/id'
 import { sessionKeys } from '../../src/runtime/server/session/keys'
 
@@ -25,11 +26,12 @@ describe('createUserSessionId', () => {
     expect(rest).toEqual([])
   })
 
-  it('throws for an unsafe user id', () => {
-    for (const userId of ['../x', 'a:b', '', 'x'.repeat(65), 'a b']) {
-      expect(() => createUserSessionId(userId)).toThrow(TypeError)
+  it('throws a 400 for an unsafe user id, whatever its type', () => {
+    const hostile: unknown[] = ['../x', 'a:b', '', 'x'.repeat(65), 'a b', 42, null, { toString: 'u1' }, { toString: () => { throw new Error('boom') } }]
+    for (const userId of hostile) {
+      expect(() => createUserSessionId(userId as string)).toThrow(SessionInputError)
+      expect(() => createUserSessionId(userId as string)).toThrow(expect.objectContaining({ statusCode: 400 }))
     }
-    expect(() => createUserSessionId(42 as unknown as string)).toThrow(TypeError)
   })
 })
 

@@ -6,7 +6,7 @@ import type { StorefrontLogger, StorefrontRpcContext, StorefrontSessionInfo } fr
 import { mergeGuestIntoUser, noMerge } from '../commerce/merge'
 import { CommerceConflictError, CommerceLimitError } from '../commerce/store'
 import type { ResolvedShop } from '../session/config'
-import { withStoreTimeout } from '../session/errors'
+import { describeValue, withStoreTimeout } from '../session/errors'
 import { hashSessionId, isValidUserId, parseSessionId } from '../session/id'
 import { userKeys } from '../session/keys'
 import type { StorefrontSession } from '../session/session'
@@ -38,7 +38,7 @@ export function createRpcContext(event: H3Event, session: StorefrontSession, sho
   }
   const checkUserId = (userId: unknown) => {
     if (!isValidUserId(userId)) {
-      throw createError({ status: 400, message: `invalid user id ${JSON.stringify(String(userId).slice(0, 64))}: use 1 to 64 characters from A-Z a-z 0-9 _ -` })
+      throw createError({ status: 400, message: `invalid user id ${describeValue(userId)}: use 1 to 64 characters from A-Z a-z 0-9 _ -` })
     }
     return userId
   }

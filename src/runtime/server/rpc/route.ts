@@ -9,7 +9,7 @@ const registry = methods as RpcRegistry
 
 /** `/api/rpc/<name>`: POST with `{ "payload": … }`, or GET with `?payload=…` for public methods. */
 export default defineEventHandler(async (event) => {
-  const name = decodeURIComponent(event.path.slice('/api/rpc/'.length).split('?')[0]!)
+  const name = decodeName(event.path.slice('/api/rpc/'.length).split('?')[0]!)
   const definition = await findRpcMethod(registry, name)
   const allowed = definition.method === 'GET' ? 'GET, POST' : 'POST'
   let payload: unknown
@@ -37,5 +37,15 @@ function checkOrigin(origin: string | undefined) {
   const { allowedOrigins } = useStorefrontRuntime()
   if (origin && allowedOrigins.length > 0 && !allowedOrigins.includes(origin)) {
     throw createError({ status: 403, message: `origin ${JSON.stringify(origin.slice(0, 128))} may not call RPC methods` })
+  }
+}
+
+// A name with a malformed escape names no method: findRpcMethod answers it with a 404.
+function decodeName(raw: string): string {
+  try {
+    return decodeURIComponent(raw)
+  }
+  catch {
+    return raw
   }
 }

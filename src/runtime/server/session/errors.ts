@@ -21,6 +21,25 @@ export class SessionLimitError extends H3Error {
 }
 
 /**
+ * Describes an untrusted value for an error message without converting it (an object's own toString may throw).
+ * @param value what the client sent
+ * @returns a short, safe description
+ */
+export function describeValue(value: unknown): string {
+  return typeof value === 'string' ? JSON.stringify(value.slice(0, 80)) : value === null ? 'null' : typeof value
+}
+
+/** Input a session cannot take (a malformed key or user id). Answered with a 400. */
+export class SessionInputError extends H3Error {
+  override name = 'SessionInputError'
+  constructor(message: string) {
+    super(message)
+    this.statusCode = 400
+    this.statusMessage = 'Bad Request'
+  }
+}
+
+/**
  * Runs a store operation within a time limit; any failure becomes a {@link StoreUnavailableError}.
  * @param operation a name for logs and the error message
  * @param timeoutMs the limit

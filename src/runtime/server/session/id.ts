@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto'
 import { v4 as uuidv4 } from 'uuid'
+import { describeValue, SessionInputError } from './errors'
 
 const UUID_V4 = '[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}'
 const GUEST_ID = new RegExp(`^${UUID_V4}$`)
@@ -23,10 +24,11 @@ export function createGuestId(): string {
  * Creates a user-bound session id, `<userId>:<uuid v4>`.
  * @param userId a user id that passes {@link isValidUserId}
  * @returns the new session id
+ * @throws a 400 (SessionInputError) for any other user id
  */
 export function createUserSessionId(userId: string): string {
   if (!isValidUserId(userId)) {
-    throw new TypeError(`[storefront] invalid user id ${JSON.stringify(String(userId).slice(0, 80))}`)
+    throw new SessionInputError(`invalid user id ${describeValue(userId)}: use 1 to 64 characters from A-Z a-z 0-9 _ -`)
   }
   return `${userId}:${uuidv4()}`
 }

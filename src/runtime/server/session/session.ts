@@ -3,7 +3,7 @@ import { deleteCookie, setCookie } from 'h3'
 import type { StorefrontSession } from '../../types/session'
 import type { ResolvedShop } from './config'
 import { readCookieValues, signSessionId, unsignSessionId } from './cookie'
-import { SessionLimitError, StoreUnavailableError, withStoreTimeout } from './errors'
+import { describeValue, SessionInputError, SessionLimitError, StoreUnavailableError, withStoreTimeout } from './errors'
 import type { SessionIdInfo } from './id'
 import { createGuestId, createUserSessionId, parseSessionId } from './id'
 import type { SessionKeys } from './keys'
@@ -111,7 +111,7 @@ export async function loadSession(event: H3Event, shop: ResolvedShop, store: Ses
   }
   const checkKey = (key: string) => {
     if (typeof key !== 'string' || key.length === 0 || key.length > MAX_KEY_LENGTH) {
-      throw new TypeError(`[storefront] session keys are strings of 1 to ${MAX_KEY_LENGTH} characters`)
+      throw new SessionInputError(`session keys are strings of 1 to ${MAX_KEY_LENGTH} characters, got ${describeValue(key)}`)
     }
     return key
   }
@@ -249,11 +249,9 @@ export async function loadSession(event: H3Event, shop: ResolvedShop, store: Ses
     },
     has: key => fields.has(DATA + checkKey(key)),
     all() {
-      const out: Record<string, unknown> = {}
-      for (const [field, value] of fields) {
-        if (field.startsWith(DATA)) out[field.slice(DATA.length)] = JSON.parse(value)
-      }
-      return out as ReturnType<StorefrontSession['all']>
+      // fromEntries defines own properties: a key named __proto__ stays a key and never becomes the prototype.
+      const entries = [...fields].filter(([field]) => field.startsWith(DATA)).map(([field, value]) => [field.slice(DATA.length), JSON.parse(value)])
+      return Object.fromEntries(entries) as ReturnType<StorefrontSession['all']>
     },
     flash(key, value) {
       write(FLASH + checkKey(key), serialise(value))

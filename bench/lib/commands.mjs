@@ -1,0 +1,130 @@
+import { createShopper } from './http.mjs'
+import { ALICE_LOGIN } from './payload.mjs'
+import { startRoundTripProxy } from './proxy.mjs'
+import { startPlayground } from './variants.mjs'
+
+const BOB_LOGIN = { email: 'bob@example.com', password: 'bob-secret-1' }
+
+/** Commands the counting client itself sends (INFO, CONFIG) and connection set-up. */
+const OWN = new Set(['info', 'config', 'config|resetstat', 'client', 'client|setname', 'client|info', 'select', 'hello', 'ping'])
+const READS = new Set(['get', 'mget', 'hget', 'hmget', 'hgetall', 'hexists', 'hlen', 'exists', 'zrank', 'zrange', 'zrangebyscore', 'zcard', 'zscore', 'pttl', 'ttl', 'scard', 'smembers', 'strlen', 'type'])
+const WRITES = new Set(['set', 'setex', 'psetex', 'hset', 'hsetnx', 'hdel', 'hincrby', 'del', 'unlink', 'expire', 'pexpire', 'zadd', 'zrem', 'zremrangebyscore', 'sadd', 'srem', 'rename'])
+const SCRIPTS = new Set(['eval', 'evalsha', 'eval_ro', 'evalsha_ro', 'fcall'])
+const SCANS = new Set(['scan', 'keys', 'sscan', 'zscan', 'hscan'])
+
+/**
+ * @typedef {object} CommandMeasure
+ * @property {string} label the request type
+ * @property {number} status HTTP status of the measured request
+ * @property {number} roundTrips counted by the TCP proxy; a pipeline or a script is one
+ * @property {number} commands every command Redis ran for it, those inside scripts included
+ * @property {number} scripts script calls (EVALSHA/EVAL)
+ * @property {number} reads read commands (inside scripts included)
+ * @property {number} writes write commands (inside scripts included)
+ * @property {number} scans SCAN/KEYS and friends
+ * @property {Record<string, number>} byCommand calls per Redis command
+ * @property {string} [check] what the response had to show, when it did not
+ */
+
+/**
+ * Counts what each kind of request costs the module on Redis, against the built playground: round trips through a
+ * counting TCP proxy between the server and redis-server, commands from `INFO commandstats` (commands run by scripts
+ * included). Every scenario runs once unmeasured first (with another user), so that loading the scripts into Redis
+ * (EVALSHA, NOSCRIPT, EVAL) is not counted.
+ * @param {object} options
+ * @param {import('./redis.mjs').BenchRedis} options.redis a Redis the caller may flush
+ * @param {(line: string) => void} [options.log]
+ * @returns {Promise<CommandMeasure[]>} one entry per request type
+ */
+export async function measureCommands({ redis, log = () => {} }) {
+  const admin = redis.client()
+  await admin.flushall()
+  const proxy = await startRoundTripProxy(redis.port)
+  const server = await startPlayground({ redisUrl: proxy.url })
+  const shopper = () => createShopper(server.url)
+  /** @type {CommandMeasure[]} */
+  const results = []
+
+  async function measure(label, run, check = () => undefined) {
+    const before = await redis.commandStats()
+    proxy.reset()
+    const response = await run()
+    const roundTrips = proxy.roundTrips()
+    const after = await redis.commandStats()
+    const byCommand = {}
+    for (const [command, calls] of Object.entries(after)) {
+      const delta = calls - (before[command] ?? 0)
+      if (delta > 0 && !OWN.has(command)) byCommand[command] = delta
+    }
+    const sum = set => Object.entries(byCommand).reduce((total, [command, calls]) => total + (set.has(command) ? calls : 0), 0)
+    const problem = response.status === 200 ? check(response.body) : `HTTP ${response.status}: ${response.text.slice(0, 200)}`
+    const result = {
+      label,
+      status: response.status,
+      roundTrips,
+      commands: Object.values(byCommand).reduce((a, b) => a + b, 0),
+      scripts: sum(SCRIPTS),
+      reads: sum(READS),
+      writes: sum(WRITES),
+      scans: sum(SCANS),
+      byCommand,
+      ...(problem ? { check: problem } : {}),
+    }
+    results.push(result)
+    log(`  ${label}: ${roundTrips} round trips, ${result.commands} commands (${Object.entries(byCommand).map(([c, n]) => `${c} ${n}`).join(', ') || 'none'})${problem ? `; UNEXPECTED: ${problem}` : ''}`)
+    return result
+  }
+
+  async function loggedIn(login) {
+    const s = shopper()
+    const response = await s.rpc('login', login)
+    if (response.status !== 200) throw new Error(`login answered ${response.status} ${response.text.slice(0, 200)}`)
+    return s
+  }
+  async function guestWithLines(lines) {
+    const guest = shopper()
+    for (let product = 1; product <= lines; product++) {
+      const response = await guest.rpc('addItemToBasket', { variantId: product * 100 + 1, quantity: product })
+      if (response.status !== 200) throw new Error(`addItemToBasket answered ${response.status} ${response.text.slice(0, 200)}`)
+    }
+    return guest
+  }
+  async function sessionsOf(login, count) {
+    const first = await loggedIn(login)
+    await first.rpc('logoutOtherDevices')
+    const jars = [first]
+    for (let i = 1; i < count; i++) jars.push(await loggedIn(login))
+    return jars
+  }
+
+  try {
+    // Unmeasured pass: loads every script into Redis and warms the server.
+    await shopper().get('/')
+    const warmGuest = await guestWithLines(5)
+    await warmGuest.rpc('getBasket')
+    await warmGuest.rpc('login', BOB_LOGIN)
+    await warmGuest.rpc('getUser')
+    await warmGuest.rpc('logout')
+    const warmJars = await sessionsOf(BOB_LOGIN, 2)
+    await warmJars[0].rpc('logoutOtherDevices')
+
+    await measure('anonymous page (GET /, no cookie)', () => shopper().get('/'))
+    const guest = await guestWithLines(1)
+    await measure('guest read (getBasket)', () => guest.rpc('getBasket'), body => (body?.items?.length === 1 ? undefined : 'expected 1 basket line'))
+    await measure('guest write (addItemToBasket)', () => guest.rpc('addItemToBasket', { variantId: 201, quantity: 1 }), body => (body?.items?.length === 2 ? undefined : 'expected 2 basket lines'))
+    const alice = await loggedIn(ALICE_LOGIN)
+    await alice.rpc('getUser')
+    await measure('logged-in read (getUser)', () => alice.rpc('getUser'), body => (body?.user?.id === 'u1' ? undefined : 'expected user u1'))
+    const basket = await guestWithLines(5)
+    await measure('login with a 5-line guest basket', () => basket.rpc('login', ALICE_LOGIN), body => (body?.merge?.linesAdded === 5 ? undefined : 'expected 5 merged lines'))
+    await measure('logout', () => alice.rpc('logout'), body => (body?.user === null ? undefined : 'expected user null'))
+    const jars = await sessionsOf(ALICE_LOGIN, 11)
+    await measure('destroySessionsForUserId, 10 sessions (logoutOtherDevices)', () => jars[0].rpc('logoutOtherDevices'), body => (body?.destroyed === 10 ? undefined : `expected 10 destroyed, got ${body?.destroyed}`))
+    return results
+  }
+  finally {
+    admin.disconnect()
+    await server.stop()
+    await proxy.close()
+  }
+}

@@ -1,0 +1,91 @@
+import { cpus, loadavg } from 'node:os'
+import { fileURLToPath } from 'node:url'
+import { buildEngine } from './build.mjs'
+import { measureCommands } from './commands.mjs'
+import { measureDestroyScaling } from './destroy-scaling.mjs'
+import { canPin, runNodeScript } from './process.mjs'
+import { startRedis } from './redis.mjs'
+import { evaluateTargets } from './targets.mjs'
+import { LOAD_CPU, measureThroughput } from './throughput.mjs'
+import { SERVER_CPU } from './variants.mjs'
+
+const MEMORY_WORKER = fileURLToPath(new URL('./memory-worker.mjs', import.meta.url))
+
+/**
+ * @typedef {object} BenchOptions
+ * @property {number} rounds rounds per variant
+ * @property {number} duration seconds per variant and round
+ * @property {number} warmup seconds per variant before the first round (0: none)
+ * @property {number} connections concurrent connections of the load generator
+ * @property {string[]} [variants] variant ids to run (all by default)
+ * @property {string[]} [profile] variant ids (or `playground`) whose servers run with --cpu-prof
+ * @property {boolean} commands measure store commands per request type
+ * @property {false | { sizes: number[], repeats: number }} scaling destroySessionsForUserId scaling
+ * @property {false | { sessions: number, maxEntries: number, ttlMs: number, sweepIntervalMs: number }} memory memory store bound
+ */
+
+/** @type {BenchOptions} The defaults of `npm run bench`. */
+export const DEFAULT_OPTIONS = {
+  rounds: 5,
+  duration: 5,
+  warmup: 2,
+  connections: 50,
+  commands: true,
+  scaling: { sizes: [10_000, 100_000, 1_000_000], repeats: 20 },
+  memory: { sessions: 1_000_000, maxEntries: 200_000, ttlMs: 10_000, sweepIntervalMs: 1000 },
+}
+
+/**
+ * Runs the benchmark: throughput of every variant, store commands per request, destroy scaling and the memory bound,
+ * on a redis-server of its own, then checks the targets. Builds the engine bundle from src/ first.
+ * @param {Partial<BenchOptions> & { log?: (line: string) => void }} [given]
+ * @returns {Promise<any>} the results, as written to bench/results/latest.json
+ */
+export async function runBench(given = {}) {
+  const { log = () => {}, ...rest } = given
+  /** @type {BenchOptions} */
+  const options = { ...DEFAULT_OPTIONS, ...rest }
+  const started = Date.now()
+  const loadAverageStart = loadavg().map(n => Math.round(n * 100) / 100)
+  log('building the engine bundle from src/')
+  await buildEngine()
+  const redis = await startRedis({ cpu: LOAD_CPU })
+  const result = { startedAt: new Date(started).toISOString(), options }
+  try {
+    const cpu = cpus()
+    result.environment = {
+      node: process.versions.node,
+      redis: await redis.version(),
+      cpus: cpu.length,
+      cpuModel: cpu[0]?.model?.trim() ?? 'unknown',
+      platform: `${process.platform} ${process.arch}`,
+      pinned: canPin(),
+      serverCpu: SERVER_CPU,
+      loadCpu: LOAD_CPU,
+      loadAverageStart,
+    }
+    if (options.rounds > 0) {
+      log(`throughput: ${options.rounds} rounds × ${options.duration} s per variant, ${options.connections} connections`)
+      result.throughput = await measureThroughput({ redis, ...options, only: options.variants, log })
+    }
+    if (options.commands) {
+      log('store commands per request')
+      result.commands = await measureCommands({ redis, log })
+    }
+    if (options.scaling) {
+      log(`destroySessionsForUserId scaling: ${options.scaling.sizes.map(n => n.toLocaleString('en')).join(', ')} sessions`)
+      result.scaling = await measureDestroyScaling({ redis, ...options.scaling, log })
+    }
+  }
+  finally {
+    await redis.stop()
+  }
+  if (options.memory) {
+    log(`memory store bound: ${options.memory.sessions.toLocaleString('en')} sessions, maxEntries ${options.memory.maxEntries.toLocaleString('en')}`)
+    result.memory = await runNodeScript({ script: MEMORY_WORKER, input: { batch: 1000, ...options.memory }, nodeArgs: ['--expose-gc'] })
+  }
+  result.targets = evaluateTargets(result)
+  result.environment.loadAverageEnd = loadavg().map(n => Math.round(n * 100) / 100)
+  result.durationSeconds = (Date.now() - started) / 1000
+  return result
+}

@@ -1,0 +1,65 @@
+import { isFlat } from './destroy-scaling.mjs'
+import { median } from './stats.mjs'
+
+/**
+ * @typedef {object} Target
+ * @property {string} id a stable name
+ * @property {string} target what the issue asks for
+ * @property {string} measured what this run measured
+ * @property {boolean | null} met null when it was not measured
+ */
+
+const fixed = (value, digits = 2) => (Number.isFinite(value) ? value.toFixed(digits) : 'n/a')
+
+function sameRoundRatio(variant, other) {
+  if (!variant || !other || variant.skipped || other.skipped) return Number.NaN
+  return median(variant.rounds.map((run, i) => run.rps / other.rounds[i].rps))
+}
+
+/**
+ * Checks a run's results against the targets of issue 7. Nothing here fails the run: a missed target is reported.
+ * @param {{ throughput?: import('./throughput.mjs').VariantResult[], commands?: import('./commands.mjs').CommandMeasure[], scaling?: import('./destroy-scaling.mjs').ScalingPoint[], memory?: any }} results
+ * @returns {Target[]} every target, met or not
+ */
+export function evaluateTargets({ throughput, commands, scaling, memory }) {
+  const variant = id => throughput?.find(v => v.id === id)
+  const command = prefix => commands?.find(c => c.label.startsWith(prefix))
+  const targets = []
+  const add = (id, target, measured, met) => targets.push({ id, target, measured, met })
+
+  if (throughput) {
+    const engine = variant('engine')
+    const floorRatio = engine?.ratio ?? Number.NaN
+    add('engine-vs-floor', '(2) engine ≥ 0.85× the floor (1)', `${fixed(floorRatio)}× (CPU per request: ${fixed(engine?.cpuRatio)}×)`, Number.isFinite(floorRatio) ? floorRatio >= 0.85 : null)
+    const express = sameRoundRatio(engine, variant('express-session'))
+    add('engine-vs-express', '(2) engine ≥ 2.5× express-session (3)', `${fixed(express)}×`, Number.isFinite(express) ? express >= 2.5 : null)
+    const playground = variant('playground')
+    const nitro = variant('nitro-floor')
+    if (nitro?.skipped || !nitro) {
+      add('playground-vs-nitro-floor', '(5) playground getUser ≥ 0.7× its framework floor (6)', `not measured: ${nitro?.skipped ?? 'variant 6 not run'}`, null)
+    }
+    else {
+      add('playground-vs-nitro-floor', '(5) playground getUser ≥ 0.7× its framework floor (6)', `${fixed(playground?.ratio)}× (CPU per request: ${fixed(playground?.cpuRatio)}×)`, Number.isFinite(playground?.ratio) ? playground.ratio >= 0.7 : null)
+    }
+  }
+  if (commands) {
+    const read = command('logged-in read')
+    add('logged-in-read', 'logged-in read: 1 store read, 0 writes', read ? `${read.reads} reads, ${read.writes} writes, ${read.scripts} scripts, ${read.roundTrips} round trips` : 'not measured', read ? read.reads === 1 && read.writes === 0 && read.scripts === 0 && read.commands === 1 : null)
+    const anonymous = command('anonymous page')
+    add('anonymous-page', 'anonymous page: 0 store commands', anonymous ? `${anonymous.commands} commands` : 'not measured', anonymous ? anonymous.commands === 0 && anonymous.status === 200 : null)
+    const login = command('login with')
+    add('login-round-trips', 'login with a 5-line basket: ≤ 6 round trips', login ? `${login.roundTrips} round trips` : 'not measured', login ? login.roundTrips <= 6 && !login.check : null)
+  }
+  if (scaling?.length) {
+    const worst = Math.max(...scaling.map(point => point.medianMs))
+    const flat = isFlat(scaling)
+    const curve = scaling.map(point => `${point.sessions.toLocaleString('en')}: ${fixed(point.medianMs, 3)} ms (${fixed(point.redisUsPerCall, 0)} µs in Redis)`).join(', ')
+    add('destroy-all', 'destroy-all ≤ 5 ms at every size, flat', `${curve}; ${flat ? 'flat' : 'NOT flat'}`, worst <= 5 && flat)
+  }
+  if (memory) {
+    const bounded = memory.maxEntriesSeen <= memory.maxEntries
+    const freed = memory.entriesAfterSweep === 0 && memory.afterHeapMb <= memory.baselineHeapMb + 16
+    add('memory-bound', 'memory store stays under its bound and frees expired sessions', `max ${memory.maxEntriesSeen.toLocaleString('en')} of ${memory.maxEntries.toLocaleString('en')} entries; ${memory.entriesAfterSweep} left after sweep; heap ${memory.peakHeapMb} → ${memory.afterHeapMb} MB (baseline ${memory.baselineHeapMb}); RSS peak ${memory.peakRssMb}, after ${memory.afterRssMb} MB`, bounded && freed)
+  }
+  return targets
+}

@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest'
+import { VARIANTS } from '../../bench/lib/variants.mjs'
+import { runBench } from '../../bench/lib/suite.mjs'
+
+// The smoke version of `npm run bench`: one round of 1 s per variant, and tiny scaling and memory runs. It checks that
+// every variant serves the expected body (the bench verifies each one before and after its load and throws on a
+// mismatch) and that every measurement runs. It asserts no speed: speed is for `npm run bench`, as ratios in one run.
+
+describe('npm run bench (smoke)', () => {
+  it('runs every variant and measurement on the right data', async () => {
+    const result = await runBench({
+      rounds: 1,
+      duration: 1,
+      warmup: 0,
+      connections: 10,
+      commands: true,
+      scaling: { sizes: [1000], repeats: 3 },
+      memory: { sessions: 10_000, maxEntries: 2000, ttlMs: 1000, sweepIntervalMs: 200 },
+    })
+
+    expect(result.throughput.map((variant: { id: string }) => variant.id)).toEqual(VARIANTS.map(variant => variant.id))
+    for (const variant of result.throughput) {
+      if (variant.skipped) {
+        // Only the framework floor may be missing: it needs a route that the playground may not have yet.
+        expect(variant.id).toBe('nitro-floor')
+        expect(variant.skipped).toContain('/bench/floor')
+        continue
+      }
+      expect(variant.rounds, variant.id).toHaveLength(1)
+      expect(variant.rounds[0].requests, variant.id).toBeGreaterThan(0)
+      expect(variant.failed, `${variant.id}: responses that were not 2xx`).toBe(0)
+    }
+
+    expect(result.commands.map((command: { label: string }) => command.label)).toHaveLength(7)
+    for (const command of result.commands) {
+      expect(command.status, command.label).toBe(200)
+      expect(command.check, command.label).toBeUndefined()
+    }
+
+    expect(result.scaling).toHaveLength(1)
+    expect(result.scaling[0]).toMatchObject({ sessions: 1000 })
+    expect(result.scaling[0].samplesMs).toHaveLength(3)
+
+    expect(result.memory.created).toBe(10_000)
+    expect(result.memory.maxEntriesSeen).toBeLessThanOrEqual(2000)
+    expect(result.memory.entriesAfterSweep).toBe(0)
+
+    expect(result.targets.length).toBeGreaterThan(0)
+  })
+})

@@ -45,7 +45,7 @@ export default defineNitroPlugin((nitroApp) => {
         watchRedisErrors(driver.getInstance?.())
         const scoped = prefixStorage(useStorage(), mount)
         return {
-          sessions: createSessionStore(scoped, driver, { nativeTtl, sweepIntervalMs: Math.min(shop.maxAgeMs, 600_000) }),
+          sessions: createSessionStore(scoped, driver, { nativeTtl, sweepIntervalMs: Math.min(shop.maxAgeMs, 600_000), timeoutMs: shop.storeTimeoutMs }),
           commerce: createCommerceStore(scoped, driver),
         }
       })()

@@ -18,12 +18,21 @@ const NAME = /^[A-Z][\w]{0,63}$/i
  * @throws a 404 for an unknown method
  */
 export async function findRpcMethod(registry: RpcRegistry, name: string): Promise<RpcDefinition> {
+  const known = loaded.get(name)
+  if (known) {
+    return known
+  }
   const load = NAME.test(name) && Object.hasOwn(registry, name) ? registry[name] : undefined
   if (!load) {
     throw createError({ status: 404, message: `unknown RPC method ${JSON.stringify(name.slice(0, 64))}` })
   }
-  return (await load()).default
+  const definition = (await load()).default
+  loaded.set(name, definition)
+  return definition
 }
+
+// Methods are loaded on first use and kept: a registry is fixed for the life of the server.
+const loaded = new Map<string, RpcDefinition>()
 
 /**
  * Runs a method for a request: validates the params, loads the session once, builds the context, calls the handler,

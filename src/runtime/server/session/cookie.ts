@@ -1,10 +1,16 @@
 import { createHmac, createSecretKey, timingSafeEqual } from 'node:crypto'
 import type { KeyObject } from 'node:crypto'
+import { createBoundedMap } from './bounded-map'
 
 /** Cookie values longer than this are refused before any HMAC work. */
 export const MAX_COOKIE_VALUE_LENGTH = 512
 const SIGNATURE_LENGTH = 43
 const keyCache = new Map<string, KeyObject>()
+// Cookie values already verified against a secret list (the list of a shop is one array for the life of the
+// server). A repeat visitor skips the HMAC. Only exact values that verified are kept, so the cache cannot be used to
+// guess a signature, and it is bounded.
+const verified = new WeakMap<readonly string[], ReturnType<typeof createBoundedMap<string, string>>>()
+const VERIFIED_CACHE_SIZE = 10_000
 
 function hmacKey(secret: string): KeyObject {
   let key = keyCache.get(secret)
@@ -64,6 +70,11 @@ export function unsignSessionId(value: string, secrets: readonly string[]): stri
   if (dot < 3 || value.length - dot - 1 !== SIGNATURE_LENGTH) {
     return null
   }
+  const cache = verified.get(secrets)
+  const known = cache?.get(value)
+  if (known !== undefined) {
+    return known
+  }
   const id = value.slice(2, dot)
   const signature = value.slice(dot + 1)
   let valid = false
@@ -72,7 +83,18 @@ export function unsignSessionId(value: string, secrets: readonly string[]): stri
     const expected = sign(id, secret)
     valid = constantTimeEqual(expected, signature) || valid
   }
-  return valid ? id : null
+  if (!valid) {
+    return null
+  }
+  if (cache) {
+    cache.set(value, id)
+  }
+  else {
+    const created = createBoundedMap<string, string>(VERIFIED_CACHE_SIZE)
+    created.set(value, id)
+    verified.set(secrets, created)
+  }
+  return id
 }
 
 /**

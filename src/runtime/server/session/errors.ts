@@ -42,16 +42,19 @@ export class SessionInputError extends H3Error {
 /**
  * Runs a store operation within a time limit; any failure becomes a {@link StoreUnavailableError}.
  * @param operation a name for logs and the error message
- * @param timeoutMs the limit
+ * @param timeoutMs the limit; 0 when the store enforces it itself (errors are still mapped)
  * @param work the operation
  * @returns what the operation returned
  */
 export async function withStoreTimeout<T>(operation: string, timeoutMs: number, work: () => Promise<T>): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms`)), timeoutMs)
-  })
   try {
+    if (timeoutMs <= 0) {
+      return await work()
+    }
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms`)), timeoutMs)
+    })
     return await Promise.race([work(), timeout])
   }
   catch (error) {

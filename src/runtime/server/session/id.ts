@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto'
 import { v4 as uuidv4 } from 'uuid'
+import { createBoundedMap } from './bounded-map'
 import { describeValue, SessionInputError } from './errors'
 
 const UUID_V4 = '[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}'
@@ -62,5 +63,13 @@ export function parseSessionId(id: string): SessionIdInfo | null {
  * @returns 43 base64url characters
  */
 export function hashSessionId(id: string): string {
-  return createHash('sha256').update(id).digest('base64url')
+  let hash = hashes.get(id)
+  if (hash === undefined) {
+    hash = createHash('sha256').update(id).digest('base64url')
+    hashes.set(id, hash)
+  }
+  return hash
 }
+
+// The hashes of recently seen ids: a repeat visitor skips the SHA-256.
+const hashes = createBoundedMap<string, string>(10_000)

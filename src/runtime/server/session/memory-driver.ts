@@ -23,6 +23,8 @@ export const MEMORY_DRIVER_NAME = 'storefront-memory'
 export const storefrontMemoryDriver = defineDriver((options: MemoryDriverOptions = {}) => {
   const maxEntries = options.maxEntries ?? 100_000
   const data = new Map<string, Entry>()
+  // One persistent iterator for eviction: data.keys().next() rescans every deleted slot on each call.
+  let oldest = data.keys()
   const live = (key: string, now = Date.now()) => {
     const entry = data.get(key)
     if (entry && entry.expiresAt <= now) {
@@ -73,8 +75,13 @@ export const storefrontMemoryDriver = defineDriver((options: MemoryDriverOptions
     // Re-inserting moves the key to the end, so the Map's order is least recently written first.
     data.delete(key)
     data.set(key, { value, expiresAt: ttlSeconds ? Date.now() + ttlSeconds * 1000 : Number.POSITIVE_INFINITY })
-    if (data.size > maxEntries) {
-      data.delete(data.keys().next().value!)
+    while (data.size > maxEntries) {
+      let next = oldest.next()
+      if (next.done) {
+        oldest = data.keys()
+        next = oldest.next()
+      }
+      data.delete(next.value!)
     }
   }
 })

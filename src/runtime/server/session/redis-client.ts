@@ -11,9 +11,10 @@ const connectedOnce = new WeakSet<RedisClient>()
  * only commands issued while the very first connection is being made wait here (the caller bounds the wait). Once
  * a connection was lost, commands fail at once until ioredis has reconnected.
  * @param client the client
+ * @param timeoutMs how long to wait for the first connection (0: as long as it takes)
  * @returns nothing, once ready
  */
-export function whenReady(client: RedisClient): Promise<void> | void {
+export function whenReady(client: RedisClient, timeoutMs = 0): Promise<void> | void {
   if (client.status === 'ready') {
     connectedOnce.add(client)
     return
@@ -32,7 +33,24 @@ export function whenReady(client: RedisClient): Promise<void> | void {
     })
     waiting.set(client, pending)
   }
-  return pending
+  if (timeoutMs <= 0) {
+    return pending
+  }
+  let timer: ReturnType<typeof setTimeout> | undefined
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no connection to Redis after ${timeoutMs} ms`)), timeoutMs)
+  })
+  return Promise.race([pending, timeout]).finally(() => clearTimeout(timer))
+}
+
+/**
+ * The command timeout the client enforces on every command, if any (ioredis `commandTimeout`).
+ * @param client the client
+ * @returns ms, or 0 when commands may wait forever
+ */
+export function commandTimeoutOf(client: RedisClient): number {
+  const options = client.options as { commandTimeout?: number, redisOptions?: { commandTimeout?: number } }
+  return Number(('isCluster' in client && client.isCluster ? options.redisOptions?.commandTimeout : options.commandTimeout) ?? 0)
 }
 
 /** A Lua script and its fixed number of keys. */

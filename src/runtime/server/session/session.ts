@@ -35,7 +35,8 @@ export interface SessionHooks {
  * @returns the session
  */
 export async function loadSession(event: H3Event, shop: ResolvedShop, store: SessionStore, hooks: SessionHooks = {}, options: { detached?: boolean } = {}): Promise<StorefrontSession> {
-  const guard = <T>(operation: string, work: () => Promise<T>) => withStoreTimeout(operation, shop.storeTimeoutMs, work)
+  // A store whose client enforces the store timeout itself (Redis: commandTimeout) needs no timer per call.
+  const guard = <T>(operation: string, work: () => Promise<T>) => withStoreTimeout(operation, store.timesOutItself ? 0 : shop.storeTimeoutMs, work)
   const now = Date.now()
 
   let info: SessionIdInfo | undefined
@@ -134,6 +135,10 @@ export async function loadSession(event: H3Event, shop: ResolvedShop, store: Ses
         console.warn(`[storefront] session changes on ${event.path} are not saved: static assets and cached routes get no session`)
         dirty.clear()
       }
+      return
+    }
+    // A read-only request has nothing to save: return before any promise is made.
+    if (dirty.size === 0 && removed.size === 0 && !touch && !forceCreate && pendingRemovals.length === 0 && alongside.length === 0 && !cookieAction) {
       return
     }
     const started = alongside.splice(0).map(work => work())

@@ -1,5 +1,5 @@
 import type { RedisClient } from './redis-client'
-import { defineScripts, whenReady } from './redis-client'
+import { commandTimeoutOf, defineScripts, whenReady } from './redis-client'
 import type { IndexedSession, SessionStore } from './store'
 
 // Applies a write to a session hash. ARGV: mode ('c' create-if-absent | 'u' update-if-present), ttl ms,
@@ -95,12 +95,15 @@ const SCRIPTS = {
  * The Redis session store: hashes for records, a sorted set scored by expiry per user, one script per operation.
  * @param client the ioredis client of the mounted redis driver
  * @param prefix the driver's key prefix (`base:`)
+ * @param timeoutMs the store timeout, which bounds the wait for the first connection
  * @returns the store
  */
-export function createRedisSessionStore(client: RedisClient, prefix: string): SessionStore {
+export function createRedisSessionStore(client: RedisClient, prefix: string, timeoutMs = 0): SessionStore {
   const redis = defineScripts(client, SCRIPTS)
   const k = (key: string) => prefix + key
-  const ready = () => whenReady(client)
+  const ready = () => whenReady(client, timeoutMs)
+  // With a command timeout no longer than the store timeout, ioredis bounds every command itself.
+  const timesOutItself = timeoutMs > 0 && commandTimeoutOf(client) > 0 && commandTimeoutOf(client) <= timeoutMs
 
   const runWrite = (keys: { session: string, index?: string }, ...args: (string | number)[]) => keys.index
     ? redis.sfWriteUserSession(k(keys.session), k(keys.index), ...args)
@@ -108,6 +111,7 @@ export function createRedisSessionStore(client: RedisClient, prefix: string): Se
 
   return {
     kind: 'redis',
+    timesOutItself,
 
     async read(key) {
       await ready()

@@ -37,6 +37,8 @@ export interface IndexedSession {
 export interface SessionStore {
   /** `redis` or `generic`. */
   readonly kind: 'redis' | 'generic'
+  /** True when every operation is bounded by the store's client (no timer per call is needed). */
+  readonly timesOutItself?: boolean
   /** Reads a record; null when missing or expired. */
   read: (key: string) => Promise<SessionFields | null>
   /**
@@ -62,6 +64,8 @@ export interface SessionStoreOptions {
   nativeTtl: boolean
   /** Background sweep period in ms for drivers without native TTL; 0 turns it off. */
   sweepIntervalMs: number
+  /** The store timeout; bounds the wait for a first Redis connection. */
+  timeoutMs?: number
 }
 
 /**
@@ -74,7 +78,7 @@ export interface SessionStoreOptions {
 export function createSessionStore(storage: Storage, driver: Driver, options: SessionStoreOptions): SessionStore {
   if (driver.name === 'redis' && typeof driver.getInstance === 'function') {
     const base = String((driver.options as { base?: string } | undefined)?.base ?? '').replace(/:$/, '')
-    return createRedisSessionStore(driver.getInstance(), base ? `${base}:` : '')
+    return createRedisSessionStore(driver.getInstance(), base ? `${base}:` : '', options.timeoutMs)
   }
   return createGenericSessionStore(storage, options)
 }

@@ -1,6 +1,8 @@
 import type { FixtureServer } from './server'
 
 /** The answer of one RPC call. */
+// Bodies are read field by field in tests, so they default to `any` there.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export interface RpcAnswer<T = any> {
   status: number
   body: T
@@ -26,6 +28,7 @@ export class CookieJar {
    * @param payload its params
    * @returns status, parsed body and the cookies set
    */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   async rpc<T = any>(server: FixtureServer, method: string, payload?: unknown): Promise<RpcAnswer<T>> {
     const response = await server.fetch(`/api/rpc/${method}`, {
       method: 'POST',

@@ -16,7 +16,7 @@ export interface CommandCount {
   byCommand: Record<string, number>
 }
 
-const WRITES = /^(set|hset|hdel|del|unlink|pexpire|expire|zadd|zrem|zremrangebyscore|hincrby|sadd|srem|rename|setex|psetex|eval|evalsha)$/
+const WRITES = /^(?:set|hset|hdel|del|unlink|pexpire|expire|zadd|zrem|zremrangebyscore|hincrby|sadd|srem|rename|setex|psetex|eval|evalsha)$/
 
 /**
  * Counts the Redis commands one piece of work causes, with `INFO commandstats` before and after.

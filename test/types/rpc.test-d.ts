@@ -40,11 +40,11 @@ describe('RPC types', () => {
 
   it('infers params from a Standard Schema input, and context-only handlers take no params', () => {
     const schema = {} as v.ObjectSchema<{ productId: v.NumberSchema<undefined> }, undefined>
-    const withInput = defineRpcHandler(({ productId }, context) => ({ productId, shop: context.shopId }), { input: schema })
-    expectTypeOf<RpcParams<typeof withInput>>().toEqualTypeOf<{ productId: number }>()
-    expectTypeOf<RpcResult<typeof withInput>>().toEqualTypeOf<{ productId: number, shop: string }>()
-    const contextOnly = defineRpcHandler(async context => context.user)
-    expectTypeOf<RpcParams<typeof contextOnly>>().toEqualTypeOf<void>()
-    expectTypeOf<RpcResult<typeof contextOnly>>().toEqualTypeOf<StorefrontUser | null>()
+    const _withInput = defineRpcHandler(({ productId }, context) => ({ productId, shop: context.shopId }), { input: schema })
+    expectTypeOf<RpcParams<typeof _withInput>>().toEqualTypeOf<{ productId: number }>()
+    expectTypeOf<RpcResult<typeof _withInput>>().toEqualTypeOf<{ productId: number, shop: string }>()
+    const _contextOnly = defineRpcHandler(async context => context.user)
+    expectTypeOf<RpcParams<typeof _contextOnly>>().toEqualTypeOf<void>()
+    expectTypeOf<RpcResult<typeof _contextOnly>>().toEqualTypeOf<StorefrontUser | null>()
   })
 })

@@ -15,9 +15,9 @@ export interface WishlistItem {
 export type BasketMergePolicy = 'sum' | 'max' | 'keep-user'
 
 /** Whose basket or wishlist: a guest session (by the hash of its id) or a user. */
-export type CommerceOwner =
-  | { kind: 'guest', shopId: string, sessionHash: string }
-  | { kind: 'user', shopId: string, userId: string }
+export type CommerceOwner
+  = | { kind: 'guest', shopId: string, sessionHash: string }
+    | { kind: 'user', shopId: string, userId: string }
 
 /** What a login merge did. */
 export interface MergeReport {

@@ -61,7 +61,7 @@ export function useRpcCall<M extends RpcMethodName>(method: M): (...args: RpcCal
       }
     }
     catch (error) {
-      const response = (error as { data?: { status?: number, title?: string, detail?: string }, statusCode?: number })
+      const response = error as { data?: { status?: number, title?: string, detail?: string }, statusCode?: number }
       const problem = response.data ?? {}
       throw new StorefrontRpcError(method, problem.status ?? response.statusCode ?? 500, problem.title ?? 'Error', problem.detail, problem as Record<string, unknown>)
     }

@@ -1,7 +1,7 @@
 import { createError, defineEventHandler, getQuery, getRequestHeader, setResponseHeader } from 'h3'
 import { useStorefrontRuntime } from '../utils/runtime'
 import { createRpcContext } from '../rpc/context'
-import { renderDevtoolsPage } from './page'
+import { maskId, renderDevtoolsPage } from './page'
 
 /**
  * The DevTools tab (development only): GET renders the page, POST `/regenerate` and `/destroy` act on the session.
@@ -41,9 +41,3 @@ export default defineEventHandler(async (event) => {
     wishlist,
   })
 })
-
-// Shows enough to tell sessions apart, never enough to use one.
-function maskId(id: string): string {
-  const [owner, uuid] = id.includes(':') ? id.split(':') as [string, string] : ['', id]
-  return `${owner ? `${owner}:` : ''}${uuid.slice(0, 4)}…${uuid.slice(-4)}`
-}

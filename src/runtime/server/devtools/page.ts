@@ -54,3 +54,13 @@ for (const button of document.querySelectorAll('button[data-action]')) {
 </script>
 </body></html>`
 }
+
+/**
+ * Shows enough of a session id to tell sessions apart, never enough to use one.
+ * @param id the session id
+ * @returns the user id part (if any) and the first and last four characters of the UUID
+ */
+export function maskId(id: string): string {
+  const [owner, uuid] = id.includes(':') ? id.split(':') as [string, string] : ['', id]
+  return `${owner ? `${owner}:` : ''}${uuid.slice(0, 4)}…${uuid.slice(-4)}`
+}

@@ -8,7 +8,7 @@ import { createRpcContext } from './context'
 /** Loaders of every registered method, by name. */
 export type RpcRegistry = Record<string, () => Promise<{ default: RpcDefinition }>>
 
-const NAME = /^[A-Z][\w]{0,63}$/i
+const NAME = /^[A-Z]\w{0,63}$/i
 
 /**
  * Finds a method.

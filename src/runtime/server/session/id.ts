@@ -9,9 +9,9 @@ const USER_ID = /^[\w-]{1,64}$/
 const USER_SESSION_ID = new RegExp(`^([\\w-]{1,64}):(${UUID_V4})$`)
 
 /** A parsed, validated session id. */
-export type SessionIdInfo =
-  | { kind: 'guest', id: string }
-  | { kind: 'user', id: string, userId: string }
+export type SessionIdInfo
+  = | { kind: 'guest', id: string }
+    | { kind: 'user', id: string, userId: string }
 
 /**
  * Creates a guest session id: a random UUID v4.

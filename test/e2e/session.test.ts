@@ -127,6 +127,15 @@ describe('data API', () => {
     expect((await state(cookie)).body.notice).toBeNull()
   })
 
+  // Regression: all() once assigned keys one by one, so a key named __proto__ became the object's prototype and
+  // vanished from it.
+  it('keeps a data key named __proto__ as a plain key', async () => {
+    const cookie = await newSession({ ['__proto__']: { admin: true }, plain: 1 })
+    const { body } = await state(cookie)
+    expect(Object.keys(body.data).sort()).toEqual(['__proto__', 'plain'])
+    expect(Object.getOwnPropertyDescriptor(body.data, '__proto__')?.value).toEqual({ admin: true })
+  })
+
   it('forgets a key', async () => {
     const cookie = await newSession({ a: 1, b: 2 })
     await fetch('/api/session/forget', postJson({ key: 'a' }, { cookie }))

@@ -1,6 +1,7 @@
 import { createShopper } from './http.mjs'
 import { ALICE_LOGIN } from './payload.mjs'
-import { startRoundTripProxy } from './proxy.mjs'
+// The test suite's round-trip counting proxy (Node runs the .ts file directly).
+import { startRoundTripProxy } from '../../test/helpers/redis-proxy.ts'
 import { startPlayground } from './variants.mjs'
 
 const BOB_LOGIN = { email: 'bob@example.com', password: 'bob-secret-1' }

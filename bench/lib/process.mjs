@@ -1,20 +1,7 @@
 import { spawn, spawnSync } from 'node:child_process'
-import { createServer } from 'node:net'
 
-/**
- * A free TCP port on the loopback interface.
- * @returns {Promise<number>} the port
- */
-export function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address()
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0))
-    })
-  })
-}
+// The test suite's free-port finder (Node runs the .ts file directly).
+export { freePort } from '../../test/helpers/redis.ts'
 
 let tasksetWorks
 /**

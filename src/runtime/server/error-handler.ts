@@ -1,18 +1,18 @@
 import type { NitroErrorHandler } from 'nitropack/types'
-import { StoreUnavailableError, SessionLimitError } from './session/errors'
+import { StoreUnavailableError, StorefrontHttpError } from './session/errors'
 import { sendProblem, toProblem } from './problem'
 
 /**
- * Answers session store failures and RPC errors with `application/problem+json`; every other error goes on to the
- * next handler (Nuxt's error page).
+ * Answers the session engine's errors (store unavailable, limits, bad input) and every RPC error with
+ * `application/problem+json`; every other error goes on to the next handler (Nuxt's error page).
  */
 const storefrontErrorHandler: NitroErrorHandler = async (error, event) => {
-  const cause = (error as { cause?: unknown }).cause
-  const ours = [error, cause].some(e => e instanceof StoreUnavailableError || e instanceof SessionLimitError)
+  // h3 may wrap a thrown engine error; the engine's own error carries the status.
+  const ours = [error, (error as { cause?: unknown }).cause].find(e => e instanceof StorefrontHttpError)
   if (!ours && !event.path.startsWith('/api/rpc/')) {
     return
   }
-  const problem = toProblem(ours && !(error instanceof StoreUnavailableError || error instanceof SessionLimitError) ? cause : error, !import.meta.dev)
+  const problem = toProblem(ours ?? error, !import.meta.dev)
   if (problem.status >= 500 && problem.status !== 503) {
     console.error('[storefront] unexpected error', error)
   }

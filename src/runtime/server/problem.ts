@@ -53,9 +53,7 @@ export function toProblem(error: unknown, production: boolean): ProblemDetails {
  * @returns once sent
  */
 export function sendProblem(event: H3Event, problem: ProblemDetails): Promise<void> {
-  setResponseStatus(event, problem.status, problem.title)
-  setResponseHeader(event, 'content-type', 'application/problem+json')
-  setResponseHeader(event, 'cache-control', 'no-store')
+  setProblemHead(event, problem)
   return send(event, JSON.stringify(problem))
 }
 
@@ -68,9 +66,13 @@ export function sendProblem(event: H3Event, problem: ProblemDetails): Promise<vo
  */
 export function sendProblemBody(event: H3Event, error: unknown, production: boolean): string {
   const problem = toProblem(error, production)
+  setProblemHead(event, problem)
+  event.node.res.removeHeader('set-cookie')
+  return JSON.stringify(problem)
+}
+
+function setProblemHead(event: H3Event, problem: ProblemDetails) {
   setResponseStatus(event, problem.status, problem.title)
   setResponseHeader(event, 'content-type', 'application/problem+json')
   setResponseHeader(event, 'cache-control', 'no-store')
-  event.node.res.removeHeader('set-cookie')
-  return JSON.stringify(problem)
 }

@@ -4,7 +4,7 @@ import { loginLockKey } from './adapters'
 import type { CommerceStore } from './store'
 
 /** A report for a login that merged nothing. */
-export const EMPTY_MERGE: Readonly<MergeReport> = Object.freeze({
+const EMPTY_MERGE: Readonly<MergeReport> = Object.freeze({
   merged: false,
   linesAdded: 0,
   linesCombined: 0,

@@ -10,6 +10,7 @@ import { describeValue, withStoreTimeout } from '../session/errors'
 import { hashSessionId, isValidUserId, parseSessionId } from '../session/id'
 import { userKeys } from '../session/keys'
 import type { StorefrontSession } from '../session/session'
+import { sessionCookieOptions } from '../session/session'
 import type { StorefrontRuntime } from '../utils/runtime'
 
 const USER = 'u'
@@ -51,7 +52,7 @@ export function createRpcContext(event: H3Event, session: StorefrontSession, sho
   // so that a retry starts afresh.
   const writableOwner = async () => {
     if (session.isNew && session.ended) {
-      deleteCookie(event, shop.cookieName, { httpOnly: true, sameSite: shop.sameSite, secure: shop.secure, domain: shop.domainAttribute, path: '/' })
+      deleteCookie(event, shop.cookieName, sessionCookieOptions(shop, 0))
       throw createError({ status: 409, message: 'your session ended (signed in elsewhere, or expired); reload and try again', data: { code: 'session-ended' } })
     }
     if (session.isNew) await session.persist()

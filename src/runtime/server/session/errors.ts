@@ -1,22 +1,35 @@
 import { H3Error } from 'h3'
 
+/** An engine error that carries its HTTP status, so that every layer answers it the same way. */
+export class StorefrontHttpError extends H3Error {
+  constructor(status: number, statusMessage: string, message: string, options?: { cause?: unknown }) {
+    super(message, options)
+    this.statusCode = status
+    this.statusMessage = statusMessage
+  }
+}
+
 /** The store failed or did not answer in time. Answered with a 503. */
-export class StoreUnavailableError extends H3Error {
+export class StoreUnavailableError extends StorefrontHttpError {
   override name = 'StoreUnavailableError'
   constructor(operation: string, options?: { cause?: unknown }) {
-    super(`session store unavailable during ${operation}`, options)
-    this.statusCode = 503
-    this.statusMessage = 'Service Unavailable'
+    super(503, 'Service Unavailable', `session store unavailable during ${operation}`, options)
   }
 }
 
 /** A session write that breaks a configured limit (data size). Answered with a 413. */
-export class SessionLimitError extends H3Error {
+export class SessionLimitError extends StorefrontHttpError {
   override name = 'SessionLimitError'
   constructor(message: string) {
-    super(message)
-    this.statusCode = 413
-    this.statusMessage = 'Content Too Large'
+    super(413, 'Content Too Large', message)
+  }
+}
+
+/** Input a session cannot take (a malformed key or user id). Answered with a 400. */
+export class SessionInputError extends StorefrontHttpError {
+  override name = 'SessionInputError'
+  constructor(message: string) {
+    super(400, 'Bad Request', message)
   }
 }
 
@@ -27,16 +40,6 @@ export class SessionLimitError extends H3Error {
  */
 export function describeValue(value: unknown): string {
   return typeof value === 'string' ? JSON.stringify(value.slice(0, 80)) : value === null ? 'null' : typeof value
-}
-
-/** Input a session cannot take (a malformed key or user id). Answered with a 400. */
-export class SessionInputError extends H3Error {
-  override name = 'SessionInputError'
-  constructor(message: string) {
-    super(message)
-    this.statusCode = 400
-    this.statusMessage = 'Bad Request'
-  }
 }
 
 /**

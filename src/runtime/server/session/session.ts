@@ -203,9 +203,7 @@ export async function loadSession(event: H3Event, shop: ResolvedShop, store: Ses
     return created
   }
 
-  function cookieOptions(maxAge: number) {
-    return { httpOnly: true, sameSite: shop.sameSite, secure: shop.secure, domain: shop.domainAttribute, path: '/', maxAge }
-  }
+  const cookieOptions = (maxAge: number) => sessionCookieOptions(shop, maxAge)
 
   function resetToGuest() {
     info = undefined
@@ -302,4 +300,14 @@ export async function loadSession(event: H3Event, shop: ResolvedShop, store: Ses
 
 function serialise(value: unknown): string | undefined {
   return value === undefined ? undefined : JSON.stringify(value)
+}
+
+/**
+ * The attributes of a shop's session cookie: HttpOnly always, path `/`, the shop's SameSite, Secure and Domain.
+ * @param shop the shop
+ * @param maxAge seconds; 0 clears the cookie
+ * @returns options for h3's setCookie/deleteCookie
+ */
+export function sessionCookieOptions(shop: ResolvedShop, maxAge: number) {
+  return { httpOnly: true, sameSite: shop.sameSite, secure: shop.secure, domain: shop.domainAttribute, path: '/', maxAge }
 }

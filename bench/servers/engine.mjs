@@ -16,7 +16,8 @@ const shops = resolveShops({
 }, { production: true })
 const shop = shops.byId.get('1001')
 const { driver, nativeTtl } = await createSessionDriver(shop.storage, shop.storeTimeoutMs)
-const store = createSessionStore(createStorage({ driver }), driver, { nativeTtl, sweepIntervalMs: 0 })
+// The same store options as the module's Nitro plugin: with the store timeout, ioredis bounds every command itself.
+const store = createSessionStore(createStorage({ driver }), driver, { nativeTtl, sweepIntervalMs: 0, timeoutMs: shop.storeTimeoutMs })
 const engine = createSessionEngine({ shops, storeFor: () => store })
 
 const router = createRouter()

@@ -123,12 +123,17 @@ describe('outage', () => {
     })()))
     process.kill(pid, 'SIGSTOP')
     try {
+      // Requests waiting together all get their 503 when the store timeout ends.
       const started = Date.now()
-      const response = await read(cookie)
+      const responses = await Promise.all([1, 2, 3].map(() => read(cookie)))
       const elapsed = Date.now() - started
-      expect(response.status).toBe(503)
+      expect(responses.map(response => response.status)).toEqual([503, 503, 503])
       expect(elapsed).toBeGreaterThanOrEqual(1900)
       expect(elapsed).toBeLessThan(4000)
+      // Nothing queues up behind them: while Redis still hangs, the next request fails at once.
+      const next = Date.now()
+      expect((await read(cookie)).status).toBe(503)
+      expect(Date.now() - next).toBeLessThan(1000)
     }
     finally {
       process.kill(pid, 'SIGCONT')

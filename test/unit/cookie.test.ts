@@ -2,11 +2,12 @@ import { createHmac } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { IncomingMessage, ServerResponse } from 'node:http'
 import { Socket } from 'node:net'
+import fc from 'fast-check'
 import { createEvent } from 'h3'
 import { createStorage } from 'unstorage'
 import { describe, expect, it } from 'vitest'
 import { resolveShops } from '../../src/runtime/server/session/config'
-import { constantTimeEqual, readCookieValues, signSessionId, unsignSessionId } from '../../src/runtime/server/session/cookie'
+import { constantTimeEqual, readCookieValue, readCookieValues, SEVERAL_VALUES, signSessionId, unsignSessionId } from '../../src/runtime/server/session/cookie'
 import { createGuestId, createUserSessionId } from '../../src/runtime/server/session/id'
 import { storefrontMemoryDriver } from '../../src/runtime/server/session/memory-driver'
 import { loadSession } from '../../src/runtime/server/session/session'
@@ -162,8 +163,9 @@ describe('constantTimeEqual', () => {
       expect(body).not.toMatch(/===\s*[ab]\b|\b[ab]\s*===/)
     })
 
-    it('unsignSessionId tries every secret without leaving the loop early', () => {
-      const body = blockAfter(source, 'export function unsignSessionId(')
+    it('verifySessionCookie (behind unsignSessionId) tries every secret without leaving the loop early', () => {
+      expect(blockAfter(source, 'export function unsignSessionId(')).toContain('verifySessionCookie(value, secrets)')
+      const body = blockAfter(source, 'export function verifySessionCookie(')
       const loop = blockAfter(body, 'for (const secret of secrets)')
       expect(loop).toContain('constantTimeEqual(')
       expect(loop).not.toMatch(/\breturn\b|\bbreak\b/)
@@ -202,6 +204,45 @@ describe('readCookieValues', () => {
   it('ignores names that merely share a prefix or a suffix', () => {
     const header = `${name}0=a; x${name}=b; ${name.slice(0, -1)}=c; ${name}=d`
     expect(readCookieValues(header, name)).toEqual(['d'])
+  })
+})
+
+describe('readCookieValue', () => {
+  const name = '$session-1001'
+  // What readCookieValues says, in readCookieValue's terms.
+  const expected = (header: string) => {
+    const values = readCookieValues(header, name)
+    return values.length > 1 ? SEVERAL_VALUES : values[0]
+  }
+
+  it('answers as readCookieValues does for the usual headers', () => {
+    const value = signSessionId(id, NEW)
+    for (const header of [
+      `${name}=${value}`,
+      `a=1; ${name}=${value}; b=2`,
+      `a=1;${name}=${value}`,
+      `a=1;  ${name}=${value}`,
+      `\t${name}=${value}`,
+      `${name} =${value}`,
+      `${name}=first; ${name}=second`,
+      `x${name}=b`,
+      `other=${name}=c`,
+      `${name}="${value}"`,
+      `${name}=caf%C3%A9`,
+      `${name}=`,
+      `${name}`,
+    ]) {
+      expect(readCookieValue(header, name), header).toEqual(expected(header))
+    }
+    expect(readCookieValue(undefined, name)).toBeUndefined()
+    expect(readCookieValue('', name)).toBeUndefined()
+  })
+
+  it('agrees with readCookieValues on generated headers', () => {
+    const piece = fc.constantFrom(name, `x${name}`, `${name}0`, '=', ';', ' ', '\t', '"', '%', '%41', 'a', 's:v.sig', 'other')
+    fc.assert(fc.property(fc.array(piece, { maxLength: 12 }).map(parts => parts.join('')), (header) => {
+      expect(readCookieValue(header, name)).toEqual(expected(header))
+    }), { numRuns: 5000 })
   })
 })
 

@@ -207,4 +207,4 @@ export interface StorefrontSessionMeta {
 export type { StorefrontRuntimeHooks } from './hooks'
 export type * from './commerce'
 export type * from './rpc'
-export type { StorefrontSession } from './session'
+export type { StorefrontSession, StorefrontSessionKey, StorefrontSessionValues } from './session'

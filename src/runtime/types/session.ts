@@ -1,7 +1,11 @@
 import type { StorefrontSessionData, StorefrontSessionMeta } from './index'
 
-type Data = StorefrontSessionData & Record<string, unknown>
-type DataKey = keyof Data & string
+/** The values a session holds: the augmented {@link StorefrontSessionData}, and any other JSON under other keys. */
+export type StorefrontSessionValues = StorefrontSessionData & Record<string, unknown>
+/** A key of {@link StorefrontSessionValues}. */
+export type StorefrontSessionKey = keyof StorefrontSessionValues & string
+type Data = StorefrontSessionValues
+type DataKey = StorefrontSessionKey
 
 /** A shopper's session for one request. Reads are synchronous; changes are saved once, when the request ends. */
 export interface StorefrontSession {

@@ -57,23 +57,42 @@ export function constantTimeEqual(a: string, b: string): boolean {
 }
 
 /**
- * Verifies a signed cookie value against every secret; the order of secrets does not matter.
+ * Verifies a signed cookie value against every secret; the order of secrets does not matter. Values that verified
+ * are remembered per secret list, so a repeat visitor skips the HMAC.
  * @param value the raw cookie value
  * @param secrets all secrets still accepted
  * @returns the session id, or null for an unsigned, malformed, tampered or foreign value
  */
 export function unsignSessionId(value: string, secrets: readonly string[]): string | null {
+  const known = verified.get(secrets)?.get(value)
+  if (known !== undefined) {
+    return known
+  }
+  const id = verifySessionCookie(value, secrets)
+  if (id !== null) {
+    let cache = verified.get(secrets)
+    if (!cache) {
+      cache = createBoundedMap<string, string>(VERIFIED_CACHE_SIZE)
+      verified.set(secrets, cache)
+    }
+    cache.set(value, id)
+  }
+  return id
+}
+
+/**
+ * Verifies a signed cookie value against every secret, with no cache: the HMAC is computed for every secret.
+ * @param value the raw cookie value
+ * @param secrets all secrets still accepted
+ * @returns the session id, or null for an unsigned, malformed, tampered or foreign value
+ */
+export function verifySessionCookie(value: string, secrets: readonly string[]): string | null {
   if (value.length > MAX_COOKIE_VALUE_LENGTH || !value.startsWith('s:')) {
     return null
   }
   const dot = value.lastIndexOf('.')
   if (dot < 3 || value.length - dot - 1 !== SIGNATURE_LENGTH) {
     return null
-  }
-  const cache = verified.get(secrets)
-  const known = cache?.get(value)
-  if (known !== undefined) {
-    return known
   }
   const id = value.slice(2, dot)
   const signature = value.slice(dot + 1)
@@ -83,18 +102,7 @@ export function unsignSessionId(value: string, secrets: readonly string[]): stri
     const expected = sign(id, secret)
     valid = constantTimeEqual(expected, signature) || valid
   }
-  if (!valid) {
-    return null
-  }
-  if (cache) {
-    cache.set(value, id)
-  }
-  else {
-    const created = createBoundedMap<string, string>(VERIFIED_CACHE_SIZE)
-    created.set(value, id)
-    verified.set(secrets, created)
-  }
-  return id
+  return valid ? id : null
 }
 
 /**
@@ -105,6 +113,10 @@ export function unsignSessionId(value: string, secrets: readonly string[]): stri
  * @returns the decoded values, in header order
  */
 export function readCookieValues(header: string | undefined, name: string): string[] {
+  return collectCookieValues(header, name, true)
+}
+
+function collectCookieValues(header: string | undefined, name: string, decode: boolean): string[] {
   if (!header) {
     return []
   }
@@ -114,13 +126,67 @@ export function readCookieValues(header: string | undefined, name: string): stri
     if (eq === -1 || part.slice(0, eq).trim() !== name) {
       continue
     }
-    let value = part.slice(eq + 1).trim()
-    if (value.startsWith('"') && value.endsWith('"') && value.length >= 2) {
-      value = value.slice(1, -1)
-    }
-    values.push(safeDecode(value))
+    const value = unquote(part.slice(eq + 1))
+    values.push(decode ? safeDecode(value) : value)
   }
   return values
+}
+
+/** What {@link readCookieValue} answers when the header sends the name more than once. */
+export const SEVERAL_VALUES = Symbol('several cookie values')
+
+/**
+ * Reads the one value sent for a cookie name, without splitting the header when the name occurs once in it. Gives
+ * the same answer as {@link readCookieValues}: a header it cannot read at a glance goes to that parser.
+ * @param header the raw `Cookie` request header
+ * @param name the cookie name (no `=`, `;` or whitespace in it)
+ * @returns the decoded value; undefined when the name is not sent; {@link SEVERAL_VALUES} when it is sent twice
+ */
+export function readCookieValue(header: string | undefined, name: string): string | undefined | typeof SEVERAL_VALUES {
+  const raw = readRawCookieValue(header, name)
+  return typeof raw === 'string' ? safeDecode(raw) : raw
+}
+
+/**
+ * {@link readCookieValue} without the percent-decoding: the value as sent, trimmed and unquoted. A cache keyed by it
+ * spares a repeat visitor the decoding; decode with {@link decodeCookieValue}.
+ * @param header the raw `Cookie` request header
+ * @param name the cookie name (no `=`, `;` or whitespace in it)
+ * @returns the raw value; undefined when the name is not sent; {@link SEVERAL_VALUES} when it is sent twice
+ */
+export function readRawCookieValue(header: string | undefined, name: string): string | undefined | typeof SEVERAL_VALUES {
+  if (!header) {
+    return undefined
+  }
+  const at = header.indexOf(name)
+  if (at === -1) {
+    return undefined
+  }
+  const after = at + name.length
+  const before = at === 0 ? ';' : header[at - 1] === ' ' && at >= 2 ? header[at - 2] : header[at - 1]
+  if (before !== ';' || header.charCodeAt(after) !== EQUALS || header.includes(name, after)) {
+    const values = collectCookieValues(header, name, false)
+    return values.length > 1 ? SEVERAL_VALUES : values[0]
+  }
+  const end = header.indexOf(';', after)
+  return unquote(end === -1 ? header.slice(after + 1) : header.slice(after + 1, end))
+}
+
+/**
+ * Decodes a value read by {@link readRawCookieValue}; a malformed percent sequence is kept as it is.
+ * @param raw the raw value
+ * @returns the decoded value
+ */
+export function decodeCookieValue(raw: string): string {
+  return safeDecode(raw)
+}
+
+const EQUALS = 61
+
+/** A cookie value as sent, trimmed and unquoted. */
+function unquote(raw: string): string {
+  const value = raw.trim()
+  return value.length >= 2 && value.startsWith('"') && value.endsWith('"') ? value.slice(1, -1) : value
 }
 
 function safeDecode(value: string): string {

@@ -12,8 +12,8 @@ export interface SessionDriver {
 
 /**
  * Creates the unstorage driver for `storage.session`: `memory` (embedded), `fs` or `redis`. Redis gets settings that
- * fail fast during an outage instead of queueing commands: no offline queue, no resend after a reconnect, a command
- * timeout equal to the store timeout.
+ * fail fast during an outage instead of queueing commands: no offline queue, no resend after a reconnect, and a
+ * socket timeout equal to the store timeout.
  * @param options driver name and options
  * @param timeoutMs the store timeout
  * @returns the driver
@@ -30,14 +30,17 @@ export async function createSessionDriver(options: StorefrontStorageOptions, tim
     }
     case 'redis': {
       const { default: redisDriver } = await import('unstorage/drivers/redis')
-      // Fail fast during an outage instead of queueing: no offline queue, no resend after a reconnect, and a command
-      // timeout equal to the store timeout. Commands issued in the same tick share a round trip (auto-pipelining).
+      // Fail fast during an outage instead of queueing: no offline queue, no resend after a reconnect. A connection
+      // that stays silent for the store timeout while commands wait (a hung server) is dropped, which fails every
+      // waiting command at once (maxRetriesPerRequest 0) and reconnects. This socket timeout costs one timer per
+      // burst of replies, where ioredis' commandTimeout costs one per command. Commands issued in the same tick share
+      // a round trip (auto-pipelining).
       const failFast = {
         enableOfflineQueue: false,
         autoResendUnfulfilledCommands: false,
         maxRetriesPerRequest: 0,
         connectTimeout: timeoutMs,
-        commandTimeout: timeoutMs,
+        socketTimeout: timeoutMs,
       }
       const { cluster, clusterOptions, ...redisOptions } = driverOptions as Record<string, unknown>
       const nodes = parseClusterNodes(cluster)

@@ -9,6 +9,8 @@ import type { SessionStore } from './store'
 export interface StorefrontEventContext {
   shop?: ResolvedShop
   session?: Promise<StorefrontSession>
+  /** The session once it has loaded. */
+  loaded?: StorefrontSession
   /** Calls an RPC method in-process with this request's session (used by `useRpc` during SSR). */
   call?: (method: string, payload: unknown) => Promise<unknown>
 }
@@ -53,12 +55,18 @@ declare module 'h3' {
  */
 export function createSessionEngine(options: SessionEngineOptions): SessionEngine {
   const stores = new Map<string, Promise<SessionStore>>()
+  // Stores that finished initialising: a request's load starts at once, with no extra promise.
+  const ready = new Map<string, SessionStore>()
+  const hooks = options.hooks ?? {}
   const store = (shop: ResolvedShop) => {
     let pending = stores.get(shop.storageId)
     if (!pending) {
       pending = Promise.resolve(options.storeFor(shop))
-      // A store that failed to initialise is retried on the next request instead of failing forever.
-      pending.catch(() => stores.delete(shop.storageId))
+      pending.then(
+        resolved => ready.set(shop.storageId, resolved),
+        // A store that failed to initialise is retried on the next request instead of failing forever.
+        () => stores.delete(shop.storageId),
+      )
       stores.set(shop.storageId, pending)
     }
     return pending
@@ -73,22 +81,31 @@ export function createSessionEngine(options: SessionEngineOptions): SessionEngin
     session(event) {
       const ctx = context(event)
       if (!ctx.session) {
-        const requestShop = shop(event)
-        const detached = options.skip?.(event) ?? false
-        const loading = store(requestShop).then(s => loadSession(event, requestShop, s, options.hooks, { detached }))
-        ctx.session = loading
-        // Forget a failed load so that the error handler (or a retry) can load again.
-        loading.catch(() => {
-          if (ctx.session === loading) ctx.session = undefined
-        })
+        const requestShop = (ctx.shop ??= selectShop(event, options.shops))
+        const load = { detached: options.skip?.(event) ?? false, context: ctx }
+        const resolved = ready.get(requestShop.storageId)
+        if (resolved) {
+          // loadSession takes a failed load off the context itself.
+          ctx.session = loadSession(event, requestShop, resolved, hooks, load)
+        }
+        else {
+          const loading = store(requestShop).then(s => loadSession(event, requestShop, s, hooks, load))
+          ctx.session = loading
+          // Forget a failed load so that the error handler (or a retry) can load again.
+          loading.catch(() => {
+            if (ctx.session === loading) ctx.session = undefined
+          })
+        }
       }
       return ctx.session
     },
-    async commit(event) {
-      const pending = event.context.storefront?.session
-      if (pending) {
-        await (await pending).commit()
-      }
+    commit(event) {
+      const ctx = event.context.storefront
+      if (ctx?.loaded) return ctx.loaded.commit()
+      return ctx?.session ? ctx.session.then(commitSession) : RESOLVED
     },
   }
 }
+
+const RESOLVED: Promise<void> = Promise.resolve()
+const commitSession = (session: StorefrontSession) => session.commit()

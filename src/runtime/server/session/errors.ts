@@ -61,12 +61,19 @@ export async function withStoreTimeout<T>(operation: string, timeoutMs: number, 
     return await Promise.race([work(), timeout])
   }
   catch (error) {
-    if (error instanceof H3Error) {
-      throw error
-    }
-    throw new StoreUnavailableError(operation, { cause: error })
+    throw toStoreError(operation, error)
   }
   finally {
     clearTimeout(timer)
   }
+}
+
+/**
+ * The error a failed store operation is reported as: HTTP errors pass through, anything else is a 503.
+ * @param operation a name for logs and the error message
+ * @param error what the store threw
+ * @returns the error to throw
+ */
+export function toStoreError(operation: string, error: unknown): Error {
+  return error instanceof H3Error ? error : new StoreUnavailableError(operation, { cause: error })
 }

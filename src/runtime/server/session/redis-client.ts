@@ -44,13 +44,17 @@ export function whenReady(client: RedisClient, timeoutMs = 0): Promise<void> | v
 }
 
 /**
- * The command timeout the client enforces on every command, if any (ioredis `commandTimeout`).
+ * The time limit the client itself puts on a waiting command, if any: ioredis `socketTimeout` (the connection is
+ * dropped after that long without a reply, failing every waiting command) or `commandTimeout`, whichever is lower.
  * @param client the client
  * @returns ms, or 0 when commands may wait forever
  */
-export function commandTimeoutOf(client: RedisClient): number {
-  const options = client.options as { commandTimeout?: number, redisOptions?: { commandTimeout?: number } }
-  return Number(('isCluster' in client && client.isCluster ? options.redisOptions?.commandTimeout : options.commandTimeout) ?? 0)
+export function clientTimeoutOf(client: RedisClient): number {
+  type Limits = { commandTimeout?: number, socketTimeout?: number }
+  const options = client.options as Limits & { redisOptions?: Limits }
+  const limits = 'isCluster' in client && client.isCluster ? options.redisOptions ?? {} : options
+  const given = [limits.commandTimeout, limits.socketTimeout].map(Number).filter(ms => ms > 0)
+  return given.length > 0 ? Math.min(...given) : 0
 }
 
 /** A Lua script and its fixed number of keys. */

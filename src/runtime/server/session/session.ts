@@ -1,9 +1,10 @@
 import type { H3Event } from 'h3'
 import { deleteCookie, setCookie } from 'h3'
-import type { StorefrontSession } from '../../types/session'
+import type { StorefrontSession, StorefrontSessionKey, StorefrontSessionValues } from '../../types/session'
 import type { ResolvedShop } from './config'
-import { readCookieValues, signSessionId, unsignSessionId } from './cookie'
-import { describeValue, SessionInputError, SessionLimitError, StoreUnavailableError, withStoreTimeout } from './errors'
+import { createBoundedMap } from './bounded-map'
+import { decodeCookieValue, readCookieValues, readRawCookieValue, SEVERAL_VALUES, signSessionId, verifySessionCookie } from './cookie'
+import { describeValue, SessionInputError, SessionLimitError, StoreUnavailableError, toStoreError, withStoreTimeout } from './errors'
 import type { SessionIdInfo } from './id'
 import { createGuestId, createUserSessionId, parseSessionId } from './id'
 import type { SessionKeys } from './keys'
@@ -25,277 +26,462 @@ export interface SessionHooks {
   destroyed?: (info: { shopId: string, userId?: string }, event: H3Event) => void | Promise<void>
 }
 
+/** What a verified cookie value stands for. Shared between requests, so never changed. */
+interface Presented {
+  readonly info: SessionIdInfo
+  readonly keys: SessionKeys
+}
+
+// Per shop, cookie values that verified and parsed: a repeat visitor skips the HMAC, the id check and the SHA-256.
+// Only exact values that verified are kept, so the cache cannot be used to guess a signature, and it is bounded.
+const presentedCache = new WeakMap<ResolvedShop, ReturnType<typeof createBoundedMap<string, Presented>>>()
+const PRESENTED_CACHE_SIZE = 10_000
+
+/**
+ * The session a request's cookie points at, before any store access.
+ * @param shop the shop
+ * @param header the `Cookie` header
+ * @returns undefined without a cookie of the shop; null when no single valid id was sent; else the id and its keys
+ */
+function readPresented(shop: ResolvedShop, header: string | undefined): Presented | null | undefined {
+  const raw = readRawCookieValue(header, shop.cookieName)
+  if (raw === undefined) {
+    return undefined
+  }
+  if (raw === SEVERAL_VALUES) {
+    // More than one distinct valid id (a planted cookie next to the real one) is ambiguous: the request is a guest.
+    const ids = new Set(readCookieValues(header, shop.cookieName).map(one => verifySessionCookie(one, shop.secrets)).filter(id => id !== null))
+    const info = ids.size === 1 ? parseSessionId([...ids][0]!) : null
+    return info ? { info, keys: sessionKeys(shop.id, info) } : null
+  }
+  // Keyed by the value as sent: a repeat visitor skips the percent-decoding too.
+  let cache = presentedCache.get(shop)
+  const known = cache?.get(raw)
+  if (known) {
+    return known
+  }
+  const id = verifySessionCookie(decodeCookieValue(raw), shop.secrets)
+  const info = id === null ? null : parseSessionId(id)
+  if (!info) {
+    return null
+  }
+  const presented: Presented = Object.freeze({ info: Object.freeze(info), keys: Object.freeze(sessionKeys(shop.id, info)) })
+  if (!cache) {
+    cache = createBoundedMap<string, Presented>(PRESENTED_CACHE_SIZE)
+    presentedCache.set(shop, cache)
+  }
+  cache.set(raw, presented)
+  return presented
+}
+
+/** Options of {@link loadSession}. */
+export interface LoadSessionOptions {
+  /** Ignore the cookie and never save (static assets and cached routes). */
+  detached?: boolean
+  /**
+   * The request's engine context: the session is put on it once loaded, and a failed load is taken off it so that a
+   * later call can load again.
+   */
+  context?: { session?: Promise<StorefrontSession>, loaded?: StorefrontSession }
+}
+
+const NO_HOOKS: SessionHooks = {}
+const NO_OPTIONS: LoadSessionOptions = {}
+
 /**
  * Loads the session of a request: verifies the cookie, validates the id, then reads the store at most once.
  * @param event the request
  * @param shop the request's shop
  * @param store the shop's store
  * @param hooks lifecycle callbacks
- * @param options `detached`: ignore the cookie and never save (static assets and cached routes)
+ * @param options see {@link LoadSessionOptions}
  * @returns the session
  */
-export async function loadSession(event: H3Event, shop: ResolvedShop, store: SessionStore, hooks: SessionHooks = {}, options: { detached?: boolean } = {}): Promise<StorefrontSession> {
-  // A store whose client enforces the store timeout itself (Redis: commandTimeout) needs no timer per call.
-  const guard = <T>(operation: string, work: () => Promise<T>) => withStoreTimeout(operation, store.timesOutItself ? 0 : shop.storeTimeoutMs, work)
-  const now = Date.now()
-
-  let info: SessionIdInfo | undefined
-  let keys: SessionKeys | undefined
-  let exists = false
-  let forceCreate = false
-  let meta: StoredMeta | undefined
-  let touch = false
-  let size = 0
-  let cookieAction: 'set' | 'clear' | undefined
-  const fields = new Map<string, string>()
-  const incomingFlash = new Map<string, string>()
-  const dirty = new Set<string>()
-  const removed = new Set<string>()
-  const pendingRemovals: { keys: SessionKeys, userId?: string }[] = []
-  const alongside: (() => Promise<void>)[] = []
-
-  const cookieValues = options.detached ? [] : readCookieValues(event.node.req.headers.cookie, shop.cookieName)
-  const presentedCookie = cookieValues.length > 0
-  // More than one distinct valid id (a planted cookie next to the real one) is ambiguous: the request is a guest.
-  const ids = new Set(cookieValues.map(value => unsignSessionId(value, shop.secrets)).filter(id => id !== null))
-  const presented = ids.size === 1 ? parseSessionId([...ids][0]!) : null
-  let ended = false
+export async function loadSession(event: H3Event, shop: ResolvedShop, store: SessionStore, hooks: SessionHooks = NO_HOOKS, options: LoadSessionOptions = NO_OPTIONS): Promise<StorefrontSession> {
+  const detached = options.detached === true
+  const presented = detached ? undefined : readPresented(shop, event.node.req.headers.cookie)
+  const session = new RequestSession(event, shop, store, hooks, detached, presented !== undefined)
   if (presented) {
-    const presentedKeys = sessionKeys(shop.id, presented)
-    const record = await guard('read', () => store.read(presentedKeys.session))
-    const storedMeta = record ? parseMeta(record[META]) : undefined
-    if (record && storedMeta && storedMeta.e > now && !(storedMeta.a && storedMeta.a <= now)) {
-      info = presented
-      keys = presentedKeys
-      exists = true
-      meta = storedMeta
-      touch = now - storedMeta.s >= shop.refreshIntervalMs
-      for (const [field, value] of Object.entries(record)) {
-        if (field === META) continue
-        if (field.startsWith(FLASH)) {
-          incomingFlash.set(field.slice(FLASH.length), value)
-          removed.add(field)
-        }
-        else {
-          fields.set(field, value)
-          size += field.length + value.length
-        }
-      }
+    let record: SessionFields | null
+    try {
+      // A store whose client enforces the store timeout itself (Redis: its socket timeout) needs no timer per call.
+      record = store.timesOutItself ? await store.read(presented.keys.session) : await withStoreTimeout('read', shop.storeTimeoutMs, () => store.read(presented.keys.session))
     }
-    ended = !exists
+    catch (error) {
+      const context = options.context
+      // The context is given the promise only after this function first yields: clear it once that has happened.
+      if (context) queueMicrotask(() => (context.session = undefined))
+      throw toStoreError('read', error)
+    }
+    session.open(presented, record, Date.now())
+  }
+  if (options.context) options.context.loaded = session
+  return session
+}
+
+/** The change tracking of a session that is written to; made on the first write, so a read-only request has none. */
+interface Changes {
+  /** Every field but meta and incoming flash, as it will be saved. */
+  fields: Map<string, string>
+  /** Bytes of field names and values, checked against `maxDataSize`. */
+  size: number
+  dirty: Set<string>
+  removed: Set<string>
+}
+
+const RESOLVED: Promise<void> = Promise.resolve()
+
+/**
+ * A request's session. Reads come from the record as the store returned it (never changed: a store may hand out a
+ * shared object); the first write copies it into {@link Changes}.
+ */
+class RequestSession implements StorefrontSession {
+  readonly shopId: string
+  #event: H3Event
+  #shop: ResolvedShop
+  #store: SessionStore
+  #hooks: SessionHooks
+  #detached: boolean
+  #presentedCookie: boolean
+  #info: SessionIdInfo | undefined
+  #keys: SessionKeys | undefined
+  #exists = false
+  #ended = false
+  #forceCreate = false
+  #touch = false
+  #meta: StoredMeta | undefined
+  #record: SessionFields | undefined
+  #changes: Changes | undefined
+  #incomingFlash: Map<string, string> | undefined
+  #pendingRemovals: { keys: SessionKeys, userId?: string }[] | undefined
+  #alongside: (() => Promise<void>)[] | undefined
+  #cookieAction: 'set' | 'clear' | undefined
+
+  constructor(event: H3Event, shop: ResolvedShop, store: SessionStore, hooks: SessionHooks, detached: boolean, presentedCookie: boolean) {
+    this.shopId = shop.id
+    this.#event = event
+    this.#shop = shop
+    this.#store = store
+    this.#hooks = hooks
+    this.#detached = detached
+    this.#presentedCookie = presentedCookie
   }
 
-  const ensureId = () => {
-    if (!info) {
-      info = { kind: 'guest', id: createGuestId() }
-      keys = sessionKeys(shop.id, info)
+  /** Takes in the record a valid cookie pointed at; a missing, expired or malformed one leaves a fresh guest. */
+  open(presented: Presented, record: SessionFields | null, now: number) {
+    const meta = record ? parseMeta(record[META]) : undefined
+    if (!record || !meta || meta.e <= now || (meta.a && meta.a <= now)) {
+      this.#ended = true
+      return
     }
-    return info
+    this.#info = presented.info
+    this.#keys = presented.keys
+    this.#exists = true
+    this.#meta = meta
+    this.#record = record
+    this.#touch = now - meta.s >= this.#shop.refreshIntervalMs
+    for (const field in record) {
+      if (field.startsWith(FLASH) && Object.hasOwn(record, field)) {
+        // A flash lives for this request only: read it here, delete it with this request's save.
+        ;(this.#incomingFlash ??= new Map()).set(field.slice(FLASH.length), record[field]!)
+        this.#mutable().removed.add(field)
+      }
+    }
   }
-  const write = (field: string, value: string | undefined) => {
-    const previous = fields.get(field)
-    const next = size - (previous === undefined ? 0 : field.length + previous.length) + (value === undefined ? 0 : field.length + value.length)
-    if (value !== undefined && next > shop.maxDataSize) {
-      throw new SessionLimitError(`session data would be ${next} bytes, over the limit of ${shop.maxDataSize}`)
+
+  get id() {
+    return this.#ensureId().id
+  }
+
+  get isNew() {
+    return !this.#exists
+  }
+
+  get userId() {
+    const info = this.#info
+    return info?.kind === 'user' ? info.userId : undefined
+  }
+
+  get ended() {
+    return this.#ended
+  }
+
+  get meta() {
+    const meta = this.#meta
+    return meta && this.#exists ? { createdAt: meta.c, lastSeenAt: meta.s, expiresAt: meta.e, userAgent: meta.ua } : undefined
+  }
+
+  get<K extends StorefrontSessionKey>(key: K): StorefrontSessionValues[K] | undefined
+  get<K extends StorefrontSessionKey>(key: K, fallback: StorefrontSessionValues[K]): StorefrontSessionValues[K]
+  get(key: string, fallback?: unknown): unknown {
+    const raw = this.#read(DATA + checkKey(key))
+    return raw === undefined ? fallback : JSON.parse(raw)
+  }
+
+  put(key: string, value: unknown) {
+    this.#write(DATA + checkKey(key), serialise(value))
+  }
+
+  forget(key: string) {
+    this.#write(DATA + checkKey(key), undefined)
+  }
+
+  flush() {
+    for (const field of [...this.#mutable().fields.keys()]) {
+      if (field.startsWith(DATA)) this.#write(field, undefined)
     }
-    size = next
+  }
+
+  has(key: string) {
+    return this.#read(DATA + checkKey(key)) !== undefined
+  }
+
+  all() {
+    const entries: [string, unknown][] = []
+    for (const [field, value] of this.#mutable().fields) {
+      if (field.startsWith(DATA)) entries.push([field.slice(DATA.length), JSON.parse(value)])
+    }
+    // fromEntries defines own properties: a key named __proto__ stays a key and never becomes the prototype.
+    return Object.fromEntries(entries) as ReturnType<StorefrontSession['all']>
+  }
+
+  flash(key: string, value: unknown) {
+    this.#write(FLASH + checkKey(key), serialise(value))
+  }
+
+  getFlash<T>(key: string, fallback?: T) {
+    const raw = this.#incomingFlash?.get(checkKey(key))
+    return raw === undefined ? fallback : JSON.parse(raw) as T
+  }
+
+  regenerate() {
+    const current = this.#ensureId()
+    this.#reissue(current.kind === 'user' ? { kind: 'user', userId: current.userId, id: createUserSessionId(current.userId) } : { kind: 'guest', id: createGuestId() })
+  }
+
+  destroy() {
+    if (this.#exists) {
+      this.#scheduleRemoval()
+    }
+    this.#resetToGuest()
+    this.#incomingFlash = undefined
+    this.#cookieAction = 'clear'
+  }
+
+  commit(): Promise<void> {
+    if (this.#detached) {
+      if (this.#changes && this.#changes.dirty.size > 0) {
+        console.warn(`[storefront] session changes on ${this.#event.path} are not saved: static assets and cached routes get no session`)
+        this.#changes.dirty.clear()
+      }
+      return RESOLVED
+    }
+    // A read-only request has nothing to save: no promise is made.
+    const changes = this.#changes
+    if (!this.#touch && !this.#forceCreate && !this.#cookieAction && !this.#pendingRemovals?.length && !this.#alongside?.length
+      && (!changes || (changes.dirty.size === 0 && changes.removed.size === 0))) {
+      return RESOLVED
+    }
+    return this.#commitChanges()
+  }
+
+  async persist() {
+    if (!this.#exists) {
+      this.#ensureId()
+      this.#forceCreate = true
+    }
+    await this.commit()
+  }
+
+  getField(field: string) {
+    return this.#read(field)
+  }
+
+  setField(field: string, value: string | undefined) {
+    this.#write(field, value)
+  }
+
+  bindToUser(userId: string) {
+    this.#reissue({ kind: 'user', userId, id: createUserSessionId(userId) })
+    // A login starts a new session: created now, with a fresh absolute lifetime.
+    this.#meta = undefined
+    this.#forceCreate = true
+  }
+
+  alongNextCommit(work: () => Promise<void>) {
+    (this.#alongside ??= []).push(work)
+  }
+
+  /** A field's value: from the changes once written, else from the record (meta and incoming flash excluded). */
+  #read(field: string): string | undefined {
+    if (this.#changes) {
+      return this.#changes.fields.get(field)
+    }
+    const record = this.#record
+    return record && field !== META && !field.startsWith(FLASH) && Object.hasOwn(record, field) ? record[field] : undefined
+  }
+
+  #mutable(): Changes {
+    if (this.#changes) {
+      return this.#changes
+    }
+    const fields = new Map<string, string>()
+    let size = 0
+    const record = this.#record
+    if (record) {
+      for (const field in record) {
+        if (field === META || field.startsWith(FLASH) || !Object.hasOwn(record, field)) continue
+        const value = record[field]!
+        fields.set(field, value)
+        size += field.length + value.length
+      }
+    }
+    this.#changes = { fields, size, dirty: new Set(), removed: new Set() }
+    return this.#changes
+  }
+
+  #write(field: string, value: string | undefined) {
+    const changes = this.#mutable()
+    const previous = changes.fields.get(field)
+    const next = changes.size - (previous === undefined ? 0 : field.length + previous.length) + (value === undefined ? 0 : field.length + value.length)
+    if (value !== undefined && next > this.#shop.maxDataSize) {
+      throw new SessionLimitError(`session data would be ${next} bytes, over the limit of ${this.#shop.maxDataSize}`)
+    }
+    changes.size = next
     if (value === undefined) {
-      if (fields.delete(field)) {
-        dirty.delete(field)
-        removed.add(field)
+      if (changes.fields.delete(field)) {
+        changes.dirty.delete(field)
+        changes.removed.add(field)
       }
       return
     }
-    fields.set(field, value)
-    dirty.add(field)
-    removed.delete(field)
+    changes.fields.set(field, value)
+    changes.dirty.add(field)
+    changes.removed.delete(field)
   }
-  const checkKey = (key: string) => {
-    if (typeof key !== 'string' || key.length === 0 || key.length > MAX_KEY_LENGTH) {
-      throw new SessionInputError(`session keys are strings of 1 to ${MAX_KEY_LENGTH} characters, got ${describeValue(key)}`)
-    }
-    return key
-  }
-  const reissue = (next: SessionIdInfo) => {
-    if (exists) {
-      pendingRemovals.push({ keys: keys!, userId: info?.kind === 'user' ? info.userId : undefined })
-      exists = false
-      forceCreate = true
-      for (const field of fields.keys()) dirty.add(field)
-      removed.clear()
-    }
-    info = next
-    keys = sessionKeys(shop.id, next)
-  }
-  const expiryFrom = (createdAt: number, at: number) => sessionExpiry(shop, createdAt, at)
 
-  async function commit() {
-    if (options.detached) {
-      if (dirty.size > 0) {
-        console.warn(`[storefront] session changes on ${event.path} are not saved: static assets and cached routes get no session`)
-        dirty.clear()
-      }
-      return
+  #ensureId(): SessionIdInfo {
+    if (!this.#info) {
+      this.#info = { kind: 'guest', id: createGuestId() }
+      this.#keys = sessionKeys(this.#shop.id, this.#info)
     }
-    // A read-only request has nothing to save: return before any promise is made.
-    if (dirty.size === 0 && removed.size === 0 && !touch && !forceCreate && pendingRemovals.length === 0 && alongside.length === 0 && !cookieAction) {
-      return
+    return this.#info
+  }
+
+  #scheduleRemoval() {
+    const info = this.#info
+    ;(this.#pendingRemovals ??= []).push({ keys: this.#keys!, userId: info?.kind === 'user' ? info.userId : undefined })
+  }
+
+  #reissue(next: SessionIdInfo) {
+    if (this.#exists) {
+      this.#scheduleRemoval()
+      this.#exists = false
+      this.#forceCreate = true
+      const changes = this.#mutable()
+      for (const field of changes.fields.keys()) changes.dirty.add(field)
+      changes.removed.clear()
     }
-    const started = alongside.splice(0).map(work => work())
-    const [created] = await Promise.all([save(), ...started])
+    this.#info = next
+    this.#keys = sessionKeys(this.#shop.id, next)
+  }
+
+  #resetToGuest() {
+    this.#info = undefined
+    this.#keys = undefined
+    this.#exists = false
+    this.#forceCreate = false
+    this.#meta = undefined
+    this.#touch = false
+    this.#record = undefined
+    this.#changes = undefined
+  }
+
+  #guard<T>(operation: string, work: () => Promise<T>): Promise<T> {
+    return withStoreTimeout(operation, this.#store.timesOutItself ? 0 : this.#shop.storeTimeoutMs, work)
+  }
+
+  async #commitChanges() {
+    const alongside = this.#alongside?.splice(0) ?? []
+    const [created] = await Promise.all([this.#save(), ...alongside.map(work => work())])
     if (created) {
-      await hooks.created?.(session, event)
+      await this.#hooks.created?.(this, this.#event)
     }
   }
 
   /** Writes what changed; returns true when it created the record. */
-  async function save(): Promise<boolean> {
+  async #save(): Promise<boolean> {
+    const shop = this.#shop
+    const store = this.#store
+    const event = this.#event
+    const changes = this.#mutable()
     const at = Date.now()
     let created = false
-    if (!exists && (dirty.size > 0 || forceCreate)) {
-      ensureId()
-      const createdAt = forceCreate && meta ? meta.c : at
-      const { expiresAt, absolute } = expiryFrom(createdAt, at)
-      meta = { c: createdAt, s: at, e: expiresAt, ...(absolute ? { a: absolute } : {}), ua: userAgent(event) }
+    if (!this.#exists && (changes.dirty.size > 0 || this.#forceCreate)) {
+      this.#ensureId()
+      const keys = this.#keys!
+      const createdAt = this.#forceCreate && this.#meta ? this.#meta.c : at
+      const { expiresAt, absolute } = sessionExpiry(shop, createdAt, at)
+      const meta: StoredMeta = { c: createdAt, s: at, e: expiresAt, ...(absolute ? { a: absolute } : {}), ua: userAgent(event) }
+      this.#meta = meta
       const record: SessionFields = { [META]: JSON.stringify(meta) }
-      for (const [field, value] of fields) record[field] = value
-      const stored = await guard('create', () => store.create(keys!, record, { ttlMs: expiresAt - at, expiresAt }, { maxPerUser: shop.maxSessionsPerUser }))
+      for (const [field, value] of changes.fields) record[field] = value
+      const stored = await this.#guard('create', () => store.create(keys, record, { ttlMs: expiresAt - at, expiresAt }, { maxPerUser: shop.maxSessionsPerUser }))
       if (!stored) {
         throw new StoreUnavailableError('create (id collision)')
       }
-      exists = true
-      forceCreate = false
+      this.#exists = true
+      this.#forceCreate = false
       created = true
-      cookieAction = 'set'
+      this.#cookieAction = 'set'
     }
-    else if (exists && (dirty.size > 0 || removed.size > 0 || touch)) {
-      if (touch) {
-        const { expiresAt } = expiryFrom(meta!.c, at)
-        meta = { ...meta!, s: at, e: expiresAt }
-        dirty.add(META)
-        cookieAction = 'set'
+    else if (this.#exists && (changes.dirty.size > 0 || changes.removed.size > 0 || this.#touch)) {
+      const keys = this.#keys!
+      if (this.#touch) {
+        const { expiresAt } = sessionExpiry(shop, this.#meta!.c, at)
+        this.#meta = { ...this.#meta!, s: at, e: expiresAt }
+        changes.dirty.add(META)
+        this.#cookieAction = 'set'
       }
+      const meta = this.#meta!
       const set: SessionFields = {}
-      for (const field of dirty) set[field] = field === META ? JSON.stringify(meta) : fields.get(field)!
-      const updated = await guard('update', () => store.update(keys!, { set, del: [...removed] }, { ttlMs: Math.max(1, meta!.e - at), expiresAt: meta!.e }))
+      for (const field of changes.dirty) set[field] = field === META ? JSON.stringify(meta) : changes.fields.get(field)!
+      const updated = await this.#guard('update', () => store.update(keys, { set, del: [...changes.removed] }, { ttlMs: Math.max(1, meta.e - at), expiresAt: meta.e }))
       if (!updated) {
         // Destroyed meanwhile (logout elsewhere, destroy-all, expiry): never resurrect it.
-        resetToGuest()
-        cookieAction = 'clear'
+        this.#resetToGuest()
+        this.#cookieAction = 'clear'
       }
     }
-    while (pendingRemovals.length > 0) {
-      const removal = pendingRemovals[0]!
-      await guard('remove', () => store.remove(removal.keys))
-      pendingRemovals.shift()
-      await hooks.destroyed?.({ shopId: shop.id, userId: removal.userId }, event)
+    const removals = this.#pendingRemovals
+    while (removals && removals.length > 0) {
+      const removal = removals[0]!
+      await this.#guard('remove', () => store.remove(removal.keys))
+      removals.shift()
+      await this.#hooks.destroyed?.({ shopId: shop.id, userId: removal.userId }, event)
     }
-    dirty.clear()
-    removed.clear()
-    touch = false
-    if (cookieAction === 'set' && exists) {
-      setCookie(event, shop.cookieName, signSessionId(info!.id, shop.secrets.at(-1)!), cookieOptions(Math.floor((meta!.e - at) / 1000)))
+    // After a reset the changes are new and empty; otherwise what was just saved is no longer pending.
+    if (this.#changes) {
+      this.#changes.dirty.clear()
+      this.#changes.removed.clear()
     }
-    else if (cookieAction === 'clear' && presentedCookie) {
-      deleteCookie(event, shop.cookieName, cookieOptions(0))
+    this.#touch = false
+    if (this.#cookieAction === 'set' && this.#exists) {
+      setCookie(event, shop.cookieName, signSessionId(this.#info!.id, shop.secrets.at(-1)!), sessionCookieOptions(shop, Math.floor((this.#meta!.e - at) / 1000)))
     }
-    cookieAction = undefined
+    else if (this.#cookieAction === 'clear' && this.#presentedCookie) {
+      deleteCookie(event, shop.cookieName, sessionCookieOptions(shop, 0))
+    }
+    this.#cookieAction = undefined
     return created
   }
+}
 
-  const cookieOptions = (maxAge: number) => sessionCookieOptions(shop, maxAge)
-
-  function resetToGuest() {
-    info = undefined
-    keys = undefined
-    exists = false
-    forceCreate = false
-    meta = undefined
-    touch = false
-    size = 0
-    fields.clear()
-    dirty.clear()
-    removed.clear()
+function checkKey(key: string): string {
+  if (typeof key !== 'string' || key.length === 0 || key.length > MAX_KEY_LENGTH) {
+    throw new SessionInputError(`session keys are strings of 1 to ${MAX_KEY_LENGTH} characters, got ${describeValue(key)}`)
   }
-
-  const session: StorefrontSession = {
-    shopId: shop.id,
-    get id() {
-      return ensureId().id
-    },
-    get isNew() {
-      return !exists
-    },
-    get userId() {
-      return info?.kind === 'user' ? info.userId : undefined
-    },
-    get ended() {
-      return ended
-    },
-    get meta() {
-      return meta && exists ? { createdAt: meta.c, lastSeenAt: meta.s, expiresAt: meta.e, userAgent: meta.ua } : undefined
-    },
-    get: ((key: string, fallback?: unknown) => {
-      const raw = fields.get(DATA + checkKey(key))
-      return raw === undefined ? fallback : JSON.parse(raw)
-    }) as StorefrontSession['get'],
-    put(key, value) {
-      write(DATA + checkKey(key), serialise(value))
-    },
-    forget(key) {
-      write(DATA + checkKey(key), undefined)
-    },
-    flush() {
-      for (const field of [...fields.keys()]) {
-        if (field.startsWith(DATA)) write(field, undefined)
-      }
-    },
-    has: key => fields.has(DATA + checkKey(key)),
-    all() {
-      // fromEntries defines own properties: a key named __proto__ stays a key and never becomes the prototype.
-      const entries = [...fields].filter(([field]) => field.startsWith(DATA)).map(([field, value]) => [field.slice(DATA.length), JSON.parse(value)])
-      return Object.fromEntries(entries) as ReturnType<StorefrontSession['all']>
-    },
-    flash(key, value) {
-      write(FLASH + checkKey(key), serialise(value))
-    },
-    getFlash<T>(key: string, fallback?: T) {
-      const raw = incomingFlash.get(checkKey(key))
-      return raw === undefined ? fallback : JSON.parse(raw) as T
-    },
-    regenerate() {
-      const current = ensureId()
-      reissue(current.kind === 'user' ? { kind: 'user', userId: current.userId, id: createUserSessionId(current.userId) } : { kind: 'guest', id: createGuestId() })
-    },
-    destroy() {
-      if (exists) {
-        pendingRemovals.push({ keys: keys!, userId: info?.kind === 'user' ? info.userId : undefined })
-      }
-      resetToGuest()
-      incomingFlash.clear()
-      cookieAction = 'clear'
-    },
-    commit,
-    async persist() {
-      if (!exists) {
-        ensureId()
-        forceCreate = true
-      }
-      await commit()
-    },
-    getField: field => fields.get(field),
-    setField: (field, value) => write(field, value),
-    bindToUser(userId) {
-      reissue({ kind: 'user', userId, id: createUserSessionId(userId) })
-      // A login starts a new session: created now, with a fresh absolute lifetime.
-      meta = undefined
-      forceCreate = true
-    },
-    alongNextCommit(work) {
-      alongside.push(work)
-    },
-  }
-  return session
+  return key
 }
 
 function serialise(value: unknown): string | undefined {

@@ -1,5 +1,5 @@
 import type { RedisClient } from './redis-client'
-import { commandTimeoutOf, defineScripts, whenReady } from './redis-client'
+import { clientTimeoutOf, defineScripts, whenReady } from './redis-client'
 import type { IndexedSession, SessionStore } from './store'
 
 // Applies a write to a session hash. ARGV: mode ('c' create-if-absent | 'u' update-if-present), ttl ms,
@@ -103,7 +103,11 @@ export function createRedisSessionStore(client: RedisClient, prefix: string, tim
   const k = (key: string) => prefix + key
   const ready = () => whenReady(client, timeoutMs)
   // With a command timeout no longer than the store timeout, ioredis bounds every command itself.
-  const timesOutItself = timeoutMs > 0 && commandTimeoutOf(client) > 0 && commandTimeoutOf(client) <= timeoutMs
+  // Every read takes the fast path below once connected, without asking whenReady: tell it about the first
+  // connection here, so that a later outage fails at once instead of waiting for a reconnection.
+  if (client.status === 'ready') whenReady(client)
+  else client.once('ready', () => whenReady(client))
+  const timesOutItself = timeoutMs > 0 && clientTimeoutOf(client) > 0 && clientTimeoutOf(client) <= timeoutMs
 
   const runWrite = (keys: { session: string, index?: string }, ...args: (string | number)[]) => keys.index
     ? redis.sfWriteUserSession(k(keys.session), k(keys.index), ...args)
@@ -113,10 +117,12 @@ export function createRedisSessionStore(client: RedisClient, prefix: string, tim
     kind: 'redis',
     timesOutItself,
 
-    async read(key) {
-      await ready()
-      const fields = await redis.hgetall(k(key))
-      return fields && fields.m ? fields : null
+    read(key) {
+      // Once connected, the read is the one HGETALL with no await around it.
+      if (client.status === 'ready') {
+        return redis.hgetall(k(key)).then(recordOrNull)
+      }
+      return Promise.resolve(ready()).then(() => redis.hgetall(k(key))).then(recordOrNull)
     },
 
     async create(keys, fields, expiry, options) {
@@ -155,4 +161,9 @@ export function createRedisSessionStore(client: RedisClient, prefix: string, tim
 
     async dispose() {},
   }
+}
+
+/** HGETALL answers an empty hash for a missing key; a hash without its meta field is no session either. */
+function recordOrNull(fields: Record<string, string>): Record<string, string> | null {
+  return fields.m ? fields : null
 }

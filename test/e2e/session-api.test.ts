@@ -15,7 +15,16 @@ afterAll(async () => {
   await server?.stop()
 })
 
-const counts = async () => (await server.fetch('/api/hooks')).json() as Promise<{ created: number, destroyed: number }>
+interface HookCounts {
+  created: number
+  destroyed: number
+  rpc: { context: number, before: number, after: number, error: number, methods: string[], errors: number[] }
+}
+const hookCounts = async () => (await server.fetch('/api/hooks')).json() as Promise<HookCounts>
+const counts = async () => {
+  const { created, destroyed } = await hookCounts()
+  return { created, destroyed }
+}
 
 describe('session hooks', () => {
   it('calls storefront:session:created on the first save and storefront:session:destroyed on destroy', async () => {
@@ -26,6 +35,22 @@ describe('session hooks', () => {
     expect(await counts()).toEqual({ created: before.created + 1, destroyed: before.destroyed })
     await server.fetch('/api/session/destroy', postJson({}, { cookie }))
     expect(await counts()).toEqual({ created: before.created + 1, destroyed: before.destroyed + 1 })
+  })
+})
+
+describe('RPC hooks', () => {
+  it('calls context:created, rpc:before and rpc:after around a call, and rpc:error when the handler throws', async () => {
+    const before = (await hookCounts()).rpc
+    expect((await server.fetch('/api/rpc/echo', postJson({ payload: { n: 1 } }))).status).toBe(200)
+    let now = (await hookCounts()).rpc
+    expect(now).toMatchObject({ context: before.context + 1, before: before.before + 1, after: before.after + 1, error: before.error })
+    expect(now.methods.at(-1)).toBe('echo')
+    // An invalid user id makes context.login throw a 400 inside the handler.
+    expect((await server.fetch('/api/rpc/loginAs', postJson({ payload: { userId: 'no spaces allowed' } }))).status).toBe(400)
+    now = (await hookCounts()).rpc
+    expect(now).toMatchObject({ context: before.context + 2, before: before.before + 2, after: before.after + 1, error: before.error + 1 })
+    expect(now.methods.at(-1)).toBe('loginAs')
+    expect(now.errors.at(-1)).toBe(400)
   })
 })
 

@@ -39,7 +39,7 @@ export function useRpcCall<M extends RpcMethodName>(method: M): (...args: RpcCal
     const params = args[0]
     if (import.meta.server && event?.context.storefront?.call) {
       try {
-        return await event.context.storefront.call(method, params) as RpcMethodResult<M>
+        return await event.context.storefront.call(event, method, params) as RpcMethodResult<M>
       }
       catch (error) {
         const h3 = error as { statusCode?: number, statusMessage?: string, message?: string, data?: Record<string, unknown> }

@@ -1,3 +1,4 @@
+import type { H3Event } from 'h3'
 import { defineNitroPlugin } from 'nitropack/runtime'
 import { methods } from '#storefront/rpc-registry'
 import type { RpcRegistry } from '../rpc/dispatch'
@@ -5,14 +6,17 @@ import { findRpcMethod, runRpcMethod } from '../rpc/dispatch'
 
 /**
  * Lets `useRpc` call methods in-process during SSR, with the page request's already-loaded session: one session
- * load per page render, and whatever a call changes is saved with the page response.
+ * load per page render, and whatever a call changes is saved with the page response. Every request gets the same
+ * function; it is given the request when called.
  */
 export default defineNitroPlugin((nitroApp) => {
   nitroApp.hooks.hook('request', (event) => {
-    (event.context.storefront ??= {}).call = async (name, payload) => {
-      const result = await runRpcMethod(event, name, await findRpcMethod(methods as RpcRegistry, name), payload)
-      // The same shape a browser would get over HTTP.
-      return result === undefined ? undefined : JSON.parse(JSON.stringify(result))
-    }
+    (event.context.storefront ??= {}).call = callInProcess
   })
 })
+
+async function callInProcess(event: H3Event, name: string, payload: unknown): Promise<unknown> {
+  const result = await runRpcMethod(event, name, await findRpcMethod(methods as RpcRegistry, name), payload)
+  // The same shape a browser would get over HTTP.
+  return result === undefined ? undefined : JSON.parse(JSON.stringify(result))
+}

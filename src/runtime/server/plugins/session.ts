@@ -95,7 +95,7 @@ export default defineNitroPlugin((nitroApp) => {
     for (const shop of shops.byId.values()) backendFor(shop).catch(error => console.error(`[storefront] the session store of shop ${shop.id} did not start:`, error))
   }, 0)
 
-  nitroApp.hooks.hook('beforeResponse', async (event, response) => {
+  nitroApp.hooks.hook('beforeResponse', (event, response) => {
     if (!event.context.storefront?.session) {
       return
     }
@@ -103,14 +103,12 @@ export default defineNitroPlugin((nitroApp) => {
     if (getResponseStatus(event) >= 400 || response.body instanceof Error) {
       return
     }
-    try {
-      await engine.commit(event)
-    }
-    catch (error) {
-      response.body = sendProblemBody(event, error, production)
-      return
-    }
-    await markPersonal(event)
+    return engine.commit(event).then(
+      () => markPersonal(event),
+      (error) => {
+        response.body = sendProblemBody(event, error, production)
+      },
+    )
   })
 })
 
@@ -119,16 +117,23 @@ export default defineNitroPlugin((nitroApp) => {
  * a CDN or a shared cache: it is marked `private, no-store`. Anonymous responses keep their cache headers, with
  * `Vary: Cookie` so that a cache keeps them apart from a shopper's.
  */
-async function markPersonal(event: H3Event) {
-  const session = await event.context.storefront!.session!
-  const name = event.context.storefront!.shop!.cookieName
-  const setsCookie = [event.node.res.getHeader('set-cookie') ?? []].flat().some(header => String(header).startsWith(`${name}=`))
-  if (!session.isNew || setsCookie) {
+function markPersonal(event: H3Event) {
+  const { loaded: session, shop } = event.context.storefront!
+  if (!session || !shop) {
+    return
+  }
+  if (!session.isNew || setsCookie(event, `${shop.cookieName}=`)) {
     setResponseHeader(event, 'cache-control', 'private, no-store')
   }
   else {
     appendResponseHeader(event, 'vary', 'Cookie')
   }
+}
+
+function setsCookie(event: H3Event, prefix: string): boolean {
+  const header = event.node.res.getHeader('set-cookie')
+  if (header === undefined) return false
+  return Array.isArray(header) ? header.some(value => value.startsWith(prefix)) : String(header).startsWith(prefix)
 }
 
 function isSkipped(event: H3Event): boolean {

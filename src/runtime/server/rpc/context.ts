@@ -1,8 +1,8 @@
 import type { H3Event } from 'h3'
 import { createError, deleteCookie } from 'h3'
 import type { StorefrontTokens, StorefrontUser } from '../../types'
-import type { CommerceAdapterContext, CommerceOwner } from '../../types/commerce'
-import type { StorefrontLogger, StorefrontRpcContext, StorefrontSessionInfo } from '../../types/rpc'
+import type { BasketLine, CommerceAdapterContext, CommerceLimits, CommerceOwner, StorefrontCommerceAdapters, WishlistItem } from '../../types/commerce'
+import type { StorefrontBasketApi, StorefrontLoginResult, StorefrontLogger, StorefrontRpcContext, StorefrontRpcContextBase, StorefrontSessionInfo, StorefrontWishlistApi } from '../../types/rpc'
 import { mergeGuestIntoUser, noMerge } from '../commerce/merge'
 import { CommerceConflictError, CommerceLimitError } from '../commerce/store'
 import type { ResolvedShop } from '../session/config'
@@ -12,9 +12,17 @@ import { userKeys } from '../session/keys'
 import type { StorefrontSession } from '../session/session'
 import { sessionCookieOptions } from '../session/session'
 import type { StorefrontRuntime } from '../utils/runtime'
+import { hasHookListeners } from '../utils/runtime'
 
 const USER = 'u'
 const TOKENS = 't'
+
+/** One logger for every call: it holds no state of its own. */
+const log: StorefrontLogger = {
+  info: (message, ...details) => console.info(`[storefront] ${message}`, ...details),
+  warn: (message, ...details) => console.warn(`[storefront] ${message}`, ...details),
+  error: (message, ...details) => console.error(`[storefront] ${message}`, ...details),
+}
 
 /**
  * Builds the context an RPC handler gets, bound to one request and its (already loaded) session.
@@ -25,136 +33,271 @@ const TOKENS = 't'
  * @returns the context
  */
 export function createRpcContext(event: H3Event, session: StorefrontSession, shop: ResolvedShop, runtime: StorefrontRuntime): StorefrontRpcContext {
-  const limits = runtime.limits(shop)
-  const adapterContext: CommerceAdapterContext = { event, limits }
-  const guard = <T>(operation: string, work: () => Promise<T>) => withStoreTimeout(operation, shop.storeTimeoutMs, () => work().catch(translateCommerceError))
-  const parse = <T>(field: string): T | null => {
-    const raw = session.getField(field)
-    return raw === undefined ? null : JSON.parse(raw) as T
+  return new RequestRpcContext(event, session, shop, runtime)
+}
+
+/**
+ * The context of one RPC call. Made on every call, so it is one object with its methods on the prototype (call them
+ * on the context: `context.login(…)`), and the basket and wishlist APIs are made on first use. Its state sits in
+ * plain properties set in the constructor, for the reasons given on the session class.
+ */
+class RequestRpcContext implements StorefrontRpcContextBase {
+  declare shopId: string
+  declare session: StorefrontSession
+  declare event: H3Event
+  declare log: StorefrontLogger
+  private declare shop: ResolvedShop
+  private declare runtime: StorefrontRuntime
+  private declare basketApi: StorefrontBasketApi | undefined
+  private declare wishlistApi: StorefrontWishlistApi | undefined
+  private declare adapterCtx: CommerceAdapterContext | undefined
+
+  constructor(event: H3Event, session: StorefrontSession, shop: ResolvedShop, runtime: StorefrontRuntime) {
+    this.shopId = shop.id
+    this.session = session
+    this.event = event
+    this.log = log
+    this.shop = shop
+    this.runtime = runtime
+    this.basketApi = undefined
+    this.wishlistApi = undefined
+    this.adapterCtx = undefined
   }
-  const requireUser = () => {
-    const user = parse<StorefrontUser>(USER)
-    if (!user || !session.userId) throw createError({ status: 401, message: 'not logged in' })
-    return user
+
+  get sessionId() {
+    return this.session.id
   }
-  const checkUserId = (userId: unknown) => {
-    if (!isValidUserId(userId)) {
-      throw createError({ status: 400, message: `invalid user id ${describeValue(userId)}: use 1 to 64 characters from A-Z a-z 0-9 _ -` })
+
+  get user() {
+    return this.session.userId ? this.parse<StorefrontUser>(USER) : null
+  }
+
+  get tokens() {
+    return this.session.userId ? this.parse<StorefrontTokens>(TOKENS) : null
+  }
+
+  get basket(): StorefrontBasketApi {
+    return (this.basketApi ??= new RpcBasket(this))
+  }
+
+  get wishlist(): StorefrontWishlistApi {
+    return (this.wishlistApi ??= new RpcWishlist(this))
+  }
+
+  /** What `JSON.stringify` shows of a context: the shop and the user, never the tokens or the session. */
+  toJSON() {
+    return { shopId: this.shopId, user: this.user }
+  }
+
+  updateUser(user: StorefrontUser) {
+    const current = this.requireUser()
+    if (!user || user.id !== current.id) {
+      throw createError({ status: 400, message: 'updateUser cannot change the user id' })
     }
-    return userId
+    this.session.setField(USER, JSON.stringify(user))
   }
-  const owner = (): CommerceOwner => session.userId
-    ? { kind: 'user', shopId: shop.id, userId: session.userId }
-    : { kind: 'guest', shopId: shop.id, sessionHash: hashSessionId(session.id) }
-  // A guest's first write creates the session first: guest writes require a live session (see CommerceGuard).
-  // A write that comes with the cookie of a session that has ended (a login replaced it meanwhile, or it expired) is
-  // refused rather than put into a new, empty guest session the shopper never sees again; the dead cookie is cleared
-  // so that a retry starts afresh.
-  const writableOwner = async () => {
+
+  updateTokens(tokens: StorefrontTokens) {
+    this.requireUser()
+    this.session.setField(TOKENS, JSON.stringify(tokens))
+  }
+
+  async login(user: StorefrontUser, options: { tokens?: StorefrontTokens } = {}): Promise<StorefrontLoginResult> {
+    const { session, shop, runtime } = this
+    const userId = checkUserId(user?.id)
+    const adapters = await runtime.adapters()
+    const guestHash = !session.userId && !session.isNew ? hashSessionId(session.id) : undefined
+    const adapterContext = this.adapterContext()
+    const merge = guestHash
+      ? await this.guard('login merge', async () => mergeGuestIntoUser(
+          await runtime.commerceFor(shop.id),
+          adapters,
+          { kind: 'guest', shopId: shop.id, sessionHash: guestHash },
+          { kind: 'user', shopId: shop.id, userId },
+          adapterContext,
+        ))
+      : noMerge()
+    session.bindToUser(userId)
+    session.setField(USER, JSON.stringify(user))
+    session.setField(TOKENS, options.tokens ? JSON.stringify(options.tokens) : undefined)
+    // The merged guest data is deleted alongside the save of the new session (one round trip). If that save fails,
+    // the login lock keeps guest writes out until it expires; the merge itself is already in the user's basket.
+    session.alongNextCommit(() => this.guard('login cleanup', merge.clearGuest))
+    if (hasHookListeners(runtime.hooks, 'storefront:login')) {
+      await runtime.hooks.callHook('storefront:login', { shopId: shop.id, user, merge: merge.report, event: this.event })
+    }
+    return { user, merge: merge.report }
+  }
+
+  logout() {
+    return this.endSession('logout')
+  }
+
+  destroySession() {
+    return this.endSession('destroy')
+  }
+
+  async destroySessionsForUserId(userId: string, sessionsToKeep: string[] = []) {
+    const { shop, runtime } = this
+    const keys = userKeys(shop.id, checkUserId(userId))
+    const keep = sessionsToKeep.filter(id => typeof id === 'string' && parseSessionId(id)).map(hashSessionId)
+    const store = await runtime.sessionsFor(shop)
+    const destroyed = await this.guard('destroy sessions', () => store.removeUserSessions(keys.index, keys.userSessionPrefix, keep))
+    if (destroyed > 0 && hasHookListeners(runtime.hooks, 'storefront:session:destroyed')) {
+      await runtime.hooks.callHook('storefront:session:destroyed', { shopId: shop.id, userId, event: this.event })
+    }
+    return destroyed
+  }
+
+  async listSessionsForUserId(userId: string): Promise<StorefrontSessionInfo[]> {
+    const { session, shop, runtime } = this
+    const keys = userKeys(shop.id, checkUserId(userId))
+    const store = await runtime.sessionsFor(shop)
+    const entries = await this.guard('list sessions', () => store.listUserSessions(keys.index, keys.userSessionPrefix, Date.now()))
+    const currentHash = session.userId === userId && !session.isNew ? hashSessionId(session.id) : undefined
+    return entries.map(({ hash, meta }) => {
+      const m = JSON.parse(meta) as { c: number, s: number, e: number, ua?: string }
+      return { handle: hash, current: hash === currentHash, createdAt: m.c, lastSeenAt: m.s, expiresAt: m.e, userAgent: m.ua ?? '' }
+    }).sort((a, b) => a.createdAt - b.createdAt)
+  }
+
+  /** The basket and wishlist adapters in use. */
+  adapters(): Promise<StorefrontCommerceAdapters> {
+    return this.runtime.adapters()
+  }
+
+  /** The shop's commerce limits. */
+  limits(): CommerceLimits {
+    return this.runtime.limits(this.shop)
+  }
+
+  /** What the basket and wishlist adapters are given. */
+  adapterContext(): CommerceAdapterContext {
+    return (this.adapterCtx ??= { event: this.event, limits: this.limits() })
+  }
+
+  /** Runs a commerce step within the store timeout, with its conflicts and limits as 409 and 400. */
+  guard<T>(operation: string, work: () => Promise<T>): Promise<T> {
+    return withStoreTimeout(operation, this.shop.storeTimeoutMs, () => work().catch(translateCommerceError))
+  }
+
+  /** The basket and wishlist owner of a read: the user, or the guest session. */
+  owner(): CommerceOwner {
+    const { session, shop } = this
+    return session.userId
+      ? { kind: 'user', shopId: shop.id, userId: session.userId }
+      : { kind: 'guest', shopId: shop.id, sessionHash: hashSessionId(session.id) }
+  }
+
+  /**
+   * The owner of a write. A guest's first write creates the session first: guest writes require a live session (see
+   * CommerceGuard). A write that comes with the cookie of a session that has ended (a login replaced it meanwhile, or
+   * it expired) is refused rather than put into a new, empty guest session the shopper never sees again; the dead
+   * cookie is cleared so that a retry starts afresh.
+   * @returns the owner
+   */
+  async writableOwner(): Promise<CommerceOwner> {
+    const { session, shop } = this
     if (session.isNew && session.ended) {
-      deleteCookie(event, shop.cookieName, sessionCookieOptions(shop, 0))
+      deleteCookie(this.event, shop.cookieName, sessionCookieOptions(shop, 0))
       throw createError({ status: 409, message: 'your session ended (signed in elsewhere, or expired); reload and try again', data: { code: 'session-ended' } })
     }
     if (session.isNew) await session.persist()
-    return owner()
-  }
-  const log: StorefrontLogger = {
-    info: (message, ...details) => console.info(`[storefront] ${message}`, ...details),
-    warn: (message, ...details) => console.warn(`[storefront] ${message}`, ...details),
-    error: (message, ...details) => console.error(`[storefront] ${message}`, ...details),
+    return this.owner()
   }
 
-  async function endSession(reason: 'logout' | 'destroy') {
+  /** True while a guest has no stored session: nothing to read. */
+  hasNothingStored(): boolean {
+    return this.session.isNew && !this.session.userId
+  }
+
+  private parse<T>(field: string): T | null {
+    const raw = this.session.getField(field)
+    return raw === undefined ? null : JSON.parse(raw) as T
+  }
+
+  private requireUser(): StorefrontUser {
+    const user = this.parse<StorefrontUser>(USER)
+    if (!user || !this.session.userId) throw createError({ status: 401, message: 'not logged in' })
+    return user
+  }
+
+  private async endSession(reason: 'logout' | 'destroy') {
+    const { session, shop, runtime } = this
     const userId = session.userId
     session.destroy()
     await session.commit()
-    if (reason === 'logout' && userId) await runtime.hooks.callHook('storefront:logout', { shopId: shop.id, userId, event })
+    if (reason === 'logout' && userId && hasHookListeners(runtime.hooks, 'storefront:logout')) {
+      await runtime.hooks.callHook('storefront:logout', { shopId: shop.id, userId, event: this.event })
+    }
+  }
+}
+
+class RpcBasket implements StorefrontBasketApi {
+  declare readonly limits: CommerceLimits
+  private declare context: RequestRpcContext
+
+  constructor(context: RequestRpcContext) {
+    this.context = context
+    this.limits = context.limits()
   }
 
-  const context: StorefrontRpcContext = {
-    shopId: shop.id,
-    get sessionId() {
-      return session.id
-    },
-    get user() {
-      return session.userId ? parse<StorefrontUser>(USER) : null
-    },
-    get tokens() {
-      return session.userId ? parse<StorefrontTokens>(TOKENS) : null
-    },
-    updateUser(user) {
-      const current = requireUser()
-      if (!user || user.id !== current.id) {
-        throw createError({ status: 400, message: 'updateUser cannot change the user id' })
-      }
-      session.setField(USER, JSON.stringify(user))
-    },
-    updateTokens(tokens) {
-      requireUser()
-      session.setField(TOKENS, JSON.stringify(tokens))
-    },
-
-    async login(user, options = {}) {
-      const userId = checkUserId(user?.id)
-      const adapters = await runtime.adapters()
-      const guestHash = !session.userId && !session.isNew ? hashSessionId(session.id) : undefined
-      const merge = guestHash
-        ? await guard('login merge', async () => mergeGuestIntoUser(
-            await runtime.commerceFor(shop.id),
-            adapters,
-            { kind: 'guest', shopId: shop.id, sessionHash: guestHash },
-            { kind: 'user', shopId: shop.id, userId },
-            adapterContext,
-          ))
-        : noMerge()
-      session.bindToUser(userId)
-      session.setField(USER, JSON.stringify(user))
-      session.setField(TOKENS, options.tokens ? JSON.stringify(options.tokens) : undefined)
-      // The merged guest data is deleted alongside the save of the new session (one round trip). If that save fails,
-      // the login lock keeps guest writes out until it expires; the merge itself is already in the user's basket.
-      session.alongNextCommit(() => guard('login cleanup', merge.clearGuest))
-      await runtime.hooks.callHook('storefront:login', { shopId: shop.id, user, merge: merge.report, event })
-      return { user, merge: merge.report }
-    },
-    logout: () => endSession('logout'),
-    destroySession: () => endSession('destroy'),
-
-    async destroySessionsForUserId(userId, sessionsToKeep = []) {
-      const keys = userKeys(shop.id, checkUserId(userId))
-      const keep = sessionsToKeep.filter(id => typeof id === 'string' && parseSessionId(id)).map(hashSessionId)
-      const store = await runtime.sessionsFor(shop)
-      const destroyed = await guard('destroy sessions', () => store.removeUserSessions(keys.index, keys.userSessionPrefix, keep))
-      if (destroyed > 0) await runtime.hooks.callHook('storefront:session:destroyed', { shopId: shop.id, userId, event })
-      return destroyed
-    },
-    async listSessionsForUserId(userId): Promise<StorefrontSessionInfo[]> {
-      const keys = userKeys(shop.id, checkUserId(userId))
-      const store = await runtime.sessionsFor(shop)
-      const entries = await guard('list sessions', () => store.listUserSessions(keys.index, keys.userSessionPrefix, Date.now()))
-      const currentHash = session.userId === userId && !session.isNew ? hashSessionId(session.id) : undefined
-      return entries.map(({ hash, meta }) => {
-        const m = JSON.parse(meta) as { c: number, s: number, e: number, ua?: string }
-        return { handle: hash, current: hash === currentHash, createdAt: m.c, lastSeenAt: m.s, expiresAt: m.e, userAgent: m.ua ?? '' }
-      }).sort((a, b) => a.createdAt - b.createdAt)
-    },
-
-    session,
-    basket: {
-      limits,
-      get: async () => session.isNew && !session.userId ? [] : guard('basket read', async () => (await runtime.adapters()).basket.get(owner(), adapterContext)),
-      add: line => guard('basket write', async () => (await runtime.adapters()).basket.add(await writableOwner(), line, adapterContext)),
-      setQuantity: line => guard('basket write', async () => (await runtime.adapters()).basket.setQuantity(await writableOwner(), line, adapterContext)),
-      remove: variantId => guard('basket write', async () => (await runtime.adapters()).basket.remove(await writableOwner(), variantId, adapterContext)),
-    },
-    wishlist: {
-      get: async () => session.isNew && !session.userId ? [] : guard('wishlist read', async () => (await runtime.adapters()).wishlist.get(owner(), adapterContext)),
-      add: item => guard('wishlist write', async () => (await runtime.adapters()).wishlist.add(await writableOwner(), item, adapterContext)),
-      remove: productId => guard('wishlist write', async () => (await runtime.adapters()).wishlist.remove(await writableOwner(), productId, adapterContext)),
-    },
-    log,
-    event,
+  async get() {
+    const context = this.context
+    if (context.hasNothingStored()) return []
+    return context.guard('basket read', async () => (await context.adapters()).basket.get(context.owner(), context.adapterContext()))
   }
-  return context
+
+  add(line: BasketLine) {
+    return this.write(async (basket, owner, adapterContext) => basket.add(owner, line, adapterContext))
+  }
+
+  setQuantity(line: BasketLine) {
+    return this.write(async (basket, owner, adapterContext) => basket.setQuantity(owner, line, adapterContext))
+  }
+
+  remove(variantId: number) {
+    return this.write(async (basket, owner, adapterContext) => basket.remove(owner, variantId, adapterContext))
+  }
+
+  private write(step: (basket: StorefrontCommerceAdapters['basket'], owner: CommerceOwner, adapterContext: CommerceAdapterContext) => Promise<BasketLine[]>) {
+    const context = this.context
+    return context.guard('basket write', async () => step((await context.adapters()).basket, await context.writableOwner(), context.adapterContext()))
+  }
+}
+
+class RpcWishlist implements StorefrontWishlistApi {
+  private declare context: RequestRpcContext
+
+  constructor(context: RequestRpcContext) {
+    this.context = context
+  }
+
+  async get() {
+    const context = this.context
+    if (context.hasNothingStored()) return []
+    return context.guard('wishlist read', async () => (await context.adapters()).wishlist.get(context.owner(), context.adapterContext()))
+  }
+
+  add(item: WishlistItem) {
+    return this.write(async (wishlist, owner, adapterContext) => wishlist.add(owner, item, adapterContext))
+  }
+
+  remove(productId: number) {
+    return this.write(async (wishlist, owner, adapterContext) => wishlist.remove(owner, productId, adapterContext))
+  }
+
+  private write(step: (wishlist: StorefrontCommerceAdapters['wishlist'], owner: CommerceOwner, adapterContext: CommerceAdapterContext) => Promise<WishlistItem[]>) {
+    const context = this.context
+    return context.guard('wishlist write', async () => step((await context.adapters()).wishlist, await context.writableOwner(), context.adapterContext()))
+  }
+}
+
+function checkUserId(userId: unknown): string {
+  if (!isValidUserId(userId)) {
+    throw createError({ status: 400, message: `invalid user id ${describeValue(userId)}: use 1 to 64 characters from A-Z a-z 0-9 _ -` })
+  }
+  return userId
 }
 
 function translateCommerceError(error: unknown): never {

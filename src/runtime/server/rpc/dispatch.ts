@@ -2,7 +2,7 @@ import type { H3Event } from 'h3'
 import { createError } from 'h3'
 import type { StandardSchemaV1 } from '@standard-schema/spec'
 import type { RpcDefinition } from '../../types/rpc'
-import { useStorefrontRuntime } from '../utils/runtime'
+import { hasHookListeners, useStorefrontRuntime } from '../utils/runtime'
 import { createRpcContext } from './context'
 
 /** Loaders of every registered method, by name. */
@@ -45,21 +45,22 @@ const loaded = new Map<string, RpcDefinition>()
  */
 export async function runRpcMethod(event: H3Event, name: string, definition: RpcDefinition, payload: unknown): Promise<unknown> {
   const runtime = useStorefrontRuntime()
+  const hooks = runtime.hooks
   const params = definition.input ? await validate(definition.input, payload) : payload
   const session = await runtime.engine.session(event)
   const context = createRpcContext(event, session, runtime.engine.shop(event), runtime)
-  await runtime.hooks.callHook('storefront:context:created', { context, event })
-  await runtime.hooks.callHook('storefront:rpc:before', { method: name, params, context })
+  if (hasHookListeners(hooks, 'storefront:context:created')) await hooks.callHook('storefront:context:created', { context, event })
+  if (hasHookListeners(hooks, 'storefront:rpc:before')) await hooks.callHook('storefront:rpc:before', { method: name, params, context })
   let result: unknown
   try {
     result = await definition.handler(params, context)
     await session.commit()
   }
   catch (error) {
-    await runtime.hooks.callHook('storefront:rpc:error', { method: name, error, context })
+    if (hasHookListeners(hooks, 'storefront:rpc:error')) await hooks.callHook('storefront:rpc:error', { method: name, error, context })
     throw error
   }
-  await runtime.hooks.callHook('storefront:rpc:after', { method: name, result, context })
+  if (hasHookListeners(hooks, 'storefront:rpc:after')) await hooks.callHook('storefront:rpc:after', { method: name, result, context })
   return result
 }
 

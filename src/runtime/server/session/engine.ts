@@ -12,7 +12,7 @@ export interface StorefrontEventContext {
   /** The session once it has loaded. */
   loaded?: StorefrontSession
   /** Calls an RPC method in-process with this request's session (used by `useRpc` during SSR). */
-  call?: (method: string, payload: unknown) => Promise<unknown>
+  call?: (event: H3Event, method: string, payload: unknown) => Promise<unknown>
 }
 
 /** Options of {@link createSessionEngine}. */

@@ -134,111 +134,139 @@ const RESOLVED: Promise<void> = Promise.resolve()
 /**
  * A request's session. Reads come from the record as the store returned it (never changed: a store may hand out a
  * shared object); the first write copies it into {@link Changes}.
+ *
+ * Its state lives in plain properties, every one set in the constructor: Nitro compiles server code for ES2019, which
+ * turns `#private` fields into WeakMap lookups and class field initialisers into defineProperty calls, both far too
+ * slow for an object made on every request. `toJSON` and the inspect hook keep the shop's settings (its secrets
+ * among them) out of serialised or logged sessions.
  */
 class RequestSession implements StorefrontSession {
-  readonly shopId: string
-  #event: H3Event
-  #shop: ResolvedShop
-  #store: SessionStore
-  #hooks: SessionHooks
-  #detached: boolean
-  #presentedCookie: boolean
-  #info: SessionIdInfo | undefined
-  #keys: SessionKeys | undefined
-  #exists = false
-  #ended = false
-  #forceCreate = false
-  #touch = false
-  #meta: StoredMeta | undefined
-  #record: SessionFields | undefined
-  #changes: Changes | undefined
-  #incomingFlash: Map<string, string> | undefined
-  #pendingRemovals: { keys: SessionKeys, userId?: string }[] | undefined
-  #alongside: (() => Promise<void>)[] | undefined
-  #cookieAction: 'set' | 'clear' | undefined
+  declare readonly shopId: string
+  private declare event: H3Event
+  private declare shop: ResolvedShop
+  private declare store: SessionStore
+  private declare hooks: SessionHooks
+  private declare detached: boolean
+  private declare presentedCookie: boolean
+  private declare info: SessionIdInfo | undefined
+  private declare keys: SessionKeys | undefined
+  private declare exists: boolean
+  private declare hasEnded: boolean
+  private declare forceCreate: boolean
+  private declare touch: boolean
+  private declare storedMeta: StoredMeta | undefined
+  private declare record: SessionFields | undefined
+  private declare changes: Changes | undefined
+  private declare incomingFlash: Map<string, string> | undefined
+  private declare pendingRemovals: { keys: SessionKeys, userId?: string }[] | undefined
+  private declare alongside: (() => Promise<void>)[] | undefined
+  private declare cookieAction: 'set' | 'clear' | undefined
 
   constructor(event: H3Event, shop: ResolvedShop, store: SessionStore, hooks: SessionHooks, detached: boolean, presentedCookie: boolean) {
     this.shopId = shop.id
-    this.#event = event
-    this.#shop = shop
-    this.#store = store
-    this.#hooks = hooks
-    this.#detached = detached
-    this.#presentedCookie = presentedCookie
+    this.event = event
+    this.shop = shop
+    this.store = store
+    this.hooks = hooks
+    this.detached = detached
+    this.presentedCookie = presentedCookie
+    this.info = undefined
+    this.keys = undefined
+    this.exists = false
+    this.hasEnded = false
+    this.forceCreate = false
+    this.touch = false
+    this.storedMeta = undefined
+    this.record = undefined
+    this.changes = undefined
+    this.incomingFlash = undefined
+    this.pendingRemovals = undefined
+    this.alongside = undefined
+    this.cookieAction = undefined
+  }
+
+  /** What `JSON.stringify` shows of a session: never its data, id or the shop's settings. */
+  toJSON() {
+    return { shopId: this.shopId, userId: this.userId, isNew: this.isNew, ended: this.hasEnded }
+  }
+
+  /** What `console.log` and `util.inspect` show: the same as {@link RequestSession.toJSON}. */
+  [Symbol.for('nodejs.util.inspect.custom')]() {
+    return this.toJSON()
   }
 
   /** Takes in the record a valid cookie pointed at; a missing, expired or malformed one leaves a fresh guest. */
   open(presented: Presented, record: SessionFields | null, now: number) {
     const meta = record ? parseMeta(record[META]) : undefined
     if (!record || !meta || meta.e <= now || (meta.a && meta.a <= now)) {
-      this.#ended = true
+      this.hasEnded = true
       return
     }
-    this.#info = presented.info
-    this.#keys = presented.keys
-    this.#exists = true
-    this.#meta = meta
-    this.#record = record
-    this.#touch = now - meta.s >= this.#shop.refreshIntervalMs
+    this.info = presented.info
+    this.keys = presented.keys
+    this.exists = true
+    this.storedMeta = meta
+    this.record = record
+    this.touch = now - meta.s >= this.shop.refreshIntervalMs
     for (const field in record) {
       if (field.startsWith(FLASH) && Object.hasOwn(record, field)) {
         // A flash lives for this request only: read it here, delete it with this request's save.
-        ;(this.#incomingFlash ??= new Map()).set(field.slice(FLASH.length), record[field]!)
-        this.#mutable().removed.add(field)
+        ;(this.incomingFlash ??= new Map()).set(field.slice(FLASH.length), record[field]!)
+        this.mutable().removed.add(field)
       }
     }
   }
 
   get id() {
-    return this.#ensureId().id
+    return this.ensureId().id
   }
 
   get isNew() {
-    return !this.#exists
+    return !this.exists
   }
 
   get userId() {
-    const info = this.#info
+    const info = this.info
     return info?.kind === 'user' ? info.userId : undefined
   }
 
   get ended() {
-    return this.#ended
+    return this.hasEnded
   }
 
   get meta() {
-    const meta = this.#meta
-    return meta && this.#exists ? { createdAt: meta.c, lastSeenAt: meta.s, expiresAt: meta.e, userAgent: meta.ua } : undefined
+    const meta = this.storedMeta
+    return meta && this.exists ? { createdAt: meta.c, lastSeenAt: meta.s, expiresAt: meta.e, userAgent: meta.ua } : undefined
   }
 
   get<K extends StorefrontSessionKey>(key: K): StorefrontSessionValues[K] | undefined
   get<K extends StorefrontSessionKey>(key: K, fallback: StorefrontSessionValues[K]): StorefrontSessionValues[K]
   get(key: string, fallback?: unknown): unknown {
-    const raw = this.#read(DATA + checkKey(key))
+    const raw = this.readField(DATA + checkKey(key))
     return raw === undefined ? fallback : JSON.parse(raw)
   }
 
   put(key: string, value: unknown) {
-    this.#write(DATA + checkKey(key), serialise(value))
+    this.writeField(DATA + checkKey(key), serialise(value))
   }
 
   forget(key: string) {
-    this.#write(DATA + checkKey(key), undefined)
+    this.writeField(DATA + checkKey(key), undefined)
   }
 
   flush() {
-    for (const field of [...this.#mutable().fields.keys()]) {
-      if (field.startsWith(DATA)) this.#write(field, undefined)
+    for (const field of [...this.mutable().fields.keys()]) {
+      if (field.startsWith(DATA)) this.writeField(field, undefined)
     }
   }
 
   has(key: string) {
-    return this.#read(DATA + checkKey(key)) !== undefined
+    return this.readField(DATA + checkKey(key)) !== undefined
   }
 
   all() {
     const entries: [string, unknown][] = []
-    for (const [field, value] of this.#mutable().fields) {
+    for (const [field, value] of this.mutable().fields) {
       if (field.startsWith(DATA)) entries.push([field.slice(DATA.length), JSON.parse(value)])
     }
     // fromEntries defines own properties: a key named __proto__ stays a key and never becomes the prototype.
@@ -246,88 +274,88 @@ class RequestSession implements StorefrontSession {
   }
 
   flash(key: string, value: unknown) {
-    this.#write(FLASH + checkKey(key), serialise(value))
+    this.writeField(FLASH + checkKey(key), serialise(value))
   }
 
   getFlash<T>(key: string, fallback?: T) {
-    const raw = this.#incomingFlash?.get(checkKey(key))
+    const raw = this.incomingFlash?.get(checkKey(key))
     return raw === undefined ? fallback : JSON.parse(raw) as T
   }
 
   regenerate() {
-    const current = this.#ensureId()
-    this.#reissue(current.kind === 'user' ? { kind: 'user', userId: current.userId, id: createUserSessionId(current.userId) } : { kind: 'guest', id: createGuestId() })
+    const current = this.ensureId()
+    this.reissue(current.kind === 'user' ? { kind: 'user', userId: current.userId, id: createUserSessionId(current.userId) } : { kind: 'guest', id: createGuestId() })
   }
 
   destroy() {
-    if (this.#exists) {
-      this.#scheduleRemoval()
+    if (this.exists) {
+      this.scheduleRemoval()
     }
-    this.#resetToGuest()
-    this.#incomingFlash = undefined
-    this.#cookieAction = 'clear'
+    this.resetToGuest()
+    this.incomingFlash = undefined
+    this.cookieAction = 'clear'
   }
 
   commit(): Promise<void> {
-    if (this.#detached) {
-      if (this.#changes && this.#changes.dirty.size > 0) {
-        console.warn(`[storefront] session changes on ${this.#event.path} are not saved: static assets and cached routes get no session`)
-        this.#changes.dirty.clear()
+    if (this.detached) {
+      if (this.changes && this.changes.dirty.size > 0) {
+        console.warn(`[storefront] session changes on ${this.event.path} are not saved: static assets and cached routes get no session`)
+        this.changes.dirty.clear()
       }
       return RESOLVED
     }
     // A read-only request has nothing to save: no promise is made.
-    const changes = this.#changes
-    if (!this.#touch && !this.#forceCreate && !this.#cookieAction && !this.#pendingRemovals?.length && !this.#alongside?.length
+    const changes = this.changes
+    if (!this.touch && !this.forceCreate && !this.cookieAction && !this.pendingRemovals?.length && !this.alongside?.length
       && (!changes || (changes.dirty.size === 0 && changes.removed.size === 0))) {
       return RESOLVED
     }
-    return this.#commitChanges()
+    return this.commitChanges()
   }
 
   async persist() {
-    if (!this.#exists) {
-      this.#ensureId()
-      this.#forceCreate = true
+    if (!this.exists) {
+      this.ensureId()
+      this.forceCreate = true
     }
     await this.commit()
   }
 
   getField(field: string) {
-    return this.#read(field)
+    return this.readField(field)
   }
 
   setField(field: string, value: string | undefined) {
-    this.#write(field, value)
+    this.writeField(field, value)
   }
 
   bindToUser(userId: string) {
-    this.#reissue({ kind: 'user', userId, id: createUserSessionId(userId) })
+    this.reissue({ kind: 'user', userId, id: createUserSessionId(userId) })
     // A login starts a new session: created now, with a fresh absolute lifetime.
-    this.#meta = undefined
-    this.#forceCreate = true
+    this.storedMeta = undefined
+    this.forceCreate = true
   }
 
   alongNextCommit(work: () => Promise<void>) {
-    (this.#alongside ??= []).push(work)
+    (this.alongside ??= []).push(work)
   }
 
   /** A field's value: from the changes once written, else from the record (meta and incoming flash excluded). */
-  #read(field: string): string | undefined {
-    if (this.#changes) {
-      return this.#changes.fields.get(field)
+  private readField(field: string): string | undefined {
+    if (this.changes) {
+      return this.changes.fields.get(field)
     }
-    const record = this.#record
+    const record = this.record
     return record && field !== META && !field.startsWith(FLASH) && Object.hasOwn(record, field) ? record[field] : undefined
   }
 
-  #mutable(): Changes {
-    if (this.#changes) {
-      return this.#changes
+  private mutable(): Changes {
+    if (this.changes) {
+      return this.changes
     }
     const fields = new Map<string, string>()
     let size = 0
-    const record = this.#record
+    const record = this.record
     if (record) {
       for (const field in record) {
         if (field === META || field.startsWith(FLASH) || !Object.hasOwn(record, field)) continue
@@ -336,16 +364,16 @@ class RequestSession implements StorefrontSession {
         size += field.length + value.length
       }
     }
-    this.#changes = { fields, size, dirty: new Set(), removed: new Set() }
-    return this.#changes
+    this.changes = { fields, size, dirty: new Set(), removed: new Set() }
+    return this.changes
   }
 
-  #write(field: string, value: string | undefined) {
-    const changes = this.#mutable()
+  private writeField(field: string, value: string | undefined) {
+    const changes = this.mutable()
     const previous = changes.fields.get(field)
     const next = changes.size - (previous === undefined ? 0 : field.length + previous.length) + (value === undefined ? 0 : field.length + value.length)
-    if (value !== undefined && next > this.#shop.maxDataSize) {
-      throw new SessionLimitError(`session data would be ${next} bytes, over the limit of ${this.#shop.maxDataSize}`)
+    if (value !== undefined && next > this.shop.maxDataSize) {
+      throw new SessionLimitError(`session data would be ${next} bytes, over the limit of ${this.shop.maxDataSize}`)
     }
     changes.size = next
     if (value === undefined) {
@@ -360,119 +388,119 @@ class RequestSession implements StorefrontSession {
     changes.removed.delete(field)
   }
 
-  #ensureId(): SessionIdInfo {
-    if (!this.#info) {
-      this.#info = { kind: 'guest', id: createGuestId() }
-      this.#keys = sessionKeys(this.#shop.id, this.#info)
+  private ensureId(): SessionIdInfo {
+    if (!this.info) {
+      this.info = { kind: 'guest', id: createGuestId() }
+      this.keys = sessionKeys(this.shop.id, this.info)
     }
-    return this.#info
+    return this.info
   }
 
-  #scheduleRemoval() {
-    const info = this.#info
-    ;(this.#pendingRemovals ??= []).push({ keys: this.#keys!, userId: info?.kind === 'user' ? info.userId : undefined })
+  private scheduleRemoval() {
+    const info = this.info
+    ;(this.pendingRemovals ??= []).push({ keys: this.keys!, userId: info?.kind === 'user' ? info.userId : undefined })
   }
 
-  #reissue(next: SessionIdInfo) {
-    if (this.#exists) {
-      this.#scheduleRemoval()
-      this.#exists = false
-      this.#forceCreate = true
-      const changes = this.#mutable()
+  private reissue(next: SessionIdInfo) {
+    if (this.exists) {
+      this.scheduleRemoval()
+      this.exists = false
+      this.forceCreate = true
+      const changes = this.mutable()
       for (const field of changes.fields.keys()) changes.dirty.add(field)
       changes.removed.clear()
     }
-    this.#info = next
-    this.#keys = sessionKeys(this.#shop.id, next)
+    this.info = next
+    this.keys = sessionKeys(this.shop.id, next)
   }
 
-  #resetToGuest() {
-    this.#info = undefined
-    this.#keys = undefined
-    this.#exists = false
-    this.#forceCreate = false
-    this.#meta = undefined
-    this.#touch = false
-    this.#record = undefined
-    this.#changes = undefined
+  private resetToGuest() {
+    this.info = undefined
+    this.keys = undefined
+    this.exists = false
+    this.forceCreate = false
+    this.storedMeta = undefined
+    this.touch = false
+    this.record = undefined
+    this.changes = undefined
   }
 
-  #guard<T>(operation: string, work: () => Promise<T>): Promise<T> {
-    return withStoreTimeout(operation, this.#store.timesOutItself ? 0 : this.#shop.storeTimeoutMs, work)
+  private guardStore<T>(operation: string, work: () => Promise<T>): Promise<T> {
+    return withStoreTimeout(operation, this.store.timesOutItself ? 0 : this.shop.storeTimeoutMs, work)
   }
 
-  async #commitChanges() {
-    const alongside = this.#alongside?.splice(0) ?? []
-    const [created] = await Promise.all([this.#save(), ...alongside.map(work => work())])
+  private async commitChanges() {
+    const alongside = this.alongside?.splice(0) ?? []
+    const [created] = await Promise.all([this.saveChanges(), ...alongside.map(work => work())])
     if (created) {
-      await this.#hooks.created?.(this, this.#event)
+      await this.hooks.created?.(this, this.event)
     }
   }
 
   /** Writes what changed; returns true when it created the record. */
-  async #save(): Promise<boolean> {
-    const shop = this.#shop
-    const store = this.#store
-    const event = this.#event
-    const changes = this.#mutable()
+  private async saveChanges(): Promise<boolean> {
+    const shop = this.shop
+    const store = this.store
+    const event = this.event
+    const changes = this.mutable()
     const at = Date.now()
     let created = false
-    if (!this.#exists && (changes.dirty.size > 0 || this.#forceCreate)) {
-      this.#ensureId()
-      const keys = this.#keys!
-      const createdAt = this.#forceCreate && this.#meta ? this.#meta.c : at
+    if (!this.exists && (changes.dirty.size > 0 || this.forceCreate)) {
+      this.ensureId()
+      const keys = this.keys!
+      const createdAt = this.forceCreate && this.storedMeta ? this.storedMeta.c : at
       const { expiresAt, absolute } = sessionExpiry(shop, createdAt, at)
       const meta: StoredMeta = { c: createdAt, s: at, e: expiresAt, ...(absolute ? { a: absolute } : {}), ua: userAgent(event) }
-      this.#meta = meta
+      this.storedMeta = meta
       const record: SessionFields = { [META]: JSON.stringify(meta) }
       for (const [field, value] of changes.fields) record[field] = value
-      const stored = await this.#guard('create', () => store.create(keys, record, { ttlMs: expiresAt - at, expiresAt }, { maxPerUser: shop.maxSessionsPerUser }))
+      const stored = await this.guardStore('create', () => store.create(keys, record, { ttlMs: expiresAt - at, expiresAt }, { maxPerUser: shop.maxSessionsPerUser }))
       if (!stored) {
         throw new StoreUnavailableError('create (id collision)')
       }
-      this.#exists = true
-      this.#forceCreate = false
+      this.exists = true
+      this.forceCreate = false
       created = true
-      this.#cookieAction = 'set'
+      this.cookieAction = 'set'
     }
-    else if (this.#exists && (changes.dirty.size > 0 || changes.removed.size > 0 || this.#touch)) {
-      const keys = this.#keys!
-      if (this.#touch) {
-        const { expiresAt } = sessionExpiry(shop, this.#meta!.c, at)
-        this.#meta = { ...this.#meta!, s: at, e: expiresAt }
+    else if (this.exists && (changes.dirty.size > 0 || changes.removed.size > 0 || this.touch)) {
+      const keys = this.keys!
+      if (this.touch) {
+        const { expiresAt } = sessionExpiry(shop, this.storedMeta!.c, at)
+        this.storedMeta = { ...this.storedMeta!, s: at, e: expiresAt }
         changes.dirty.add(META)
-        this.#cookieAction = 'set'
+        this.cookieAction = 'set'
       }
-      const meta = this.#meta!
+      const meta = this.storedMeta!
       const set: SessionFields = {}
       for (const field of changes.dirty) set[field] = field === META ? JSON.stringify(meta) : changes.fields.get(field)!
-      const updated = await this.#guard('update', () => store.update(keys, { set, del: [...changes.removed] }, { ttlMs: Math.max(1, meta.e - at), expiresAt: meta.e }))
+      const updated = await this.guardStore('update', () => store.update(keys, { set, del: [...changes.removed] }, { ttlMs: Math.max(1, meta.e - at), expiresAt: meta.e }))
       if (!updated) {
         // Destroyed meanwhile (logout elsewhere, destroy-all, expiry): never resurrect it.
-        this.#resetToGuest()
-        this.#cookieAction = 'clear'
+        this.resetToGuest()
+        this.cookieAction = 'clear'
       }
     }
-    const removals = this.#pendingRemovals
+    const removals = this.pendingRemovals
     while (removals && removals.length > 0) {
       const removal = removals[0]!
-      await this.#guard('remove', () => store.remove(removal.keys))
+      await this.guardStore('remove', () => store.remove(removal.keys))
       removals.shift()
-      await this.#hooks.destroyed?.({ shopId: shop.id, userId: removal.userId }, event)
+      await this.hooks.destroyed?.({ shopId: shop.id, userId: removal.userId }, event)
     }
     // After a reset the changes are new and empty; otherwise what was just saved is no longer pending.
-    if (this.#changes) {
-      this.#changes.dirty.clear()
-      this.#changes.removed.clear()
+    if (this.changes) {
+      this.changes.dirty.clear()
+      this.changes.removed.clear()
     }
-    this.#touch = false
-    if (this.#cookieAction === 'set' && this.#exists) {
-      setCookie(event, shop.cookieName, signSessionId(this.#info!.id, shop.secrets.at(-1)!), sessionCookieOptions(shop, Math.floor((this.#meta!.e - at) / 1000)))
+    this.touch = false
+    if (this.cookieAction === 'set' && this.exists) {
+      setCookie(event, shop.cookieName, signSessionId(this.info!.id, shop.secrets.at(-1)!), sessionCookieOptions(shop, Math.floor((this.storedMeta!.e - at) / 1000)))
     }
-    else if (this.#cookieAction === 'clear' && this.#presentedCookie) {
+    else if (this.cookieAction === 'clear' && this.presentedCookie) {
       deleteCookie(event, shop.cookieName, sessionCookieOptions(shop, 0))
     }
-    this.#cookieAction = undefined
+    this.cookieAction = undefined
     return created
   }
 }

@@ -1,0 +1,149 @@
+import { IncomingMessage, ServerResponse } from 'node:http'
+import { Socket } from 'node:net'
+import { inspect } from 'node:util'
+import { createEvent } from 'h3'
+import type { H3Event } from 'h3'
+import { createStorage } from 'unstorage'
+import { afterEach, describe, expect, it } from 'vitest'
+import { resolveShops } from '../../src/runtime/server/session/config'
+import { signSessionId } from '../../src/runtime/server/session/cookie'
+import { createSessionEngine } from '../../src/runtime/server/session/engine'
+import { storefrontMemoryDriver } from '../../src/runtime/server/session/memory-driver'
+import { loadSession } from '../../src/runtime/server/session/session'
+import type { SessionFields, SessionStore } from '../../src/runtime/server/session/store'
+import { createSessionStore } from '../../src/runtime/server/session/store'
+
+const SECRET = 'unit-secret-0123456789abcdefghijklmnop'
+const shop = resolveShops({ session: { secret: SECRET } }, { production: false }).byId.get('1001')!
+
+function request(cookie?: string): H3Event {
+  const req = new IncomingMessage(new Socket())
+  req.url = '/'
+  req.method = 'GET'
+  req.headers = cookie ? { cookie } : {}
+  return createEvent(req, new ServerResponse(req))
+}
+
+function cookieOf(event: H3Event): string {
+  const header = String(event.node.res.getHeader('set-cookie'))
+  return /^(\$session-1001=[^;]+)/.exec(header)![1]!
+}
+
+/** The memory store, with every call counted and every record it reads frozen (as a shared object would be). */
+function countingStore() {
+  const driver = storefrontMemoryDriver({ sweepIntervalMs: 0 })
+  const storage = createStorage({ driver })
+  const inner = createSessionStore(storage, driver, { nativeTtl: true, sweepIntervalMs: 0 })
+  const calls: string[] = []
+  const store: SessionStore = {
+    ...inner,
+    read: async (key) => {
+      calls.push('read')
+      const record = await inner.read(key)
+      return record ? Object.freeze({ ...record }) as SessionFields : null
+    },
+    create: (...args) => (calls.push('create'), inner.create(...args)),
+    update: (...args) => (calls.push('update'), inner.update(...args)),
+    remove: (...args) => (calls.push('remove'), inner.remove(...args)),
+  }
+  return { store, calls, dispose: () => storage.dispose() }
+}
+
+let stores: ReturnType<typeof countingStore>[] = []
+afterEach(async () => {
+  await Promise.all(stores.map(s => s.dispose()))
+  stores = []
+})
+
+async function withSession(data: Record<string, unknown>) {
+  const counted = countingStore()
+  stores.push(counted)
+  const first = request()
+  const session = await loadSession(first, shop, counted.store)
+  for (const [key, value] of Object.entries(data)) session.put(key, value)
+  await session.commit()
+  counted.calls.length = 0
+  return { ...counted, cookie: cookieOf(first), id: session.id }
+}
+
+describe('RequestSession', () => {
+  it('a read costs one store read, and its commit writes nothing', async () => {
+    const { store, calls, cookie } = await withSession({ user: { name: 'Alice' }, basket: [1, 2] })
+    const event = request(cookie)
+    const session = await loadSession(event, shop, store)
+    expect(session.get('user')).toEqual({ name: 'Alice' })
+    expect(session.has('basket')).toBe(true)
+    expect(session.all()).toEqual({ user: { name: 'Alice' }, basket: [1, 2] })
+    await session.commit()
+    expect(calls).toEqual(['read'])
+    expect(event.node.res.getHeader('set-cookie')).toBeUndefined()
+  })
+
+  it('writes over a record the store shares without changing that record', async () => {
+    const { store, calls, cookie } = await withSession({ a: 1, b: 2 })
+    const session = await loadSession(request(cookie), shop, store)
+    // The record read is frozen: writing into it would throw.
+    session.put('a', 10)
+    session.forget('b')
+    expect(session.all()).toEqual({ a: 10 })
+    await session.commit()
+    expect(calls).toEqual(['read', 'update'])
+    const again = await loadSession(request(cookie), shop, store)
+    expect(again.all()).toEqual({ a: 10 })
+  })
+
+  it('keeps data, the id and the shop settings out of JSON and inspect output', async () => {
+    const { store, cookie, id } = await withSession({ user: { email: 'alice@example.com' } })
+    const session = await loadSession(request(cookie), shop, store)
+    const serialised = JSON.stringify(session)
+    const inspected = inspect(session, { depth: 10, showHidden: true })
+    for (const shown of [serialised, inspected]) {
+      expect(shown).not.toContain(SECRET)
+      expect(shown).not.toContain(id)
+      expect(shown).not.toContain('alice@example.com')
+      expect(shown).toContain('1001')
+    }
+    expect(JSON.parse(serialised)).toEqual({ shopId: '1001', isNew: false, ended: false })
+  })
+
+  it('answers a repeat visitor from the cookie cache, and still refuses a changed signature', async () => {
+    const { store, cookie, id } = await withSession({ n: 1 })
+    for (let i = 0; i < 3; i++) {
+      expect((await loadSession(request(cookie), shop, store)).id).toBe(id)
+    }
+    const value = decodeURIComponent(cookie.slice(cookie.indexOf('=') + 1))
+    const last = value.at(-1) === 'A' ? 'B' : 'A'
+    const forged = `$session-1001=${encodeURIComponent(value.slice(0, -1) + last)}`
+    const session = await loadSession(request(forged), shop, store)
+    expect(session.isNew).toBe(true)
+    expect(session.get('n')).toBeUndefined()
+    // Sent as it was signed (not percent-encoded), the same cookie is accepted too.
+    expect((await loadSession(request(`$session-1001=${signSessionId(id, SECRET)}`), shop, store)).id).toBe(id)
+  })
+})
+
+describe('createSessionEngine', () => {
+  it('loads a request\'s session once and commits without an extra store call', async () => {
+    const { store, calls, cookie } = await withSession({ n: 1 })
+    const engine = createSessionEngine({ shops: resolveShops({ session: { secret: SECRET } }, { production: false }), storeFor: () => store })
+    for (let i = 0; i < 2; i++) {
+      const event = request(cookie)
+      const [a, b] = await Promise.all([engine.session(event), engine.session(event)])
+      expect(a).toBe(b)
+      expect(a.get('n')).toBe(1)
+      await engine.commit(event)
+    }
+    expect(calls).toEqual(['read', 'read'])
+  })
+
+  it('forgets a failed load, so that the next call loads again', async () => {
+    const { store, cookie } = await withSession({ n: 1 })
+    let failures = 1
+    const flaky: SessionStore = { ...store, read: key => failures-- > 0 ? Promise.reject(new Error('down')) : store.read(key) }
+    const engine = createSessionEngine({ shops: resolveShops({ session: { secret: SECRET } }, { production: false }), storeFor: () => flaky })
+    const event = request(cookie)
+    await engine.session(request()) // the store is ready from here on
+    await expect(engine.session(event)).rejects.toMatchObject({ statusCode: 503 })
+    expect((await engine.session(event)).get('n')).toBe(1)
+  })
+})

@@ -1,3 +1,5 @@
+import { setFlagsFromString } from 'node:v8'
+import { runInNewContext } from 'node:vm'
 import { createStorage } from 'unstorage'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import type { MemoryDriverOptions } from '../../src/runtime/server/session/memory-driver'
@@ -82,6 +84,31 @@ describe('storefrontMemoryDriver', () => {
     expect(await storage.getItem('c')).toBe(3)
     expect(await storage.getItem('d')).toBe(4)
     expect((await storage.getKeys()).sort()).toEqual(['a', 'c', 'd'])
+  })
+
+  it('frees the memory of evicted and expired entries once swept', () => {
+    // A full collection is needed to see what is still held: expose V8's gc to this test.
+    setFlagsFromString('--expose-gc')
+    const gc = runInNewContext('gc') as () => void
+    const heapUsed = () => {
+      gc()
+      gc()
+      return process.memoryUsage().heapUsed
+    }
+    const { driver, instance } = memoryStorage({ maxEntries: 50_000, sweepIntervalMs: 0 })
+    const before = heapUsed()
+    const value = { m: 'x'.repeat(40) }
+    // Four times the bound: the Map grows, evicts and rehashes many times over.
+    for (let i = 0; i < 200_000; i++) driver.setItem!(`1001:{g:${i}}:s`, value, { ttl: 10 })
+    expect(instance.data.size).toBe(50_000)
+    const full = heapUsed() - before
+    vi.advanceTimersByTime(11_000)
+    instance.sweep()
+    expect(instance.data.size).toBe(0)
+    const left = heapUsed() - before
+    // What is left is a small share of what the full store held (an eviction iterator that outlived the sweep kept
+    // every outgrown hash table alive: most of it).
+    expect(left).toBeLessThan(full / 4)
   })
 
   it('sweep() removes expired entries without a read', async () => {

@@ -38,6 +38,9 @@ export const storefrontMemoryDriver = defineDriver((options: MemoryDriverOptions
     for (const [key, entry] of data) {
       if (entry.expiresAt <= now) data.delete(key)
     }
+    // A fresh eviction iterator (it starts at the oldest entry left). An iterator that is never advanced keeps every
+    // hash table the Map has outgrown or shrunk from alive, which after a large expiry is most of the memory freed.
+    oldest = data.keys()
   }
   const timer = options.sweepIntervalMs === 0 ? undefined : setInterval(sweep, options.sweepIntervalMs ?? 60_000)
   timer?.unref?.()
@@ -64,6 +67,7 @@ export const storefrontMemoryDriver = defineDriver((options: MemoryDriverOptions
     },
     clear() {
       data.clear()
+      oldest = data.keys()
     },
     dispose() {
       clearInterval(timer)

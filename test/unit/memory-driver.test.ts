@@ -97,7 +97,7 @@ describe('storefrontMemoryDriver', () => {
     }
     const { driver, instance } = memoryStorage({ maxEntries: 50_000, sweepIntervalMs: 0 })
     const before = heapUsed()
-    const value = { m: 'x'.repeat(40) }
+    const value = 'x'.repeat(40)
     // Four times the bound: the Map grows, evicts and rehashes many times over.
     for (let i = 0; i < 200_000; i++) driver.setItem!(`1001:{g:${i}}:s`, value, { ttl: 10 })
     expect(instance.data.size).toBe(50_000)

@@ -4,6 +4,7 @@ import type { AsyncData, AsyncDataOptions, NuxtError } from '#app'
 import type { StorefrontRpcMethods } from '#storefront/rpc-methods'
 import { useAsyncData, useRequestEvent } from '#imports'
 import type { RpcParams, RpcResult } from '../../types/rpc'
+import { getSsrRpcCaller } from '../../shared/ssr-rpc'
 import { useStorefrontShop } from './shop'
 
 /** Every RPC method name of the app. */
@@ -37,9 +38,10 @@ export function useRpcCall<M extends RpcMethodName>(method: M): (...args: RpcCal
   const event = import.meta.server ? useRequestEvent() : undefined
   return async (...args) => {
     const params = args[0]
-    if (import.meta.server && event?.context.storefront?.call) {
+    const callInProcess = import.meta.server && event ? getSsrRpcCaller() : undefined
+    if (callInProcess && event) {
       try {
-        return await event.context.storefront.call(event, method, params) as RpcMethodResult<M>
+        return await callInProcess(event, method, params) as RpcMethodResult<M>
       }
       catch (error) {
         const h3 = error as { statusCode?: number, statusMessage?: string, message?: string, data?: Record<string, unknown> }

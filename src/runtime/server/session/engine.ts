@@ -11,8 +11,6 @@ export interface StorefrontEventContext {
   session?: Promise<StorefrontSession>
   /** The session once it has loaded. */
   loaded?: StorefrontSession
-  /** Calls an RPC method in-process with this request's session (used by `useRpc` during SSR). */
-  call?: (event: H3Event, method: string, payload: unknown) => Promise<unknown>
 }
 
 /** Options of {@link createSessionEngine}. */

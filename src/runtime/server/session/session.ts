@@ -132,6 +132,15 @@ interface Changes {
 const RESOLVED: Promise<void> = Promise.resolve()
 
 /**
+ * The promise `commit()` returns when there was nothing to save: the same one every time, so a caller can skip
+ * awaiting it.
+ * @returns that promise
+ */
+export function noChangesToSave(): Promise<void> {
+  return RESOLVED
+}
+
+/**
  * A request's session. Reads come from the record as the store returned it (never changed: a store may hand out a
  * shared object); the first write copies it into {@link Changes}.
  *

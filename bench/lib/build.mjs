@@ -1,6 +1,7 @@
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs'
+import { spawn } from 'node:child_process'
+import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs'
 import { build } from 'esbuild'
-import { BUILD_DIR, ENGINE_BUNDLE, ROOT } from './paths.mjs'
+import { BUILD_DIR, ENGINE_BUNDLE, PLAYGROUND_SERVER, ROOT } from './paths.mjs'
 
 // The engine's TypeScript uses extensionless relative imports, which Node's type stripping cannot resolve, so the
 // bench bundles it with esbuild (a dependency of nuxt). Packages stay external and resolve from node_modules, as they
@@ -39,4 +40,32 @@ export async function buildEngine() {
     renameSync(temporary, file.path)
   }
   return ENGINE_BUNDLE
+}
+
+/**
+ * Builds the playground (`nuxi build playground`, as `npm run dev:build` does) unless it is built already: variants
+ * 5 and 6 and the store-command counts run on it, so that a fresh clone needs only `npm install` before the bench.
+ * An existing build is used as it is; rebuild it after changing `src/`.
+ * @param {(line: string) => void} log progress lines
+ * @returns {Promise<boolean>} true when it built the playground now
+ */
+export async function ensurePlaygroundBuilt(log) {
+  if (existsSync(PLAYGROUND_SERVER)) {
+    return false
+  }
+  log('building the playground (variants 5 and 6, store commands): no playground/.output yet')
+  const started = Date.now()
+  let output = ''
+  const code = await new Promise((resolve, reject) => {
+    const child = spawn('npx', ['nuxi', 'build', 'playground'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NODE_ENV: 'production' } })
+    child.stdout.on('data', (chunk) => { output += chunk })
+    child.stderr.on('data', (chunk) => { output += chunk })
+    child.once('error', reject)
+    child.once('exit', resolve)
+  })
+  if (code !== 0 || !existsSync(PLAYGROUND_SERVER)) {
+    throw new Error(`building the playground failed (exit ${code}):\n${output.slice(-3000)}`)
+  }
+  log(`built the playground in ${((Date.now() - started) / 1000).toFixed(1)} s`)
+  return true
 }

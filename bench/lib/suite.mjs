@@ -1,6 +1,6 @@
 import { cpus, loadavg } from 'node:os'
 import { fileURLToPath } from 'node:url'
-import { buildEngine } from './build.mjs'
+import { buildEngine, ensurePlaygroundBuilt } from './build.mjs'
 import { measureCommands } from './commands.mjs'
 import { measureDestroyScaling } from './destroy-scaling.mjs'
 import { canPin, runNodeScript } from './process.mjs'
@@ -49,6 +49,10 @@ export async function runBench(given = {}) {
   const loadAverageStart = loadavg().map(n => Math.round(n * 100) / 100)
   log('building the engine bundle from src/')
   await buildEngine()
+  const onPlayground = options.commands || (options.rounds > 0 && (!options.variants || options.variants.some(id => id === 'playground' || id === 'nitro-floor')))
+  if (onPlayground) {
+    await ensurePlaygroundBuilt(log)
+  }
   const redis = await startRedis({ cpu: LOAD_CPU })
   const result = { startedAt: new Date(started).toISOString(), options }
   try {

@@ -58,8 +58,11 @@ export async function ensurePlaygroundBuilt(log) {
   let output = ''
   const code = await new Promise((resolve, reject) => {
     const child = spawn('npx', ['nuxi', 'build', 'playground'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NODE_ENV: 'production' } })
-    child.stdout.on('data', (chunk) => { output += chunk })
-    child.stderr.on('data', (chunk) => { output += chunk })
+    const collect = (chunk) => {
+      output += chunk
+    }
+    child.stdout.on('data', collect)
+    child.stderr.on('data', collect)
     child.once('error', reject)
     child.once('exit', resolve)
   })

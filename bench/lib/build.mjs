@@ -45,6 +45,7 @@ export async function buildEngine() {
 /**
  * Builds the playground (`nuxi build playground`, as `npm run dev:build` does) unless it is built already: variants
  * 5 and 6 and the store-command counts run on it, so that a fresh clone needs only `npm install` before the bench.
+ * A clone that was never prepared gets `npm run dev:prepare` first (the build needs the module's generated types).
  * An existing build is used as it is; rebuild it after changing `src/`.
  * @param {(line: string) => void} log progress lines
  * @returns {Promise<boolean>} true when it built the playground now
@@ -53,11 +54,31 @@ export async function ensurePlaygroundBuilt(log) {
   if (existsSync(PLAYGROUND_SERVER)) {
     return false
   }
-  log('building the playground (variants 5 and 6, store commands): no playground/.output yet')
   const started = Date.now()
+  if (!existsSync(`${ROOT}.nuxt/tsconfig.json`)) {
+    log('preparing the module (npm run dev:prepare): this clone was never prepared')
+    await runQuietly('npm', ['run', 'dev:prepare'], {})
+  }
+  log('building the playground (variants 5 and 6, store commands): no playground/.output yet')
+  await runQuietly('npx', ['nuxi', 'build', 'playground'], { NODE_ENV: 'production' })
+  if (!existsSync(PLAYGROUND_SERVER)) {
+    throw new Error(`building the playground left no ${PLAYGROUND_SERVER}`)
+  }
+  log(`built the playground in ${((Date.now() - started) / 1000).toFixed(1)} s`)
+  return true
+}
+
+/**
+ * Runs a command in the repository root, keeping its output for the error should it fail.
+ * @param {string} command the program
+ * @param {string[]} args its arguments
+ * @param {Record<string, string>} env extra environment
+ * @returns {Promise<void>} once it exited with 0
+ */
+async function runQuietly(command, args, env) {
   let output = ''
   const code = await new Promise((resolve, reject) => {
-    const child = spawn('npx', ['nuxi', 'build', 'playground'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NODE_ENV: 'production' } })
+    const child = spawn(command, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } })
     const collect = (chunk) => {
       output += chunk
     }
@@ -66,9 +87,7 @@ export async function ensurePlaygroundBuilt(log) {
     child.once('error', reject)
     child.once('exit', resolve)
   })
-  if (code !== 0 || !existsSync(PLAYGROUND_SERVER)) {
-    throw new Error(`building the playground failed (exit ${code}):\n${output.slice(-3000)}`)
+  if (code !== 0) {
+    throw new Error(`${command} ${args.join(' ')} failed (exit ${code}):\n${output.slice(-3000)}`)
   }
-  log(`built the playground in ${((Date.now() - started) / 1000).toFixed(1)} s`)
-  return true
 }

@@ -7,7 +7,7 @@ import { createEvent } from 'h3'
 import { createStorage } from 'unstorage'
 import { describe, expect, it } from 'vitest'
 import { resolveShops } from '../../src/runtime/server/session/config'
-import { constantTimeEqual, readCookieValue, readCookieValues, SEVERAL_VALUES, signSessionId, unsignSessionId } from '../../src/runtime/server/session/cookie'
+import { constantTimeEqual, decodeCookieValue, readCookieValues, readRawCookieValue, SEVERAL_VALUES, signSessionId, unsignSessionId } from '../../src/runtime/server/session/cookie'
 import { createGuestId, createUserSessionId } from '../../src/runtime/server/session/id'
 import { storefrontMemoryDriver } from '../../src/runtime/server/session/memory-driver'
 import { loadSession } from '../../src/runtime/server/session/session'
@@ -163,9 +163,8 @@ describe('constantTimeEqual', () => {
       expect(body).not.toMatch(/===\s*[ab]\b|\b[ab]\s*===/)
     })
 
-    it('verifySessionCookie (behind unsignSessionId) tries every secret without leaving the loop early', () => {
-      expect(blockAfter(source, 'export function unsignSessionId(')).toContain('verifySessionCookie(value, secrets)')
-      const body = blockAfter(source, 'export function verifySessionCookie(')
+    it('unsignSessionId tries every secret without leaving the loop early', () => {
+      const body = blockAfter(source, 'export function unsignSessionId(')
       const loop = blockAfter(body, 'for (const secret of secrets)')
       expect(loop).toContain('constantTimeEqual(')
       expect(loop).not.toMatch(/\breturn\b|\bbreak\b/)
@@ -207,8 +206,13 @@ describe('readCookieValues', () => {
   })
 })
 
-describe('readCookieValue', () => {
+describe('readRawCookieValue', () => {
   const name = '$session-1001'
+  // The raw reader, decoded: comparable with readCookieValues.
+  const readCookieValue = (header: string | undefined, cookieName: string) => {
+    const raw = readRawCookieValue(header, cookieName)
+    return typeof raw === 'string' ? decodeCookieValue(raw) : raw
+  }
   // What readCookieValues says, in readCookieValue's terms.
   const expected = (header: string) => {
     const values = readCookieValues(header, name)

@@ -106,7 +106,7 @@ describe('RequestSession', () => {
     expect(JSON.parse(serialised)).toEqual({ shopId: '1001', isNew: false, ended: false })
   })
 
-  it('answers a repeat visitor from the cookie cache, and still refuses a changed signature', async () => {
+  it('accepts a repeat visitor\'s cookie every time, and still refuses a changed signature', async () => {
     const { store, cookie, id } = await withSession({ n: 1 })
     for (let i = 0; i < 3; i++) {
       expect((await loadSession(request(cookie), shop, store)).id).toBe(id)

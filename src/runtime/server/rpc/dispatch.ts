@@ -3,7 +3,6 @@ import { createError } from 'h3'
 import type { StandardSchemaV1 } from '@standard-schema/spec'
 import type { RpcDefinition } from '../../types/rpc'
 import { hasHookListeners, useStorefrontRuntime } from '../utils/runtime'
-import { noChangesToSave } from '../session/session'
 import { createRpcContext } from './context'
 
 /** Loaders of every registered method, by name. */
@@ -32,9 +31,6 @@ export async function findRpcMethod(registry: RpcRegistry, name: string): Promis
   return definition
 }
 
-/** What a session's commit returns when it had nothing to save. */
-const SAVED = noChangesToSave()
-
 // Methods are loaded on first use and kept: a registry is fixed for the life of the server.
 const loaded = new Map<string, RpcDefinition>()
 
@@ -57,11 +53,8 @@ export async function runRpcMethod(event: H3Event, name: string, definition: Rpc
   if (hasHookListeners(hooks, 'storefront:rpc:before')) await hooks.callHook('storefront:rpc:before', { method: name, params, context })
   let result: unknown
   try {
-    result = definition.handler(params, context)
-    // A synchronous handler (getUser) and a read-only save cost no extra turn of the event loop.
-    if (isThenable(result)) result = await result
-    const saving = session.commit()
-    if (saving !== SAVED) await saving
+    result = await definition.handler(params, context)
+    await session.commit()
   }
   catch (error) {
     if (hasHookListeners(hooks, 'storefront:rpc:error')) await hooks.callHook('storefront:rpc:error', { method: name, error, context })
@@ -69,10 +62,6 @@ export async function runRpcMethod(event: H3Event, name: string, definition: Rpc
   }
   if (hasHookListeners(hooks, 'storefront:rpc:after')) await hooks.callHook('storefront:rpc:after', { method: name, result, context })
   return result
-}
-
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return typeof (value as PromiseLike<unknown> | null)?.then === 'function'
 }
 
 async function validate(schema: StandardSchemaV1, payload: unknown): Promise<unknown> {

@@ -1,16 +1,10 @@
 import { createHmac, createSecretKey, timingSafeEqual } from 'node:crypto'
 import type { KeyObject } from 'node:crypto'
-import { createBoundedMap } from './bounded-map'
 
 /** Cookie values longer than this are refused before any HMAC work. */
 export const MAX_COOKIE_VALUE_LENGTH = 512
 const SIGNATURE_LENGTH = 43
 const keyCache = new Map<string, KeyObject>()
-// Cookie values already verified against a secret list (the list of a shop is one array for the life of the
-// server). A repeat visitor skips the HMAC. Only exact values that verified are kept, so the cache cannot be used to
-// guess a signature, and it is bounded.
-const verified = new WeakMap<readonly string[], ReturnType<typeof createBoundedMap<string, string>>>()
-const VERIFIED_CACHE_SIZE = 10_000
 
 function hmacKey(secret: string): KeyObject {
   let key = keyCache.get(secret)
@@ -57,36 +51,13 @@ export function constantTimeEqual(a: string, b: string): boolean {
 }
 
 /**
- * Verifies a signed cookie value against every secret; the order of secrets does not matter. Values that verified
- * are remembered per secret list, so a repeat visitor skips the HMAC.
+ * Verifies a signed cookie value against every secret; the order of secrets does not matter. Nothing is cached here:
+ * the engine remembers the cookies that verified, per shop, together with their store keys.
  * @param value the raw cookie value
  * @param secrets all secrets still accepted
  * @returns the session id, or null for an unsigned, malformed, tampered or foreign value
  */
 export function unsignSessionId(value: string, secrets: readonly string[]): string | null {
-  const known = verified.get(secrets)?.get(value)
-  if (known !== undefined) {
-    return known
-  }
-  const id = verifySessionCookie(value, secrets)
-  if (id !== null) {
-    let cache = verified.get(secrets)
-    if (!cache) {
-      cache = createBoundedMap<string, string>(VERIFIED_CACHE_SIZE)
-      verified.set(secrets, cache)
-    }
-    cache.set(value, id)
-  }
-  return id
-}
-
-/**
- * Verifies a signed cookie value against every secret, with no cache: the HMAC is computed for every secret.
- * @param value the raw cookie value
- * @param secrets all secrets still accepted
- * @returns the session id, or null for an unsigned, malformed, tampered or foreign value
- */
-export function verifySessionCookie(value: string, secrets: readonly string[]): string | null {
   if (value.length > MAX_COOKIE_VALUE_LENGTH || !value.startsWith('s:')) {
     return null
   }
@@ -127,29 +98,18 @@ function collectCookieValues(header: string | undefined, name: string, decode: b
       continue
     }
     const value = unquote(part.slice(eq + 1))
-    values.push(decode ? safeDecode(value) : value)
+    values.push(decode ? decodeCookieValue(value) : value)
   }
   return values
 }
 
-/** What {@link readCookieValue} answers when the header sends the name more than once. */
+/** What {@link readRawCookieValue} answers when the header sends the name more than once. */
 export const SEVERAL_VALUES = Symbol('several cookie values')
 
 /**
- * Reads the one value sent for a cookie name, without splitting the header when the name occurs once in it. Gives
- * the same answer as {@link readCookieValues}: a header it cannot read at a glance goes to that parser.
- * @param header the raw `Cookie` request header
- * @param name the cookie name (no `=`, `;` or whitespace in it)
- * @returns the decoded value; undefined when the name is not sent; {@link SEVERAL_VALUES} when it is sent twice
- */
-export function readCookieValue(header: string | undefined, name: string): string | undefined | typeof SEVERAL_VALUES {
-  const raw = readRawCookieValue(header, name)
-  return typeof raw === 'string' ? safeDecode(raw) : raw
-}
-
-/**
- * {@link readCookieValue} without the percent-decoding: the value as sent, trimmed and unquoted. A cache keyed by it
- * spares a repeat visitor the decoding; decode with {@link decodeCookieValue}.
+ * Reads the one value sent for a cookie name as sent (trimmed and unquoted, not yet percent-decoded: a cache keyed by
+ * it spares a repeat visitor the decoding; decode with {@link decodeCookieValue}). The header is split only when the
+ * name occurs more than once in it; the answer is the same as {@link readCookieValues} gives, before decoding.
  * @param header the raw `Cookie` request header
  * @param name the cookie name (no `=`, `;` or whitespace in it)
  * @returns the raw value; undefined when the name is not sent; {@link SEVERAL_VALUES} when it is sent twice
@@ -172,15 +132,6 @@ export function readRawCookieValue(header: string | undefined, name: string): st
   return unquote(end === -1 ? header.slice(after + 1) : header.slice(after + 1, end))
 }
 
-/**
- * Decodes a value read by {@link readRawCookieValue}; a malformed percent sequence is kept as it is.
- * @param raw the raw value
- * @returns the decoded value
- */
-export function decodeCookieValue(raw: string): string {
-  return safeDecode(raw)
-}
-
 const EQUALS = 61
 
 /** A cookie value as sent, trimmed and unquoted. */
@@ -189,7 +140,12 @@ function unquote(raw: string): string {
   return value.length >= 2 && value.startsWith('"') && value.endsWith('"') ? value.slice(1, -1) : value
 }
 
-function safeDecode(value: string): string {
+/**
+ * Percent-decodes a cookie value; a malformed sequence is kept as it is.
+ * @param value the value as sent
+ * @returns the decoded value
+ */
+export function decodeCookieValue(value: string): string {
   if (!value.includes('%')) {
     return value
   }

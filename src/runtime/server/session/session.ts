@@ -3,7 +3,7 @@ import { deleteCookie, setCookie } from 'h3'
 import type { StorefrontSession, StorefrontSessionKey, StorefrontSessionValues } from '../../types/session'
 import type { ResolvedShop } from './config'
 import { createBoundedMap } from './bounded-map'
-import { decodeCookieValue, readCookieValues, readRawCookieValue, SEVERAL_VALUES, signSessionId, verifySessionCookie } from './cookie'
+import { decodeCookieValue, readCookieValues, readRawCookieValue, SEVERAL_VALUES, signSessionId, unsignSessionId } from './cookie'
 import { describeValue, SessionInputError, SessionLimitError, StoreUnavailableError, toStoreError, withStoreTimeout } from './errors'
 import type { SessionIdInfo } from './id'
 import { createGuestId, createUserSessionId, parseSessionId } from './id'
@@ -50,7 +50,7 @@ function readPresented(shop: ResolvedShop, header: string | undefined): Presente
   }
   if (raw === SEVERAL_VALUES) {
     // More than one distinct valid id (a planted cookie next to the real one) is ambiguous: the request is a guest.
-    const ids = new Set(readCookieValues(header, shop.cookieName).map(one => verifySessionCookie(one, shop.secrets)).filter(id => id !== null))
+    const ids = new Set(readCookieValues(header, shop.cookieName).map(one => unsignSessionId(one, shop.secrets)).filter(id => id !== null))
     const info = ids.size === 1 ? parseSessionId([...ids][0]!) : null
     return info ? { info, keys: sessionKeys(shop.id, info) } : null
   }
@@ -60,7 +60,7 @@ function readPresented(shop: ResolvedShop, header: string | undefined): Presente
   if (known) {
     return known
   }
-  const id = verifySessionCookie(decodeCookieValue(raw), shop.secrets)
+  const id = unsignSessionId(decodeCookieValue(raw), shop.secrets)
   const info = id === null ? null : parseSessionId(id)
   if (!info) {
     return null
@@ -130,15 +130,6 @@ interface Changes {
 }
 
 const RESOLVED: Promise<void> = Promise.resolve()
-
-/**
- * The promise `commit()` returns when there was nothing to save: the same one every time, so a caller can skip
- * awaiting it.
- * @returns that promise
- */
-export function noChangesToSave(): Promise<void> {
-  return RESOLVED
-}
 
 /**
  * A request's session. Reads come from the record as the store returned it (never changed: a store may hand out a

@@ -22,8 +22,8 @@ const WARM = 5
  */
 
 /**
- * Writes users' sessions straight into Redis in the module's key layout, pipelined: per session a hash with the meta
- * field `m` and a PEXPIRE, per user one ZADD of every session hash scored by expiry into the user index.
+ * Writes users' sessions straight into Redis in the module's key layout, pipelined: per session a record holding only
+ * its meta field `m` (`m\n<meta>`, with its TTL), per user one ZADD of every session hash scored by expiry into the user index.
  * @param {import('ioredis').Redis} client
  * @param {any} engine the engine bundle
  * @param {{ userId: string, sessions: number }[]} users
@@ -38,8 +38,7 @@ async function writeSessions(client, engine, users) {
     for (let i = 0; i < sessions; i++) {
       const keys = engine.sessionKeys(SHOP, { kind: 'user', userId, id: engine.createUserSessionId(userId) })
       index = keys.index
-      pipeline.hset(PREFIX + keys.session, 'm', meta)
-      pipeline.pexpire(PREFIX + keys.session, TTL_MS)
+      pipeline.set(PREFIX + keys.session, `m\n${meta}`, 'PX', TTL_MS)
       zadd.push(now + TTL_MS, keys.hash)
     }
     pipeline.zadd(PREFIX + index, ...zadd)

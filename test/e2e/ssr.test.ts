@@ -50,10 +50,10 @@ describe('page renders', () => {
     expect(response.status).toBe(200)
     const html = await response.text()
     expect(html).toContain('data-test="line-101"')
-    const sessionReads = commands.filter(c => c.name === 'hgetall' && isSessionKey(c.args[0]!))
+    const sessionReads = commands.filter(c => c.name === 'get' && isSessionKey(c.args[0]!))
     expect(sessionReads).toHaveLength(1)
     // getUser, getBasket and getWishlist ran during the render: basket and wishlist reads, nothing written.
-    expect(commands.map(c => c.name).sort()).toEqual(['hgetall', 'hgetall', 'zrange'])
+    expect(commands.map(c => c.name).sort()).toEqual(['get', 'hgetall', 'zrange'])
     expect(response.headers.get('cache-control')).toBe('private, no-store')
   })
 

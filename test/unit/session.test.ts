@@ -10,7 +10,7 @@ import { signSessionId } from '../../src/runtime/server/session/cookie'
 import { createSessionEngine } from '../../src/runtime/server/session/engine'
 import { storefrontMemoryDriver } from '../../src/runtime/server/session/memory-driver'
 import { loadSession } from '../../src/runtime/server/session/session'
-import type { SessionFields, SessionStore } from '../../src/runtime/server/session/store'
+import type { SessionStore } from '../../src/runtime/server/session/store'
 import { createSessionStore } from '../../src/runtime/server/session/store'
 
 const SECRET = 'unit-secret-0123456789abcdefghijklmnop'
@@ -40,7 +40,7 @@ function countingStore() {
     read: async (key) => {
       calls.push('read')
       const record = await inner.read(key)
-      return record ? Object.freeze({ ...record }) as SessionFields : null
+      return record ? Object.freeze([...record]) : null
     },
     create: (...args) => (calls.push('create'), inner.create(...args)),
     update: (...args) => (calls.push('update'), inner.update(...args)),
@@ -119,6 +119,51 @@ describe('RequestSession', () => {
     expect(session.get('n')).toBeUndefined()
     // Sent as it was signed (not percent-encoded), the same cookie is accepted too.
     expect((await loadSession(request(`$session-1001=${signSessionId(id, SECRET)}`), shop, store)).id).toBe(id)
+  })
+})
+
+describe('RequestSession records', () => {
+  it('reads and writes a record with many fields (looked up through an index) like a small one', async () => {
+    const data = Object.fromEntries(Array.from({ length: 60 }, (_, i) => [`k${i}`, { i }]))
+    const { store, calls, cookie } = await withSession(data)
+    const session = await loadSession(request(cookie), shop, store)
+    for (let i = 0; i < 60; i++) expect(session.get(`k${i}`)).toEqual({ i })
+    expect(session.has('k60')).toBe(false)
+    session.put('k7', 'seven')
+    session.forget('k8')
+    expect(session.get('k7')).toBe('seven')
+    expect(session.has('k8')).toBe(false)
+    await session.commit()
+    expect(calls).toEqual(['read', 'update'])
+    const again = await loadSession(request(cookie), shop, store)
+    expect(Object.keys(again.all())).toHaveLength(59)
+    expect(again.get('k7')).toBe('seven')
+  })
+
+  it('hands a flash to the next request only, and deletes it with that request\'s save', async () => {
+    const { store, calls, cookie } = await withSession({ n: 1 })
+    const first = await loadSession(request(cookie), shop, store)
+    first.flash('notice', { text: 'merged' })
+    await first.commit()
+    const second = await loadSession(request(cookie), shop, store)
+    expect(second.getFlash('notice')).toEqual({ text: 'merged' })
+    expect(second.getField('f:notice')).toBeUndefined()
+    expect(second.get('n')).toBe(1)
+    await second.commit()
+    const third = await loadSession(request(cookie), shop, store)
+    expect(third.getFlash('notice')).toBeUndefined()
+    await third.commit()
+    expect(calls).toEqual(['read', 'update', 'read', 'update', 'read'])
+  })
+
+  it('refuses keys and internal fields that hold a line feed with a 400, and stores nothing', async () => {
+    const { store, calls, cookie } = await withSession({ n: 1 })
+    const session = await loadSession(request(cookie), shop, store)
+    for (const write of [() => session.put('a\nb', 1), () => session.get('\n'), () => session.flash('x\n', 1), () => session.setField('u\n', '1'), () => session.setField('u', 'a\nb'), () => session.setField('', '1')]) {
+      expect(write).toThrow(expect.objectContaining({ statusCode: 400 }))
+    }
+    await session.commit()
+    expect(calls).toEqual(['read'])
   })
 })
 

@@ -13,7 +13,7 @@ import { createGuestId, createUserSessionId, parseSessionId } from '../../src/ru
 import type { SessionKeys } from '../../src/runtime/server/session/keys'
 import { sessionKeys } from '../../src/runtime/server/session/keys'
 import { storefrontMemoryDriver } from '../../src/runtime/server/session/memory-driver'
-import type { IndexedSession, SessionExpiry, SessionFields, SessionStore } from '../../src/runtime/server/session/store'
+import type { IndexedSession, SessionExpiry, SessionFields, SessionRecord, SessionStore } from '../../src/runtime/server/session/store'
 import { createSessionStore } from '../../src/runtime/server/session/store'
 import { createSessionDriver } from '../../src/runtime/server/session/drivers'
 import type { RedisProcess } from '../helpers/redis'
@@ -53,6 +53,21 @@ async function createSession(store: SessionStore, keys: SessionKeys, fields: Ses
   return record
 }
 
+/** A record as read, names and values in turn, turned into fields; checks that the meta field comes first. */
+function fieldsOf(record: SessionRecord | null): SessionFields | null {
+  if (record === null) return null
+  expect(record.length % 2).toBe(0)
+  expect(record[0]).toBe('m')
+  const fields: SessionFields = {}
+  for (let i = 0; i < record.length; i += 2) {
+    expect(Object.hasOwn(fields, record[i]!), `field ${record[i]} read twice`).toBe(false)
+    fields[record[i]!] = record[i + 1]!
+  }
+  return fields
+}
+
+const readFields = async (store: SessionStore, key: string) => fieldsOf(await store.read(key))
+
 async function waitUntilGone(store: SessionStore, key: string, deadlineMs = 5_000) {
   const deadline = Date.now() + deadlineMs
   while (await store.read(key) !== null) {
@@ -80,14 +95,30 @@ function describeStoreContract(name: string, factory: () => Promise<StoreFixture
     })
 
     contractCase('reads null for a missing key', async () => {
-      expect(await store.read(guestKeys().session)).toBeNull()
+      expect(await readFields(store, guestKeys().session)).toBeNull()
       expect(await store.read(userSessionKeys(newUserId()).session)).toBeNull()
     })
 
     contractCase('creates a record and reads its fields back', async () => {
       const keys = guestKeys()
       const record = await createSession(store, keys, { 'd:cart': '{"items":[1,2]}', 'u': '"42"' })
-      expect(await store.read(keys.session)).toEqual(record)
+      expect(await readFields(store, keys.session)).toEqual(record)
+    })
+
+    contractCase('keeps field names and values exactly: JSON escapes, quotes, non-ASCII, long values', async () => {
+      const keys = userSessionKeys(newUserId())
+      const values = {
+        'd:note': JSON.stringify('two\nlines, a tab\t, "quotes", a backslash \\ and \u2028'),
+        'd:name': JSON.stringify('Zoë 🛒 日本'),
+        'd:ключ ünï': JSON.stringify({ nested: ['a', { b: null }], n: 1.5e-7 }),
+        'd:a\u0000b\rc\t': '"control characters other than a line feed"',
+        'd:long': JSON.stringify('x'.repeat(20_000)),
+      }
+      const record = await createSession(store, keys, values)
+      expect(await readFields(store, keys.session)).toEqual(record)
+      expect(await store.update(keys, { set: { 'd:name': JSON.stringify('Åsa') }, del: ['d:long'] }, expiry())).toBe(true)
+      const { 'd:long': _long, ...rest } = record
+      expect(await readFields(store, keys.session)).toEqual({ ...rest, 'd:name': '"Åsa"' })
     })
 
     contractCase('refuses to create over an existing record and changes nothing', async () => {
@@ -95,7 +126,7 @@ function describeStoreContract(name: string, factory: () => Promise<StoreFixture
       const record = await createSession(store, keys, { 'd:a': '1' })
       const intruder = recordFor(expiry(), { 'd:a': '2', 'd:b': '3' })
       expect(await store.create(keys, intruder, expiry())).toBe(false)
-      expect(await store.read(keys.session)).toEqual(record)
+      expect(await readFields(store, keys.session)).toEqual(record)
     })
 
     contractCase('applies an update\'s set and del and returns true', async () => {
@@ -103,7 +134,7 @@ function describeStoreContract(name: string, factory: () => Promise<StoreFixture
       const record = await createSession(store, keys, { 'd:a': '1', 'd:b': '2', 'f:note': '"x"' })
       const updated = await store.update(keys, { set: { 'd:a': '9', 'd:c': '3' }, del: ['d:b', 'f:note'] }, expiry())
       expect(updated).toBe(true)
-      expect(await store.read(keys.session)).toEqual({ 'm': record.m, 'd:a': '9', 'd:c': '3' })
+      expect(await readFields(store, keys.session)).toEqual({ 'm': record.m, 'd:a': '9', 'd:c': '3' })
     })
 
     contractCase('does not create a record on update of a missing key', async () => {
@@ -111,7 +142,7 @@ function describeStoreContract(name: string, factory: () => Promise<StoreFixture
       const user = userSessionKeys(newUserId())
       for (const keys of [guest, user]) {
         expect(await store.update(keys, { set: recordFor(expiry(), { 'd:a': '1' }), del: [] }, expiry())).toBe(false)
-        expect(await store.read(keys.session)).toBeNull()
+        expect(await readFields(store, keys.session)).toBeNull()
       }
       expect(await fixture.indexHashes(user.index!)).toEqual([])
       expect(await store.listUserSessions(user.index!, user.userSessionPrefix!, Date.now())).toEqual([])
@@ -122,7 +153,7 @@ function describeStoreContract(name: string, factory: () => Promise<StoreFixture
       await createSession(store, keys, { 'd:a': '1' })
       await store.remove(keys)
       expect(await store.update(keys, { set: recordFor(expiry(), { 'd:a': '2' }), del: [] }, expiry())).toBe(false)
-      expect(await store.read(keys.session)).toBeNull()
+      expect(await readFields(store, keys.session)).toBeNull()
       expect(await fixture.indexHashes(keys.index!)).toEqual([])
     })
 
@@ -138,10 +169,10 @@ function describeStoreContract(name: string, factory: () => Promise<StoreFixture
       await store.remove(gone)
       await store.remove(guest)
 
-      expect(await store.read(gone.session)).toBeNull()
-      expect(await store.read(guest.session)).toBeNull()
+      expect(await readFields(store, gone.session)).toBeNull()
+      expect(await readFields(store, guest.session)).toBeNull()
       expect(await fixture.indexHashes(gone.index!)).toEqual([kept.hash])
-      expect(await store.read(kept.session)).toEqual(keptRecord)
+      expect(await readFields(store, kept.session)).toEqual(keptRecord)
     })
 
     contractCase('expires a record at the end of its ttl', async () => {
@@ -149,7 +180,7 @@ function describeStoreContract(name: string, factory: () => Promise<StoreFixture
       const user = userSessionKeys(newUserId())
       await createSession(store, guest, {}, expiry(1_000))
       await createSession(store, user, {}, expiry(1_000))
-      expect(await store.read(guest.session)).not.toBeNull()
+      expect(await readFields(store, guest.session)).not.toBeNull()
       if (fixture.ttlOf) {
         const ttl = await fixture.ttlOf(guest.session)
         expect(ttl).toBeGreaterThan(0)
@@ -192,10 +223,10 @@ function describeStoreContract(name: string, factory: () => Promise<StoreFixture
 
         expect(await store.removeUserSessions(kept!.index!, kept!.userSessionPrefix!, [kept!.hash])).toBe(2)
 
-        expect(await store.read(kept!.session)).toEqual(keptRecord)
-        expect(await store.read(first!.session)).toBeNull()
-        expect(await store.read(second!.session)).toBeNull()
-        expect(await store.read(other.session)).toEqual(otherRecord)
+        expect(await readFields(store, kept!.session)).toEqual(keptRecord)
+        expect(await readFields(store, first!.session)).toBeNull()
+        expect(await readFields(store, second!.session)).toBeNull()
+        expect(await readFields(store, other.session)).toEqual(otherRecord)
         const listed = await store.listUserSessions(kept!.index!, kept!.userSessionPrefix!, Date.now())
         expect(listed.map(session => session.hash)).toEqual([kept!.hash])
         expect(await store.listUserSessions(other.index!, other.userSessionPrefix!, Date.now())).toHaveLength(1)
@@ -241,7 +272,7 @@ function describeStoreContract(name: string, factory: () => Promise<StoreFixture
         expect(results.every(Boolean)).toBe(true)
         const expected: SessionFields = { m: record.m! }
         for (let i = 0; i < 50; i++) expected[`d:f${i}`] = String(i)
-        expect(await store.read(keys.session)).toEqual(expected)
+        expect(await readFields(store, keys.session)).toEqual(expected)
       })
 
       contractCase('never leaves a record behind when an update races a remove', async () => {
@@ -252,7 +283,7 @@ function describeStoreContract(name: string, factory: () => Promise<StoreFixture
           const update = () => store.update(keys, { set: { 'd:round': String(round) }, del: [] }, expiry())
           const remove = () => store.remove(keys)
           await (round % 4 < 2 ? Promise.all([update(), remove()]) : Promise.all([remove(), update()]))
-          expect(await store.read(keys.session), `round ${round}`).toBeNull()
+          expect(await readFields(store, keys.session), `round ${round}`).toBeNull()
         }
         const { index, userSessionPrefix } = userSessionKeys(userId)
         expect(await store.listUserSessions(index!, userSessionPrefix!, Date.now())).toEqual([])

@@ -29,6 +29,8 @@ export interface ResolvedShop {
 /** Every shop, and how to pick one. */
 export interface ResolvedShops {
   byId: Map<string, ResolvedShop>
+  /** The shops that have a path, longest path first: the first whose path matches a request wins. */
+  byPath: ResolvedShop[]
   selector: StorefrontShopSelector
   defaultShopId: string
   trustProxy: boolean
@@ -160,7 +162,8 @@ export function resolveShops(options: ModuleOptions, env: { production: boolean 
   if (!['domain', 'path', 'path_or_default'].includes(selector)) {
     throw new StorefrontConfigError(`[storefront] shopSelector ${JSON.stringify(selector)} is invalid: use 'domain', 'path' or 'path_or_default'`)
   }
-  return { byId, selector, defaultShopId, trustProxy: Boolean(merged.trustProxy) }
+  const byPath = [...byId.values()].filter(shop => shop.path).sort((a, b) => b.path!.length - a.path!.length)
+  return { byId, byPath, selector, defaultShopId, trustProxy: Boolean(merged.trustProxy) }
 }
 
 function positive(value: unknown, name: string): number {

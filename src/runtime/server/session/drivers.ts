@@ -13,7 +13,7 @@ export interface SessionDriver {
 /**
  * Creates the unstorage driver for `storage.session`: `memory` (embedded), `fs` or `redis`. Redis gets settings that
  * fail fast during an outage instead of queueing commands: no offline queue, no resend after a reconnect, and a
- * socket timeout equal to the store timeout.
+ * connect timeout equal to the store timeout (the session store bounds every command sent with the same limit).
  * @param options driver name and options
  * @param timeoutMs the store timeout
  * @returns the driver
@@ -31,16 +31,14 @@ export async function createSessionDriver(options: StorefrontStorageOptions, tim
     case 'redis': {
       const { default: redisDriver } = await import('unstorage/drivers/redis')
       // Fail fast during an outage instead of queueing: no offline queue, no resend after a reconnect. A connection
-      // that stays silent for the store timeout while commands wait (a hung server) is dropped, which fails every
-      // waiting command at once (maxRetriesPerRequest 0) and reconnects. This socket timeout costs one timer per
-      // burst of replies, where ioredis' commandTimeout costs one per command. Commands issued in the same tick share
-      // a round trip (auto-pipelining).
+      // whose oldest command has waited the store timeout (a hung server) is dropped by the session store's
+      // watchdog, which fails every waiting command at once (maxRetriesPerRequest 0) and reconnects. Commands issued
+      // in the same tick share a round trip (auto-pipelining).
       const failFast = {
         enableOfflineQueue: false,
         autoResendUnfulfilledCommands: false,
         maxRetriesPerRequest: 0,
         connectTimeout: timeoutMs,
-        socketTimeout: timeoutMs,
       }
       const { cluster, clusterOptions, ...redisOptions } = driverOptions as Record<string, unknown>
       const nodes = parseClusterNodes(cluster)

@@ -2,7 +2,7 @@ import type { H3Event } from 'h3'
 import type { ResolvedShop, ResolvedShops } from './config'
 import { selectShop } from './shop'
 import type { SessionHooks, StorefrontSession } from './session'
-import { loadSession } from './session'
+import { openSession } from './session'
 import type { SessionStore } from './store'
 
 /** What the engine keeps on `event.context.storefront`. */
@@ -69,8 +69,9 @@ export function createSessionEngine(options: SessionEngineOptions): SessionEngin
     }
     return pending
   }
-  const context = (event: H3Event) => (event.context.storefront ??= {})
+  const context = (event: H3Event) => (event.context.storefront ??= newContext())
   const shop = (event: H3Event) => (context(event).shop ??= selectShop(event, options.shops))
+  const skip = options.skip
 
   return {
     shops: options.shops,
@@ -78,24 +79,23 @@ export function createSessionEngine(options: SessionEngineOptions): SessionEngin
     store,
     session(event) {
       const ctx = context(event)
-      if (!ctx.session) {
-        const requestShop = (ctx.shop ??= selectShop(event, options.shops))
-        const load = { detached: options.skip?.(event) ?? false, context: ctx }
-        const resolved = ready.get(requestShop.storageId)
-        if (resolved) {
-          // loadSession takes a failed load off the context itself.
-          ctx.session = loadSession(event, requestShop, resolved, hooks, load)
-        }
-        else {
-          const loading = store(requestShop).then(s => loadSession(event, requestShop, s, hooks, load))
-          ctx.session = loading
-          // Forget a failed load so that the error handler (or a retry) can load again.
-          loading.catch(() => {
-            if (ctx.session === loading) ctx.session = undefined
-          })
-        }
+      if (ctx.session) {
+        return ctx.session
       }
-      return ctx.session
+      const requestShop = (ctx.shop ??= selectShop(event, options.shops))
+      const detached = skip ? skip(event) : false
+      const resolved = ready.get(requestShop.storageId)
+      if (resolved) {
+        // openSession takes a failed load off the context itself.
+        return (ctx.session = openSession(event, requestShop, resolved, hooks, detached, ctx))
+      }
+      const loading = store(requestShop).then(s => openSession(event, requestShop, s, hooks, detached, ctx))
+      ctx.session = loading
+      // Forget a failed load so that the error handler (or a retry) can load again.
+      loading.catch(() => {
+        if (ctx.session === loading) ctx.session = undefined
+      })
+      return loading
     },
     commit(event) {
       const ctx = event.context.storefront
@@ -104,6 +104,9 @@ export function createSessionEngine(options: SessionEngineOptions): SessionEngin
     },
   }
 }
+
+// Every property set from the start: the context keeps one shape from request to request.
+const newContext = (): StorefrontEventContext => ({ shop: undefined, session: undefined, loaded: undefined })
 
 const RESOLVED: Promise<void> = Promise.resolve()
 const commitSession = (session: StorefrontSession) => session.commit()

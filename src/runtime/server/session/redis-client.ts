@@ -43,18 +43,83 @@ export function whenReady(client: RedisClient, timeoutMs = 0): Promise<void> | v
   return Promise.race([pending, timeout]).finally(() => clearTimeout(timer))
 }
 
+const isCluster = (client: RedisClient): client is Cluster => 'isCluster' in client && client.isCluster
+
+/** What the watchdog reads of a connection: ioredis' queue of commands sent and not yet answered, and its socket. */
+interface WatchedConnection {
+  commandQueue?: { length: number, peekFront: () => unknown }
+  stream?: { destroy: (error?: Error) => void }
+}
+
+const watchdogs = new WeakMap<RedisClient, { users: number, timer: ReturnType<typeof setInterval> }>()
+
 /**
- * The time limit the client itself puts on a waiting command, if any: ioredis `socketTimeout` (the connection is
- * dropped after that long without a reply, failing every waiting command) or `commandTimeout`, whichever is lower.
- * @param client the client
- * @returns ms, or 0 when commands may wait forever
+ * Bounds every command sent on a client: a connection whose oldest unanswered command has waited `timeoutMs` is
+ * dropped, which fails every command waiting on it at once (no resend) and makes ioredis reconnect. One timer per
+ * client checks every `timeoutMs / 8`, so a command fails between `timeoutMs` and 1.25 × `timeoutMs` after it was
+ * sent; commands themselves carry no timer, where ioredis' `commandTimeout` costs one per command and its
+ * `socketTimeout` one per burst of replies (and lets a server that trickles replies hold a command past the limit).
+ * Stores sharing a client share its watchdog, with the limit of the first; it stops when the last one releases it.
+ * @param client the client (for a cluster, every node is watched)
+ * @param timeoutMs the limit
+ * @returns releases the watchdog
  */
-export function clientTimeoutOf(client: RedisClient): number {
-  type Limits = { commandTimeout?: number, socketTimeout?: number }
-  const options = client.options as Limits & { redisOptions?: Limits }
-  const limits = 'isCluster' in client && client.isCluster ? options.redisOptions ?? {} : options
-  const given = [limits.commandTimeout, limits.socketTimeout].map(Number).filter(ms => ms > 0)
-  return given.length > 0 ? Math.min(...given) : 0
+export function watchStalledCommands(client: RedisClient, timeoutMs: number): () => void {
+  const running = watchdogs.get(client) ?? startWatchdog(client, timeoutMs)
+  running.users++
+  let released = false
+  return () => {
+    if (released) return
+    released = true
+    if (--running.users === 0) {
+      clearInterval(running.timer)
+      watchdogs.delete(client)
+    }
+  }
+}
+
+function startWatchdog(client: RedisClient, timeoutMs: number) {
+  // Per connection: the oldest command seen waiting and when it was first seen.
+  const oldest = new WeakMap<object, { command: unknown, since: number }>()
+  const check = () => {
+    const now = Date.now()
+    const connections = (isCluster(client) ? client.nodes('all') : [client]) as unknown as WatchedConnection[]
+    for (const connection of connections) {
+      const queue = connection.commandQueue
+      const command = queue && queue.length > 0 ? queue.peekFront() : undefined
+      const seen = oldest.get(connection)
+      if (command === undefined) {
+        oldest.delete(connection)
+      }
+      else if (seen?.command !== command) {
+        oldest.set(connection, { command, since: now })
+      }
+      else if (now - seen.since >= timeoutMs) {
+        oldest.delete(connection)
+        connection.stream?.destroy(new Error(`no reply from Redis for ${timeoutMs} ms`))
+      }
+    }
+  }
+  const timer = setInterval(check, Math.max(10, Math.floor(timeoutMs / 8)))
+  timer.unref?.()
+  const running = { users: 0, timer }
+  watchdogs.set(client, running)
+  return running
+}
+
+/**
+ * Tells whether a client fails commands at once while disconnected instead of queueing them (`enableOfflineQueue`
+ * off), so that with {@link watchStalledCommands} no command can wait longer than the limit.
+ * @param client the client
+ * @returns true when it keeps no offline queue
+ */
+export function failsWhileDisconnected(client: RedisClient): boolean {
+  type Queueing = { enableOfflineQueue?: boolean }
+  const options = client.options as Queueing & { redisOptions?: Queueing }
+  if (isCluster(client)) {
+    return options.enableOfflineQueue === false && options.redisOptions?.enableOfflineQueue === false
+  }
+  return options.enableOfflineQueue === false
 }
 
 /** A Lua script and its fixed number of keys. */

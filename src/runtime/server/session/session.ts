@@ -11,7 +11,7 @@ import type { SessionKeys } from './keys'
 import { sessionKeys } from './keys'
 import type { StoredMeta } from './meta'
 import { parseMeta, sessionExpiry, userAgent } from './meta'
-import type { SessionFields, SessionStore } from './store'
+import type { SessionFields, SessionRecord, SessionStore } from './store'
 
 const META = 'm'
 const DATA = 'd:'
@@ -26,10 +26,31 @@ export interface SessionHooks {
   destroyed?: (info: { shopId: string, userId?: string }, event: H3Event) => void | Promise<void>
 }
 
-/** What a verified cookie value stands for. Shared between requests, so never changed. */
-interface Presented {
-  readonly info: SessionIdInfo
-  readonly keys: SessionKeys
+/**
+ * What a verified cookie value stands for. Shared between requests: the id and keys never change; the last meta field
+ * seen with them is remembered, so that a repeat visitor's meta is neither hashed nor parsed again.
+ */
+class Presented {
+  declare readonly info: SessionIdInfo
+  declare readonly keys: SessionKeys
+  declare metaRaw: string | undefined
+  declare meta: StoredMeta | undefined
+
+  constructor(info: SessionIdInfo, keys: SessionKeys) {
+    this.info = Object.freeze(info)
+    this.keys = Object.freeze(keys)
+    this.metaRaw = undefined
+    this.meta = undefined
+  }
+
+  /** The meta field parsed; undefined when malformed. */
+  parseMeta(raw: string): StoredMeta | undefined {
+    if (raw !== this.metaRaw) {
+      this.meta = parseMeta(raw)
+      this.metaRaw = raw
+    }
+    return this.meta
+  }
 }
 
 // Per shop, cookie values that verified and parsed: a repeat visitor skips the HMAC, the id check and the SHA-256.
@@ -52,7 +73,7 @@ function readPresented(shop: ResolvedShop, header: string | undefined): Presente
     // More than one distinct valid id (a planted cookie next to the real one) is ambiguous: the request is a guest.
     const ids = new Set(readCookieValues(header, shop.cookieName).map(one => unsignSessionId(one, shop.secrets)).filter(id => id !== null))
     const info = ids.size === 1 ? parseSessionId([...ids][0]!) : null
-    return info ? { info, keys: sessionKeys(shop.id, info) } : null
+    return info ? new Presented(info, sessionKeys(shop.id, info)) : null
   }
   // Keyed by the value as sent: a repeat visitor skips the percent-decoding too.
   let cache = presentedCache.get(shop)
@@ -65,7 +86,7 @@ function readPresented(shop: ResolvedShop, header: string | undefined): Presente
   if (!info) {
     return null
   }
-  const presented: Presented = Object.freeze({ info: Object.freeze(info), keys: Object.freeze(sessionKeys(shop.id, info)) })
+  const presented = new Presented(info, sessionKeys(shop.id, info))
   if (!cache) {
     cache = createBoundedMap<string, Presented>(PRESENTED_CACHE_SIZE)
     presentedCache.set(shop, cache)
@@ -97,26 +118,48 @@ const NO_OPTIONS: LoadSessionOptions = {}
  * @param options see {@link LoadSessionOptions}
  * @returns the session
  */
-export async function loadSession(event: H3Event, shop: ResolvedShop, store: SessionStore, hooks: SessionHooks = NO_HOOKS, options: LoadSessionOptions = NO_OPTIONS): Promise<StorefrontSession> {
-  const detached = options.detached === true
+export function loadSession(event: H3Event, shop: ResolvedShop, store: SessionStore, hooks: SessionHooks = NO_HOOKS, options: LoadSessionOptions = NO_OPTIONS): Promise<StorefrontSession> {
+  return openSession(event, shop, store, hooks, options.detached === true, options.context)
+}
+
+/**
+ * {@link loadSession} with its options spread out, for the engine: no options object per request, and no async
+ * function (one promise less between the store's answer and the caller).
+ * @param event the request
+ * @param shop the request's shop
+ * @param store the shop's store
+ * @param hooks lifecycle callbacks
+ * @param detached ignore the cookie and never save
+ * @param context the request's engine context, if any
+ * @returns the session
+ */
+export function openSession(event: H3Event, shop: ResolvedShop, store: SessionStore, hooks: SessionHooks, detached: boolean, context: LoadSessionOptions['context']): Promise<StorefrontSession> {
   const presented = detached ? undefined : readPresented(shop, event.node.req.headers.cookie)
   const session = new RequestSession(event, shop, store, hooks, detached, presented !== undefined)
-  if (presented) {
-    let record: SessionFields | null
-    try {
-      // A store whose client enforces the store timeout itself (Redis: its socket timeout) needs no timer per call.
-      record = store.timesOutItself ? await store.read(presented.keys.session) : await withStoreTimeout('read', shop.storeTimeoutMs, () => store.read(presented.keys.session))
-    }
-    catch (error) {
-      const context = options.context
-      // The context is given the promise only after this function first yields: clear it once that has happened.
-      if (context) queueMicrotask(() => (context.session = undefined))
-      throw toStoreError('read', error)
-    }
-    session.open(presented, record, Date.now())
+  if (!presented) {
+    if (context) context.loaded = session
+    return Promise.resolve(session)
   }
-  if (options.context) options.context.loaded = session
-  return session
+  let reading: Promise<SessionRecord | null>
+  try {
+    // A store that enforces the store timeout itself (Redis: its watchdog) needs no timer per call.
+    reading = store.timesOutItself ? store.read(presented.keys.session) : withStoreTimeout('read', shop.storeTimeoutMs, () => store.read(presented.keys.session))
+  }
+  catch (error) {
+    reading = Promise.reject(error)
+  }
+  return reading.then(
+    (record) => {
+      session.open(presented, record, Date.now())
+      if (context) context.loaded = session
+      return session
+    },
+    (error) => {
+      // Runs after the caller has put the promise on the context: take it off, so that a later call can load again.
+      if (context) context.session = undefined
+      throw toStoreError('read', error)
+    },
+  )
 }
 
 /** The change tracking of a session that is written to; made on the first write, so a read-only request has none. */
@@ -155,7 +198,8 @@ class RequestSession implements StorefrontSession {
   private declare forceCreate: boolean
   private declare touch: boolean
   private declare storedMeta: StoredMeta | undefined
-  private declare record: SessionFields | undefined
+  private declare record: SessionRecord | undefined
+  private declare recordIndex: Map<string, string> | undefined
   private declare changes: Changes | undefined
   private declare incomingFlash: Map<string, string> | undefined
   private declare pendingRemovals: { keys: SessionKeys, userId?: string }[] | undefined
@@ -178,6 +222,7 @@ class RequestSession implements StorefrontSession {
     this.touch = false
     this.storedMeta = undefined
     this.record = undefined
+    this.recordIndex = undefined
     this.changes = undefined
     this.incomingFlash = undefined
     this.pendingRemovals = undefined
@@ -196,8 +241,17 @@ class RequestSession implements StorefrontSession {
   }
 
   /** Takes in the record a valid cookie pointed at; a missing, expired or malformed one leaves a fresh guest. */
-  open(presented: Presented, record: SessionFields | null, now: number) {
-    const meta = record ? parseMeta(record[META]) : undefined
+  open(presented: Presented, record: SessionRecord | null, now: number) {
+    let metaRaw: string | undefined
+    let flash = false
+    if (record) {
+      for (let i = 0; i < record.length; i += 2) {
+        const field = record[i]!
+        if (field === META) metaRaw = record[i + 1]
+        else if (isFlashField(field)) flash = true
+      }
+    }
+    const meta = metaRaw === undefined ? undefined : presented.parseMeta(metaRaw)
     if (!record || !meta || meta.e <= now || (meta.a && meta.a <= now)) {
       this.hasEnded = true
       return
@@ -208,11 +262,14 @@ class RequestSession implements StorefrontSession {
     this.storedMeta = meta
     this.record = record
     this.touch = now - meta.s >= this.shop.refreshIntervalMs
-    for (const field in record) {
-      if (field.startsWith(FLASH) && Object.hasOwn(record, field)) {
-        // A flash lives for this request only: read it here, delete it with this request's save.
-        ;(this.incomingFlash ??= new Map()).set(field.slice(FLASH.length), record[field]!)
-        this.mutable().removed.add(field)
+    if (flash) {
+      for (let i = 0; i < record.length; i += 2) {
+        const field = record[i]!
+        if (isFlashField(field)) {
+          // A flash lives for this request only: read it here, delete it with this request's save.
+          ;(this.incomingFlash ??= new Map()).set(field.slice(FLASH.length), record[i + 1]!)
+          this.mutable().removed.add(field)
+        }
       }
     }
   }
@@ -242,16 +299,16 @@ class RequestSession implements StorefrontSession {
   get<K extends StorefrontSessionKey>(key: K): StorefrontSessionValues[K] | undefined
   get<K extends StorefrontSessionKey>(key: K, fallback: StorefrontSessionValues[K]): StorefrontSessionValues[K]
   get(key: string, fallback?: unknown): unknown {
-    const raw = this.readField(DATA + checkKey(key))
+    const raw = this.readField(dataField(key))
     return raw === undefined ? fallback : JSON.parse(raw)
   }
 
   put(key: string, value: unknown) {
-    this.writeField(DATA + checkKey(key), serialise(value))
+    this.writeField(dataField(key), serialise(value))
   }
 
   forget(key: string) {
-    this.writeField(DATA + checkKey(key), undefined)
+    this.writeField(dataField(key), undefined)
   }
 
   flush() {
@@ -261,7 +318,7 @@ class RequestSession implements StorefrontSession {
   }
 
   has(key: string) {
-    return this.readField(DATA + checkKey(key)) !== undefined
+    return this.readField(dataField(key)) !== undefined
   }
 
   all() {
@@ -326,6 +383,10 @@ class RequestSession implements StorefrontSession {
   }
 
   setField(field: string, value: string | undefined) {
+    // A line feed would split the field in two in the Redis store, which keeps a record as lines.
+    if (field.length === 0 || field.includes('\n') || value?.includes('\n')) {
+      throw new SessionInputError(`session field ${describeValue(field)} or its value holds a line feed, or the field is empty`)
+    }
     this.writeField(field, value)
   }
 
@@ -346,7 +407,16 @@ class RequestSession implements StorefrontSession {
       return this.changes.fields.get(field)
     }
     const record = this.record
-    return record && field !== META && !field.startsWith(FLASH) && Object.hasOwn(record, field) ? record[field] : undefined
+    if (!record || field === META || isFlashField(field)) {
+      return undefined
+    }
+    if (record.length > INDEXED_RECORD_LENGTH) {
+      return (this.recordIndex ??= indexRecord(record)).get(field)
+    }
+    for (let i = 0; i < record.length; i += 2) {
+      if (record[i] === field) return record[i + 1]
+    }
+    return undefined
   }
 
   private mutable(): Changes {
@@ -357,9 +427,10 @@ class RequestSession implements StorefrontSession {
     let size = 0
     const record = this.record
     if (record) {
-      for (const field in record) {
-        if (field === META || field.startsWith(FLASH) || !Object.hasOwn(record, field)) continue
-        const value = record[field]!
+      for (let i = 0; i < record.length; i += 2) {
+        const field = record[i]!
+        if (field === META || isFlashField(field) || fields.has(field)) continue
+        const value = record[i + 1]!
         fields.set(field, value)
         size += field.length + value.length
       }
@@ -422,6 +493,7 @@ class RequestSession implements StorefrontSession {
     this.storedMeta = undefined
     this.touch = false
     this.record = undefined
+    this.recordIndex = undefined
     this.changes = undefined
   }
 
@@ -506,10 +578,43 @@ class RequestSession implements StorefrontSession {
 }
 
 function checkKey(key: string): string {
-  if (typeof key !== 'string' || key.length === 0 || key.length > MAX_KEY_LENGTH) {
-    throw new SessionInputError(`session keys are strings of 1 to ${MAX_KEY_LENGTH} characters, got ${describeValue(key)}`)
+  // A line feed would split the field in two in the Redis store, which keeps a record as lines.
+  if (typeof key !== 'string' || key.length === 0 || key.length > MAX_KEY_LENGTH || key.includes('\n')) {
+    throw new SessionInputError(`session keys are strings of 1 to ${MAX_KEY_LENGTH} characters without a line feed, got ${describeValue(key)}`)
   }
   return key
+}
+
+// Field names of data keys, made once per key: checking and prefixing a key costs a lookup after its first use.
+const dataFields = new Map<string, string>()
+const DATA_FIELDS_KEPT = 1_000
+
+function dataField(key: string): string {
+  let field = dataFields.get(key)
+  if (field === undefined) {
+    field = DATA + checkKey(key)
+    if (dataFields.size >= DATA_FIELDS_KEPT) dataFields.clear()
+    dataFields.set(key, field)
+  }
+  return field
+}
+
+const FLASH_F = 102
+const FLASH_COLON = 58
+
+function isFlashField(field: string): boolean {
+  return field.charCodeAt(1) === FLASH_COLON && field.charCodeAt(0) === FLASH_F
+}
+
+// Records with more fields than this are looked up through a map, built on the first read.
+const INDEXED_RECORD_LENGTH = 32
+
+function indexRecord(record: SessionRecord): Map<string, string> {
+  const index = new Map<string, string>()
+  for (let i = 0; i < record.length; i += 2) {
+    if (!index.has(record[i]!)) index.set(record[i]!, record[i + 1]!)
+  }
+  return index
 }
 
 function serialise(value: unknown): string | undefined {

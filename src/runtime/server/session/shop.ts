@@ -51,16 +51,20 @@ function shopForHost(event: H3Event, shops: ResolvedShops): ResolvedShop | undef
 }
 
 function shopForPath(requestPath: string, shops: ResolvedShops): ResolvedShop | undefined {
-  const path = requestPath.split('?')[0]!
-  let best: ResolvedShop | undefined
-  for (const shop of shops.byId.values()) {
-    if (!shop.path) {
-      continue
-    }
-    const matches = shop.path === '/' || path === shop.path || path.startsWith(`${shop.path}/`)
-    if (matches && (!best || shop.path.length > best.path!.length)) {
-      best = shop
+  const candidates = shops.byPath
+  // The usual single shop at '/' serves every path: no string work at all.
+  if (candidates.length === 1 && candidates[0]!.path === '/') {
+    return candidates[0]
+  }
+  const query = requestPath.indexOf('?')
+  const path = query === -1 ? requestPath : requestPath.slice(0, query)
+  for (const shop of candidates) {
+    const prefix = shop.path!
+    if (prefix === '/' || path === prefix || (path.startsWith(prefix) && path.charCodeAt(prefix.length) === SLASH)) {
+      return shop
     }
   }
-  return best
+  return undefined
 }
+
+const SLASH = 47

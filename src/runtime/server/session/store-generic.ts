@@ -1,7 +1,7 @@
 import type { Storage } from 'unstorage'
 import { createKeyedLock } from './lock'
 import type { IndexedSession, SessionExpiry, SessionFields, SessionStore, SessionStoreKeys, SessionStoreOptions, SessionWrite } from './store'
-import { recordExpiresAt } from './store'
+import { recordExpiresAt, toSessionRecord } from './store'
 
 type UserIndex = Record<string, number>
 
@@ -50,7 +50,10 @@ export function createGenericSessionStore(storage: Storage, options: SessionStor
 
   const store: SessionStore = {
     kind: 'generic',
-    read: key => readLive(key),
+    read: async (key) => {
+      const fields = await readLive(key)
+      return fields ? toSessionRecord(fields) : null
+    },
 
     create: (keys, fields, expiry, options) => withLock(lockFor(keys), async () => {
       if (await readLive(keys.session)) {

@@ -1,26 +1,59 @@
 import type { RedisClient } from './redis-client'
-import { clientTimeoutOf, defineScripts, whenReady } from './redis-client'
-import type { IndexedSession, SessionStore } from './store'
+import { defineScripts, failsWhileDisconnected, watchStalledCommands, whenReady } from './redis-client'
+import type { IndexedSession, SessionRecord, SessionStore } from './store'
 
-// Applies a write to a session hash. ARGV: mode ('c' create-if-absent | 'u' update-if-present), ttl ms,
+// A session record is one string of lines, name and value in turn, the meta field `m` first: a read is one GET and
+// one reply, like any string. Names and values never contain a line feed (values are JSON texts; the session
+// refuses such keys), and a UTF-8 sequence never holds the byte 0x0A, so the lines split back exactly.
+//
+// Applies a write to a session record. ARGV: mode ('c' create-if-absent | 'u' update-if-present), ttl ms,
 // expiresAt ms, hash, most sessions per user (0: no limit), number of field pairs, the pairs, then the fields to
 // delete. KEYS[2] is the user index, if any. An update never recreates a destroyed record, so a late save cannot
 // resurrect a session. A create past the per-user limit deletes the sessions that would expire first.
 const WRITE_SESSION = `
-local exists = redis.call('EXISTS', KEYS[1])
-if ARGV[1] == 'u' and exists == 0 then return 0 end
-if ARGV[1] == 'c' and exists == 1 then return 0 end
+local current = redis.call('GET', KEYS[1])
+if ARGV[1] == 'u' and not current then return 0 end
+if ARGV[1] == 'c' and current then return 0 end
 local ttl = tonumber(ARGV[2])
+local names, values, at = {}, {}, {}
+local function put(name, value)
+  local i = at[name]
+  if not i then
+    i = #names + 1
+    names[i] = name
+    at[name] = i
+  end
+  values[i] = value
+end
+if current then
+  local pos, len = 1, #current
+  while pos <= len do
+    local a = string.find(current, '\\n', pos, true)
+    if not a then return redis.error_reply('SF_MALFORMED') end
+    local b = string.find(current, '\\n', a + 1, true) or (len + 1)
+    put(string.sub(current, pos, a - 1), string.sub(current, a + 1, b - 1))
+    pos = b + 1
+  end
+end
 local npairs = tonumber(ARGV[6])
 local first = 7
-if npairs > 0 then
-  redis.call('HSET', KEYS[1], unpack(ARGV, first, first + 2 * npairs - 1))
+for i = first, first + 2 * npairs - 1, 2 do put(ARGV[i], ARGV[i + 1]) end
+for i = first + 2 * npairs, #ARGV do
+  if at[ARGV[i]] then values[at[ARGV[i]]] = false end
 end
-local del = first + 2 * npairs
-if #ARGV >= del then
-  redis.call('HDEL', KEYS[1], unpack(ARGV, del))
+local out = {}
+local meta = at['m']
+if meta and values[meta] then
+  out[1] = 'm'
+  out[2] = values[meta]
 end
-redis.call('PEXPIRE', KEYS[1], ttl)
+for i = 1, #names do
+  if i ~= meta and values[i] then
+    out[#out + 1] = names[i]
+    out[#out + 1] = values[i]
+  end
+end
+redis.call('SET', KEYS[1], table.concat(out, '\\n'), 'PX', ttl)
 if KEYS[2] then
   redis.call('ZADD', KEYS[2], ARGV[3], ARGV[4])
   if redis.call('PTTL', KEYS[2]) < ttl then redis.call('PEXPIRE', KEYS[2], ttl) end
@@ -55,7 +88,8 @@ const LIST_USER_SESSIONS = `
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[1])
 local out = {}
 for _, h in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
-  local meta = redis.call('HGET', ARGV[2] .. h, 'm')
+  local record = redis.call('GET', ARGV[2] .. h)
+  local meta = record and string.match(record, '^m\\n([^\\n]*)')
   if meta then
     out[#out + 1] = h
     out[#out + 1] = meta
@@ -92,7 +126,7 @@ const SCRIPTS = {
 }
 
 /**
- * The Redis session store: hashes for records, a sorted set scored by expiry per user, one script per operation.
+ * The Redis session store: one string per record, a sorted set scored by expiry per user, one script per operation.
  * @param client the ioredis client of the mounted redis driver
  * @param prefix the driver's key prefix (`base:`)
  * @param timeoutMs the store timeout, which bounds the wait for the first connection
@@ -102,12 +136,13 @@ export function createRedisSessionStore(client: RedisClient, prefix: string, tim
   const redis = defineScripts(client, SCRIPTS)
   const k = (key: string) => prefix + key
   const ready = () => whenReady(client, timeoutMs)
-  // With a command timeout no longer than the store timeout, ioredis bounds every command itself.
   // Every read takes the fast path below once connected, without asking whenReady: tell it about the first
   // connection here, so that a later outage fails at once instead of waiting for a reconnection.
   if (client.status === 'ready') whenReady(client)
   else client.once('ready', () => whenReady(client))
-  const timesOutItself = timeoutMs > 0 && clientTimeoutOf(client) > 0 && clientTimeoutOf(client) <= timeoutMs
+  // Every command sent is bounded by the watchdog, and none waits unsent while disconnected: no timer per call.
+  const stopWatchdog = timeoutMs > 0 ? watchStalledCommands(client, timeoutMs) : undefined
+  const timesOutItself = stopWatchdog !== undefined && failsWhileDisconnected(client)
 
   const runWrite = (keys: { session: string, index?: string }, ...args: (string | number)[]) => keys.index
     ? redis.sfWriteUserSession(k(keys.session), k(keys.index), ...args)
@@ -118,11 +153,11 @@ export function createRedisSessionStore(client: RedisClient, prefix: string, tim
     timesOutItself,
 
     read(key) {
-      // Once connected, the read is the one HGETALL with no await around it.
+      // Once connected, the read is the one GET with no await around it.
       if (client.status === 'ready') {
-        return redis.hgetall(k(key)).then(recordOrNull)
+        return redis.get(k(key)).then(splitRecord)
       }
-      return Promise.resolve(ready()).then(() => redis.hgetall(k(key))).then(recordOrNull)
+      return Promise.resolve(ready()).then(() => redis.get(k(key))).then(splitRecord)
     },
 
     async create(keys, fields, expiry, options) {
@@ -159,11 +194,13 @@ export function createRedisSessionStore(client: RedisClient, prefix: string, tim
       return await redis.sfRemoveUserSessions(k(index), k(userSessionPrefix), ...keepHashes) as number
     },
 
-    async dispose() {},
+    async dispose() {
+      stopWatchdog?.()
+    },
   }
 }
 
-/** HGETALL answers an empty hash for a missing key; a hash without its meta field is no session either. */
-function recordOrNull(fields: Record<string, string>): Record<string, string> | null {
-  return fields.m ? fields : null
+/** A stored record's lines, name and value in turn; a record that does not start with its meta field is no session. */
+function splitRecord(stored: string | null): SessionRecord | null {
+  return stored !== null && stored.startsWith('m\n') ? stored.split('\n') : null
 }

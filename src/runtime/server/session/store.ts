@@ -2,8 +2,15 @@ import type { Driver, Storage } from 'unstorage'
 import { createGenericSessionStore } from './store-generic'
 import { createRedisSessionStore } from './store-redis'
 
-/** A session record as stored: a flat map of field name to string (values are JSON). */
+/** Session fields to write: field name to value (values are JSON texts). */
 export type SessionFields = Record<string, string>
+
+/**
+ * A session record as a store reads it: names and values in turn, `[name, value, name, value, …]`, the meta field
+ * `m` first. Field names and values never contain a line feed: the Redis store keeps a record as one string of
+ * lines.
+ */
+export type SessionRecord = readonly string[]
 
 /** The changes one request makes to a record. */
 export interface SessionWrite {
@@ -37,10 +44,10 @@ export interface IndexedSession {
 export interface SessionStore {
   /** `redis` or `generic`. */
   readonly kind: 'redis' | 'generic'
-  /** True when every operation is bounded by the store's client (no timer per call is needed). */
+  /** True when the store bounds every operation by the store timeout itself (no timer per call is needed). */
   readonly timesOutItself?: boolean
   /** Reads a record; null when missing or expired. */
-  read: (key: string) => Promise<SessionFields | null>
+  read: (key: string) => Promise<SessionRecord | null>
   /**
    * Creates a record unless one exists and records it in the index. With `maxPerUser`, the user's least recently
    * active sessions past that number are deleted in the same step. Returns false when the key was taken.
@@ -81,6 +88,19 @@ export function createSessionStore(storage: Storage, driver: Driver, options: Se
     return createRedisSessionStore(driver.getInstance(), base ? `${base}:` : '', options.timeoutMs)
   }
   return createGenericSessionStore(storage, options)
+}
+
+/**
+ * Turns written fields into the form a store reads back, the meta field first.
+ * @param fields a record as written
+ * @returns its names and values in turn
+ */
+export function toSessionRecord(fields: SessionFields): string[] {
+  const record: string[] = fields.m === undefined ? [] : ['m', fields.m]
+  for (const name in fields) {
+    if (name !== 'm' && Object.hasOwn(fields, name)) record.push(name, fields[name]!)
+  }
+  return record
 }
 
 /**

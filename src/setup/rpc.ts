@@ -13,7 +13,7 @@ export const BUILT_IN_METHODS = [
 const METHOD_FILE = /^[A-Z]\w{0,63}\.(?:ts|js|mjs)$/i
 
 /**
- * Registers the RPC layer: the `/api/rpc/**` route, a registry of every method (built-in and `server/<rpc.dir>/*`),
+ * Registers the RPC layer: a route per method under `/api/rpc/` and a catch-all for unknown names, a registry of every method (built-in and `server/<rpc.dir>/*`),
  * the in-process caller used during SSR, and the method types `useRpc` reads.
  * @param nuxt the Nuxt instance
  * @param options the `rpc` options
@@ -52,7 +52,11 @@ export function setupRpc(nuxt: Nuxt, options: StorefrontRpcOptions): void {
       return `export const methods = {\n${entries.join('\n')}\n}\n`
     }
   })
-  addServerHandler({ route: '/api/rpc/**', handler: resolver.resolve('../runtime/server/rpc/route') })
+  // One static route per method, looked up in the router's map of static paths; the catch-all answers unknown names
+  // (a 404 problem+json). A wildcard match costs a split, a join and a params object on every call.
+  const route = resolver.resolve('../runtime/server/rpc/route')
+  for (const name of methods.keys()) addServerHandler({ route: `/api/rpc/${name}`, handler: route })
+  addServerHandler({ route: '/api/rpc/**', handler: route })
   addServerPlugin(resolver.resolve('../runtime/server/plugins/rpc-ssr'))
 
   // Types: the registry module for the server, and the method map that useRpc infers params and results from.

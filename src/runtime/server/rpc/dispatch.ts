@@ -35,6 +35,15 @@ export async function findRpcMethod(registry: RpcRegistry, name: string): Promis
 const loaded = new Map<string, RpcDefinition>()
 
 /**
+ * A method {@link findRpcMethod} has loaded before, without waiting for a promise.
+ * @param name the method name from the URL
+ * @returns its definition, or undefined when it was not loaded yet (or does not exist)
+ */
+export function loadedRpcMethod(name: string): RpcDefinition | undefined {
+  return loaded.get(name)
+}
+
+/**
  * Runs a method for a request: validates the params, loads the session once, builds the context, calls the handler,
  * saves the session, and calls the `storefront:rpc:*` hooks. Used by the HTTP route and by calls made during SSR.
  * @param event the request

@@ -1,6 +1,8 @@
 import type { H3Event } from 'h3'
-import { createError, getQuery, getRequestHeader, readRawBody } from 'h3'
+import { createError, getQuery, readRawBody } from 'h3'
+import { requestHeader } from './headers'
 
+const JSON_TYPE = 'application/json'
 const POLLUTING_KEYS = new Set(['__proto__', 'constructor', 'prototype'])
 const POLLUTING_TEXT = /__proto__|constructor|prototype/
 const dropPolluting = (key: string, value: unknown) => POLLUTING_KEYS.has(key) ? undefined : value
@@ -77,11 +79,12 @@ export function readQueryPayload(event: H3Event): unknown {
  * @returns the params, or undefined when there are none
  */
 export async function readBodyPayload(event: H3Event, limit: number): Promise<unknown> {
-  const type = (getRequestHeader(event, 'content-type') ?? '').split(';')[0]!.trim().toLowerCase()
-  if (type !== 'application/json') {
+  const header = requestHeader(event, 'content-type')
+  const type = header === JSON_TYPE ? header : (header ?? '').split(';')[0]!.trim().toLowerCase()
+  if (type !== JSON_TYPE) {
     throw createError({ status: 415, message: `content-type must be application/json, got ${JSON.stringify(type.slice(0, 64) || 'none')}` })
   }
-  const declared = Number(getRequestHeader(event, 'content-length') ?? Number.NaN)
+  const declared = Number(requestHeader(event, 'content-length') ?? Number.NaN)
   if (declared > limit) {
     throw tooLarge(limit)
   }

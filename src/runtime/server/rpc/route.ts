@@ -1,20 +1,24 @@
-import { createError, defineEventHandler, getRequestHeader, setResponseHeader, setResponseStatus } from 'h3'
+import { createError, defineEventHandler, setResponseHeader, setResponseStatus } from 'h3'
 import { methods } from '#storefront/rpc-registry'
 import { useStorefrontRuntime } from '../utils/runtime'
 import type { RpcRegistry } from './dispatch'
-import { findRpcMethod, runRpcMethod } from './dispatch'
+import { findRpcMethod, loadedRpcMethod, runRpcMethod } from './dispatch'
+import { requestHeader } from './headers'
 import { readBodyPayload, readQueryPayload } from './payload'
 
 const registry = methods as RpcRegistry
+const PREFIX = '/api/rpc/'
 
 /** `/api/rpc/<name>`: POST with `{ "payload": … }`, or GET with `?payload=…` for public methods. */
 export default defineEventHandler(async (event) => {
-  const name = decodeName(event.path.slice('/api/rpc/'.length).split('?')[0]!)
-  const definition = await findRpcMethod(registry, name)
+  const path = event.path
+  const query = path.indexOf('?', PREFIX.length)
+  const name = decodeName(path.slice(PREFIX.length, query === -1 ? path.length : query))
+  const definition = loadedRpcMethod(name) ?? await findRpcMethod(registry, name)
   const allowed = definition.method === 'GET' ? 'GET, POST' : 'POST'
   let payload: unknown
   if (event.method === 'POST') {
-    checkOrigin(getRequestHeader(event, 'origin'))
+    checkOrigin(requestHeader(event, 'origin'))
     payload = await readBodyPayload(event, useStorefrontRuntime().rpcBodyLimit)
   }
   else if (event.method === 'GET' && definition.method === 'GET') {
@@ -42,6 +46,9 @@ function checkOrigin(origin: string | undefined) {
 
 // A name with a malformed escape names no method: findRpcMethod answers it with a 404.
 function decodeName(raw: string): string {
+  if (!raw.includes('%')) {
+    return raw
+  }
   try {
     return decodeURIComponent(raw)
   }

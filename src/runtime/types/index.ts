@@ -118,7 +118,8 @@ export interface ModuleOptions {
   /** Where sessions live. */
   storage?: { session?: StorefrontStorageOptions }
   /**
-   * Milliseconds a store operation may take before the request is answered with a 503.
+   * Milliseconds a store operation may take before the request is answered with a 503 (on Redis a command fails
+   * between 1× and 1.25× this after it was sent).
    * @default 2000
    */
   storeTimeout?: number

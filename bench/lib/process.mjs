@@ -41,9 +41,10 @@ export function pinned(cpu, command, args) {
  * @param {string} [options.cpu] pin to this CPU with taskset
  * @param {RegExp} options.ready what it prints once it is ready
  * @param {number} [options.timeoutMs] how long to wait for `ready`
+ * @param {number} [options.stopTimeoutMs] how long stop() waits after SIGTERM before SIGKILL
  * @returns {Promise<Child>} the running process
  */
-export async function startProcess({ name, command, args, env = {}, cpu, ready, timeoutMs = 30_000 }) {
+export async function startProcess({ name, command, args, env = {}, cpu, ready, timeoutMs = 30_000, stopTimeoutMs = 5000 }) {
   const [program, programArgs] = pinned(cpu, command, args)
   const proc = spawn(program, programArgs, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } })
   let output = ''
@@ -83,7 +84,7 @@ export async function startProcess({ name, command, args, env = {}, cpu, ready, 
     async stop() {
       if (proc.exitCode !== null || proc.signalCode !== null) return
       proc.kill('SIGTERM')
-      const timer = setTimeout(() => proc.kill('SIGKILL'), 5000)
+      const timer = setTimeout(() => proc.kill('SIGKILL'), stopTimeoutMs)
       await exited
       clearTimeout(timer)
     },

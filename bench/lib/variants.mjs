@@ -77,21 +77,35 @@ export function profileFlags(id, profile) {
 }
 
 /**
+ * How a server's process is started: node with its flags, pinned to the server CPU; or under another program (valgrind
+ * for `bench/instructions.mjs`), unpinned and with minutes to start and to stop.
+ * @param {string} script the server
+ * @param {{ nodeArgs?: string[], under?: string[] }} launch `under`: the program and its flags that run node
+ * @returns {{ command: string, args: string[], cpu: string | undefined, timeoutMs: number, stopTimeoutMs: number }} what startProcess takes
+ */
+function serverProcess(script, { nodeArgs = [], under }) {
+  const args = [...nodeArgs, script]
+  return under
+    ? { command: under[0], args: [...under.slice(1), process.execPath, ...args], cpu: undefined, timeoutMs: 300_000, stopTimeoutMs: 120_000 }
+    : { command: process.execPath, args, cpu: SERVER_CPU, timeoutMs: 30_000, stopTimeoutMs: 5000 }
+}
+
+/**
  * Starts the built playground in production mode on Redis, pinned like every server under test.
  * @param {object} options
  * @param {string} options.redisUrl the Redis it keeps sessions in
  * @param {string[]} [options.nodeArgs] extra node flags
+ * @param {string[]} [options.under] a program that runs node (see serverProcess)
  * @returns {Promise<Server>} the server
  */
-export async function startPlayground({ redisUrl, nodeArgs = [] }) {
+export async function startPlayground({ redisUrl, nodeArgs = [], under }) {
   if (!existsSync(PLAYGROUND_SERVER)) {
     throw new Error(`the playground is not built (${PLAYGROUND_SERVER} is missing): run \`npm run dev:build\` first`)
   }
   const port = await freePort()
   const child = await startProcess({
     name: 'playground',
-    command: process.execPath,
-    args: [...nodeArgs, PLAYGROUND_SERVER],
+    ...serverProcess(PLAYGROUND_SERVER, { nodeArgs, under }),
     env: {
       NODE_ENV: 'production',
       NUXT_STOREFRONT_SESSION_SECRET: SECRET,
@@ -100,7 +114,6 @@ export async function startPlayground({ redisUrl, nodeArgs = [] }) {
       PORT: String(port),
       HOST: '127.0.0.1',
     },
-    cpu: SERVER_CPU,
     ready: /Listening on/,
   })
   return { url: `http://127.0.0.1:${port}`, pid: child.pid, stop: child.stop, logs: child.logs }
@@ -112,16 +125,15 @@ export async function startPlayground({ redisUrl, nodeArgs = [] }) {
  * @param {object} options
  * @param {string} options.redisUrl
  * @param {string[]} [options.nodeArgs] extra node flags
+ * @param {string[]} [options.under] a program that runs node (see serverProcess)
  * @returns {Promise<Server>} the server
  */
-export async function startBareServer(id, { redisUrl, nodeArgs = [] }) {
+export async function startBareServer(id, { redisUrl, nodeArgs = [], under }) {
   const port = await freePort()
   const child = await startProcess({
     name: id,
-    command: process.execPath,
-    args: [...nodeArgs, fileURLToPath(new URL(`../servers/${BARE_SERVERS[id]}`, import.meta.url))],
+    ...serverProcess(fileURLToPath(new URL(`../servers/${BARE_SERVERS[id]}`, import.meta.url)), { nodeArgs, under }),
     env: { PORT: String(port), REDIS_URL: redisUrl },
-    cpu: SERVER_CPU,
     ready: /listening on/,
   })
   return { url: `http://127.0.0.1:${port}`, pid: child.pid, stop: child.stop, logs: child.logs }

@@ -606,7 +606,7 @@ function isFlashField(field: string): boolean {
   return field.charCodeAt(1) === FLASH_COLON && field.charCodeAt(0) === FLASH_F
 }
 
-// Records with more fields than this are looked up through a map, built on the first read.
+// A record of more than 16 fields (32 names and values) is looked up through a map, built on the first read.
 const INDEXED_RECORD_LENGTH = 32
 
 function indexRecord(record: SessionRecord): Map<string, string> {

@@ -4,7 +4,7 @@ import { inspect } from 'node:util'
 import { createEvent } from 'h3'
 import type { H3Event } from 'h3'
 import { createStorage } from 'unstorage'
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { resolveShops } from '../../src/runtime/server/session/config'
 import { signSessionId } from '../../src/runtime/server/session/cookie'
 import { createSessionEngine } from '../../src/runtime/server/session/engine'
@@ -12,6 +12,9 @@ import { storefrontMemoryDriver } from '../../src/runtime/server/session/memory-
 import { loadSession } from '../../src/runtime/server/session/session'
 import type { SessionStore } from '../../src/runtime/server/session/store'
 import { createSessionStore } from '../../src/runtime/server/session/store'
+import { createSessionDriver } from '../../src/runtime/server/session/drivers'
+import type { RedisProcess } from '../helpers/redis'
+import { startRedis } from '../helpers/redis'
 
 const SECRET = 'unit-secret-0123456789abcdefghijklmnop'
 const shop = resolveShops({ session: { secret: SECRET } }, { production: false }).byId.get('1001')!
@@ -29,34 +32,50 @@ function cookieOf(event: H3Event): string {
   return /^(\$session-1001=[^;]+)/.exec(header)![1]!
 }
 
-/** The memory store, with every call counted and every record it reads frozen (as a shared object would be). */
-function countingStore() {
-  const driver = storefrontMemoryDriver({ sweepIntervalMs: 0 })
+let redis: RedisProcess
+beforeAll(async () => {
+  redis = await startRedis()
+})
+afterAll(async () => {
+  await redis?.dispose()
+})
+
+/**
+ * The memory store (records as pairs) or the Redis store (records as stored lines), with every call counted and
+ * every array record frozen (as a shared object would be).
+ */
+async function countingStore(kind: 'memory' | 'redis' = 'memory') {
+  const { driver, nativeTtl } = kind === 'redis'
+    ? await createSessionDriver({ driver: 'redis', url: redis.url, base: `unit-${Math.random().toString(36).slice(2)}` }, 2000)
+    : { driver: storefrontMemoryDriver({ sweepIntervalMs: 0 }), nativeTtl: true }
   const storage = createStorage({ driver })
-  const inner = createSessionStore(storage, driver, { nativeTtl: true, sweepIntervalMs: 0 })
+  const inner = createSessionStore(storage, driver, { nativeTtl, sweepIntervalMs: 0, timeoutMs: 2000 })
   const calls: string[] = []
   const store: SessionStore = {
     ...inner,
     read: async (key) => {
       calls.push('read')
       const record = await inner.read(key)
-      return record ? Object.freeze([...record]) : null
+      return record === null || typeof record === 'string' ? record : Object.freeze([...record])
     },
     create: (...args) => (calls.push('create'), inner.create(...args)),
     update: (...args) => (calls.push('update'), inner.update(...args)),
     remove: (...args) => (calls.push('remove'), inner.remove(...args)),
   }
-  return { store, calls, dispose: () => storage.dispose() }
+  return { store, calls, dispose: async () => {
+    await inner.dispose()
+    await storage.dispose()
+  } }
 }
 
-let stores: ReturnType<typeof countingStore>[] = []
+let stores: Awaited<ReturnType<typeof countingStore>>[] = []
 afterEach(async () => {
   await Promise.all(stores.map(s => s.dispose()))
   stores = []
 })
 
-async function withSession(data: Record<string, unknown>) {
-  const counted = countingStore()
+async function withSession(data: Record<string, unknown>, kind: 'memory' | 'redis' = 'memory') {
+  const counted = await countingStore(kind)
   stores.push(counted)
   const first = request()
   const session = await loadSession(first, shop, counted.store)
@@ -122,12 +141,12 @@ describe('RequestSession', () => {
   })
 })
 
-describe('RequestSession records', () => {
+describe.each(['memory', 'redis'] as const)('RequestSession records (%s store)', (kind) => {
   it('reads and writes a record with many fields (looked up through an index) like a small one', async () => {
-    const data = Object.fromEntries(Array.from({ length: 60 }, (_, i) => [`k${i}`, { i }]))
-    const { store, calls, cookie } = await withSession(data)
+    const data = Object.fromEntries(Array.from({ length: 60 }, (_, i) => [`k${i}`, { i, text: 'x'.repeat(i * 4) }]))
+    const { store, calls, cookie } = await withSession(data, kind)
     const session = await loadSession(request(cookie), shop, store)
-    for (let i = 0; i < 60; i++) expect(session.get(`k${i}`)).toEqual({ i })
+    for (let i = 0; i < 60; i++) expect(session.get(`k${i}`)).toEqual({ i, text: 'x'.repeat(i * 4) })
     expect(session.has('k60')).toBe(false)
     session.put('k7', 'seven')
     session.forget('k8')
@@ -140,8 +159,41 @@ describe('RequestSession records', () => {
     expect(again.get('k7')).toBe('seven')
   })
 
+  it('reads every field of a small record, and only the field asked for, whatever the names look like', async () => {
+    const data = { 'a': 1, 'ab': [2], 'b': 'f:x', 'd:a': { nested: '\\n' }, 'm': 'not the meta', 'u': null, 'ünï 🛒': 'é' }
+    const { store, cookie } = await withSession(data, kind)
+    const session = await loadSession(request(cookie), shop, store)
+    for (const [key, value] of Object.entries(data)) expect(session.get(key), key).toEqual(value)
+    expect(session.has('abc')).toBe(false)
+    expect(session.has('f:x')).toBe(false)
+    expect(session.all()).toEqual(data)
+    expect(session.getField('m')).toBeUndefined()
+    expect(session.meta?.createdAt).toBeGreaterThan(0)
+  })
+
+  it('never takes a value for a field name, even a raw internal value that reads like one', async () => {
+    const { store, cookie } = await withSession({ seed: 0 }, kind)
+    const first = await loadSession(request(cookie), shop, store)
+    // Stored before d:a: on Redis, the line right above d:a's own name.
+    first.setField('x', 'd:a')
+    await first.commit()
+    const second = await loadSession(request(cookie), shop, store)
+    second.put('a', 1)
+    await second.commit()
+    const third = await loadSession(request(cookie), shop, store)
+    expect(third.get('a')).toBe(1)
+    expect(third.getField('x')).toBe('d:a')
+    // A raw value that reads like a flash field is a value, not a flash.
+    third.setField('y', 'f:not-a-flash')
+    await third.commit()
+    const fourth = await loadSession(request(cookie), shop, store)
+    expect(fourth.getFlash('not-a-flash')).toBeUndefined()
+    expect(fourth.getField('y')).toBe('f:not-a-flash')
+    expect(fourth.get('a')).toBe(1)
+  })
+
   it('hands a flash to the next request only, and deletes it with that request\'s save', async () => {
-    const { store, calls, cookie } = await withSession({ n: 1 })
+    const { store, calls, cookie } = await withSession({ n: 1 }, kind)
     const first = await loadSession(request(cookie), shop, store)
     first.flash('notice', { text: 'merged' })
     await first.commit()
@@ -157,7 +209,7 @@ describe('RequestSession records', () => {
   })
 
   it('refuses keys and internal fields that hold a line feed with a 400, and stores nothing', async () => {
-    const { store, calls, cookie } = await withSession({ n: 1 })
+    const { store, calls, cookie } = await withSession({ n: 1 }, kind)
     const session = await loadSession(request(cookie), shop, store)
     for (const write of [() => session.put('a\nb', 1), () => session.get('\n'), () => session.flash('x\n', 1), () => session.setField('u\n', '1'), () => session.setField('u', 'a\nb'), () => session.setField('', '1')]) {
       expect(write).toThrow(expect.objectContaining({ statusCode: 400 }))

@@ -54,8 +54,9 @@ async function createSession(store: SessionStore, keys: SessionKeys, fields: Ses
 }
 
 /** A record as read, names and values in turn, turned into fields; checks that the meta field comes first. */
-function fieldsOf(record: SessionRecord | null): SessionFields | null {
-  if (record === null) return null
+function fieldsOf(stored: SessionRecord | null): SessionFields | null {
+  if (stored === null) return null
+  const record = typeof stored === 'string' ? stored.split('\n') : stored
   expect(record.length % 2).toBe(0)
   expect(record[0]).toBe('m')
   const fields: SessionFields = {}

@@ -11,9 +11,10 @@ import type { SessionKeys } from './keys'
 import { sessionKeys } from './keys'
 import type { StoredMeta } from './meta'
 import { parseMeta, sessionExpiry, userAgent } from './meta'
+import { hasFlashField, isFlashField, isLongRecord, lineValue, META_FIELD, META_START, metaEnd, recordPairs } from './record'
 import type { SessionFields, SessionRecord, SessionStore } from './store'
 
-const META = 'm'
+const META = META_FIELD
 const DATA = 'd:'
 const FLASH = 'f:'
 const MAX_KEY_LENGTH = 128
@@ -43,12 +44,25 @@ class Presented {
     this.meta = undefined
   }
 
-  /** The meta field parsed; undefined when malformed. */
-  parseMeta(raw: string): StoredMeta | undefined {
-    if (raw !== this.metaRaw) {
-      this.meta = parseMeta(raw)
-      this.metaRaw = raw
+  /** A record's meta field parsed; undefined when it has none or a malformed one. */
+  metaOf(record: SessionRecord): StoredMeta | undefined {
+    const known = this.metaRaw
+    if (typeof record === 'string') {
+      const end = metaEnd(record)
+      if (end === -1) return undefined
+      // Compared where it stands: a repeat visitor's meta is not even cut out of the stored lines.
+      if (known !== undefined && end - META_START === known.length && record.startsWith(known, META_START)) return this.meta
+      return this.remember(record.slice(META_START, end))
     }
+    for (let i = 0; i < record.length; i += 2) {
+      if (record[i] === META) return record[i + 1] === known ? this.meta : this.remember(record[i + 1]!)
+    }
+    return undefined
+  }
+
+  private remember(raw: string): StoredMeta | undefined {
+    this.meta = parseMeta(raw)
+    this.metaRaw = raw
     return this.meta
   }
 }
@@ -242,16 +256,7 @@ class RequestSession implements StorefrontSession {
 
   /** Takes in the record a valid cookie pointed at; a missing, expired or malformed one leaves a fresh guest. */
   open(presented: Presented, record: SessionRecord | null, now: number) {
-    let metaRaw: string | undefined
-    let flash = false
-    if (record) {
-      for (let i = 0; i < record.length; i += 2) {
-        const field = record[i]!
-        if (field === META) metaRaw = record[i + 1]
-        else if (isFlashField(field)) flash = true
-      }
-    }
-    const meta = metaRaw === undefined ? undefined : presented.parseMeta(metaRaw)
+    const meta = record === null ? undefined : presented.metaOf(record)
     if (!record || !meta || meta.e <= now || (meta.a && meta.a <= now)) {
       this.hasEnded = true
       return
@@ -262,12 +267,13 @@ class RequestSession implements StorefrontSession {
     this.storedMeta = meta
     this.record = record
     this.touch = now - meta.s >= this.shop.refreshIntervalMs
-    if (flash) {
-      for (let i = 0; i < record.length; i += 2) {
-        const field = record[i]!
+    if (hasFlashField(record)) {
+      const pairs = (this.record = recordPairs(record))
+      for (let i = 0; i < pairs.length; i += 2) {
+        const field = pairs[i]!
         if (isFlashField(field)) {
           // A flash lives for this request only: read it here, delete it with this request's save.
-          ;(this.incomingFlash ??= new Map()).set(field.slice(FLASH.length), record[i + 1]!)
+          ;(this.incomingFlash ??= new Map()).set(field.slice(FLASH.length), pairs[i + 1]!)
           this.mutable().removed.add(field)
         }
       }
@@ -406,9 +412,14 @@ class RequestSession implements StorefrontSession {
     if (this.changes) {
       return this.changes.fields.get(field)
     }
-    const record = this.record
+    let record = this.record
     if (!record || field === META || isFlashField(field)) {
       return undefined
+    }
+    if (typeof record === 'string') {
+      if (!isLongRecord(record)) return lineValue(record, field)
+      // Long stored lines are split once and looked up as pairs from then on.
+      record = this.record = recordPairs(record)
     }
     if (record.length > INDEXED_RECORD_LENGTH) {
       return (this.recordIndex ??= indexRecord(record)).get(field)
@@ -425,7 +436,7 @@ class RequestSession implements StorefrontSession {
     }
     const fields = new Map<string, string>()
     let size = 0
-    const record = this.record
+    const record = this.record && recordPairs(this.record)
     if (record) {
       for (let i = 0; i < record.length; i += 2) {
         const field = record[i]!
@@ -599,17 +610,10 @@ function dataField(key: string): string {
   return field
 }
 
-const FLASH_F = 102
-const FLASH_COLON = 58
-
-function isFlashField(field: string): boolean {
-  return field.charCodeAt(1) === FLASH_COLON && field.charCodeAt(0) === FLASH_F
-}
-
 // A record of more than 16 fields (32 names and values) is looked up through a map, built on the first read.
 const INDEXED_RECORD_LENGTH = 32
 
-function indexRecord(record: SessionRecord): Map<string, string> {
+function indexRecord(record: readonly string[]): Map<string, string> {
   const index = new Map<string, string>()
   for (let i = 0; i < record.length; i += 2) {
     if (!index.has(record[i]!)) index.set(record[i]!, record[i + 1]!)

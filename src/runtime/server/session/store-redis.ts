@@ -1,6 +1,6 @@
 import type { RedisClient } from './redis-client'
 import { defineScripts, failsWhileDisconnected, watchStalledCommands, whenReady } from './redis-client'
-import type { IndexedSession, SessionRecord, SessionStore } from './store'
+import type { IndexedSession, SessionStore } from './store'
 
 // A session record is one string of lines, name and value in turn, the meta field `m` first: a read is one GET and
 // one reply, like any string. Names and values never contain a line feed (values are JSON texts; the session
@@ -153,11 +153,11 @@ export function createRedisSessionStore(client: RedisClient, prefix: string, tim
     timesOutItself,
 
     read(key) {
-      // Once connected, the read is the one GET with no await around it.
+      // Once connected, the read is the one GET with no await around it; the session reads the lines in place.
       if (client.status === 'ready') {
-        return redis.get(k(key)).then(splitRecord)
+        return redis.get(k(key))
       }
-      return Promise.resolve(ready()).then(() => redis.get(k(key))).then(splitRecord)
+      return Promise.resolve(ready()).then(() => redis.get(k(key)))
     },
 
     async create(keys, fields, expiry, options) {
@@ -198,9 +198,4 @@ export function createRedisSessionStore(client: RedisClient, prefix: string, tim
       stopWatchdog?.()
     },
   }
-}
-
-/** A stored record's lines, name and value in turn; a record that does not start with its meta field is no session. */
-function splitRecord(stored: string | null): SessionRecord | null {
-  return stored !== null && stored.startsWith('m\n') ? stored.split('\n') : null
 }

@@ -6,11 +6,11 @@ import { createRedisSessionStore } from './store-redis'
 export type SessionFields = Record<string, string>
 
 /**
- * A session record as a store reads it: names and values in turn, `[name, value, name, value, …]`, the meta field
- * `m` first. Field names and values never contain a line feed: the Redis store keeps a record as one string of
- * lines.
+ * A session record as a store reads it: names and values in turn, the meta field `m` first, either as an array
+ * `[name, value, name, value, …]` or as the one string of lines the Redis store keeps (`m\n<meta>\n<name>\n<value>…`),
+ * handed back unsplit. Field names and values never contain a line feed.
  */
-export type SessionRecord = readonly string[]
+export type SessionRecord = readonly string[] | string
 
 /** The changes one request makes to a record. */
 export interface SessionWrite {

@@ -1,0 +1,91 @@
+import type { SessionRecord } from './store'
+
+/** The meta field's name; it comes first in a record. */
+export const META_FIELD = 'm'
+const LINES_START = 'm\n'
+const FLASH_LINE = '\nf:'
+
+// Stored lines longer than this are split once and looked up as pairs instead of being walked on every read.
+const WALKED_RECORD_LENGTH = 4096
+
+/**
+ * A record as names and values in turn; the lines a Redis store hands back are split here.
+ * @param record a record as a store read it
+ * @returns its names and values in turn
+ */
+export function recordPairs(record: SessionRecord): readonly string[] {
+  return typeof record === 'string' ? record.split('\n') : record
+}
+
+/**
+ * Whether a record should be split into pairs before reading fields from it (long stored lines).
+ * @param record a record as a store read it
+ * @returns true for stored lines too long to walk on every read
+ */
+export function isLongRecord(record: SessionRecord): record is string {
+  return typeof record === 'string' && record.length > WALKED_RECORD_LENGTH
+}
+
+/**
+ * Tells whether a record holds a flash field (`f:<key>`). In stored lines a value is a JSON text, which never starts
+ * with `f:`, so a line that does is a field name.
+ * @param record a record as a store read it
+ * @returns true when it holds one
+ */
+export function hasFlashField(record: SessionRecord): boolean {
+  if (typeof record === 'string') return record.includes(FLASH_LINE)
+  for (let i = 0; i < record.length; i += 2) {
+    if (isFlashField(record[i]!)) return true
+  }
+  return false
+}
+
+/**
+ * Tells whether a field name is a flash field (`f:<key>`).
+ * @param field a field name
+ * @returns true for a flash field
+ */
+export function isFlashField(field: string): boolean {
+  return field.charCodeAt(1) === COLON && field.charCodeAt(0) === LETTER_F
+}
+
+const COLON = 58
+const LETTER_F = 102
+
+/** Where the meta field's value starts in stored lines. */
+export const META_START = LINES_START.length
+
+/**
+ * Where the meta field's value ends in stored lines (it starts at {@link META_START}). Read in place, so that a
+ * remembered meta can be compared without cutting it out.
+ * @param lines stored lines
+ * @returns the end, or -1 when the lines do not start with the meta field
+ */
+export function metaEnd(lines: string): number {
+  if (!lines.startsWith(LINES_START)) return -1
+  const end = lines.indexOf('\n', META_START)
+  return end === -1 ? lines.length : end
+}
+
+/**
+ * A field's value in stored lines, found by walking the names from the start, so that a value is never taken for a
+ * name; nothing is cut out but the value.
+ * @param lines stored lines
+ * @param field the field name
+ * @returns its value, or undefined when the lines do not hold it
+ */
+export function lineValue(lines: string, field: string): string | undefined {
+  const length = lines.length
+  let at = 0
+  while (at < length) {
+    const nameEnd = lines.indexOf('\n', at)
+    if (nameEnd === -1) return undefined
+    let valueEnd = lines.indexOf('\n', nameEnd + 1)
+    if (valueEnd === -1) valueEnd = length
+    if (nameEnd - at === field.length && lines.startsWith(field, at)) {
+      return lines.slice(nameEnd + 1, valueEnd)
+    }
+    at = valueEnd + 1
+  }
+  return undefined
+}

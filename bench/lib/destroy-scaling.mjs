@@ -23,7 +23,8 @@ const WARM = 5
 
 /**
  * Writes users' sessions straight into Redis in the module's key layout, pipelined: per session a record holding only
- * its meta field `m` (`m\n<meta>`, with its TTL), per user one ZADD of every session hash scored by expiry into the user index.
+ * its meta field (`m\n<meta>`, with its TTL), per user one ZADD of every session hash scored by expiry into the user
+ * index.
  * @param {import('ioredis').Redis} client
  * @param {any} engine the engine bundle
  * @param {{ userId: string, sessions: number }[]} users

@@ -17,7 +17,6 @@ import type { SessionStore } from '../session/store'
 import { setStorefrontRuntime } from '../utils/runtime'
 
 const SKIPPED_PATHS = /^\/(?:_nuxt\/|__nuxt|favicon\.ico$)/
-const PRIVATE = 'private, no-store'
 
 interface Backend { sessions: SessionStore, commerce: CommerceStore }
 
@@ -124,8 +123,7 @@ function markPersonal(event: H3Event) {
     return
   }
   if (!session.isNew || setsCookie(event, `${shop.cookieName}=`)) {
-    // RPC responses carry it already; setting a header again costs its validation again.
-    if (event.node.res.getHeader('cache-control') !== PRIVATE) setResponseHeader(event, 'cache-control', PRIVATE)
+    setResponseHeader(event, 'cache-control', 'private, no-store')
   }
   else {
     appendResponseHeader(event, 'vary', 'Cookie')

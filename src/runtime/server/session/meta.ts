@@ -1,5 +1,4 @@
 import type { H3Event } from 'h3'
-import { createBoundedMap } from './bounded-map'
 import type { ResolvedShop } from './config'
 
 /** Stored meta: created, seen (last refresh), expires, absolute end, user agent. */
@@ -20,23 +19,13 @@ export function sessionExpiry(shop: ResolvedShop, createdAt: number, at: number)
 }
 
 /**
- * Parses a record's meta field; anything malformed is treated as no session. A session's meta changes only when it
- * is saved or refreshed, so recent answers are remembered: a repeat visitor skips the JSON parse. The meta returned
- * is shared and frozen; change a copy.
+ * Parses a record's meta field; anything malformed is treated as no session. The session remembers the last meta it
+ * parsed for each verified cookie, so the meta returned is shared between requests and frozen; change a copy.
  * @param raw the field
  * @returns the meta, or undefined
  */
 export function parseMeta(raw: string | undefined): StoredMeta | undefined {
   if (!raw) return undefined
-  let meta = parsedMeta.get(raw)
-  if (meta === undefined) {
-    meta = parseMetaOnce(raw)
-    if (meta) parsedMeta.set(raw, meta)
-  }
-  return meta
-}
-
-function parseMetaOnce(raw: string): StoredMeta | undefined {
   try {
     const meta = JSON.parse(raw) as StoredMeta
     return typeof meta?.e === 'number' && typeof meta.c === 'number' && typeof meta.s === 'number' ? Object.freeze(meta) : undefined
@@ -45,8 +34,6 @@ function parseMetaOnce(raw: string): StoredMeta | undefined {
     return undefined
   }
 }
-
-const parsedMeta = createBoundedMap<string, StoredMeta>(10_000)
 
 /**
  * The user agent to record with a new session, cut to 256 characters.

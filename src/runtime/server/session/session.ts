@@ -11,10 +11,9 @@ import type { SessionKeys } from './keys'
 import { sessionKeys } from './keys'
 import type { StoredMeta } from './meta'
 import { parseMeta, sessionExpiry, userAgent } from './meta'
-import { hasFlashField, isFlashField, isLongRecord, lineValue, META_FIELD, META_START, metaEnd, recordPairs } from './record'
+import { hasFlashField, isFlashField, isLongRecord, lineValue, META_FIELD as META, META_START, metaEnd, recordPairs } from './record'
 import type { SessionFields, SessionRecord, SessionStore } from './store'
 
-const META = META_FIELD
 const DATA = 'd:'
 const FLASH = 'f:'
 const MAX_KEY_LENGTH = 128

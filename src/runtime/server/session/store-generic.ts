@@ -1,7 +1,7 @@
 import type { Storage } from 'unstorage'
 import { createKeyedLock } from './lock'
 import type { IndexedSession, SessionExpiry, SessionFields, SessionStore, SessionStoreKeys, SessionStoreOptions, SessionWrite } from './store'
-import { recordExpiresAt, toSessionRecord } from './store'
+import { recordExpiresAt } from './store'
 
 type UserIndex = Record<string, number>
 
@@ -176,4 +176,13 @@ export async function sweepExpired(storage: Storage): Promise<number> {
     }
   }
   return removed
+}
+
+/** The fields a generic store keeps, as the pairs a store reads back, the meta field first. */
+function toSessionRecord(fields: SessionFields): string[] {
+  const record: string[] = fields.m === undefined ? [] : ['m', fields.m]
+  for (const name in fields) {
+    if (name !== 'm' && Object.hasOwn(fields, name)) record.push(name, fields[name]!)
+  }
+  return record
 }

@@ -91,19 +91,6 @@ export function createSessionStore(storage: Storage, driver: Driver, options: Se
 }
 
 /**
- * Turns written fields into the form a store reads back, the meta field first.
- * @param fields a record as written
- * @returns its names and values in turn
- */
-export function toSessionRecord(fields: SessionFields): string[] {
-  const record: string[] = fields.m === undefined ? [] : ['m', fields.m]
-  for (const name in fields) {
-    if (name !== 'm' && Object.hasOwn(fields, name)) record.push(name, fields[name]!)
-  }
-  return record
-}
-
-/**
  * Reads the expiry moment out of a record's meta field.
  * @param fields a record
  * @returns ms since epoch, or 0 when unknown

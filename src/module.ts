@@ -42,7 +42,8 @@ export default defineNuxtModule<ModuleOptions>({
     commerce: { ...defaultOptions.commerce },
   },
   setup(options, nuxt) {
-    const resolver = createResolver(import.meta.url)
+    // One resolver rooted at the package's runtime folder: src/runtime here, dist/runtime once built and bundled.
+    const runtimeDir = createResolver(createResolver(import.meta.url).resolve('./runtime'))
 
     // 1. Runtime config: every option can be overridden at start through NUXT_STOREFRONT_*; keys must exist to be
     //    overridable, hence the empty url, base and cluster. The user's runtimeConfig wins over module options.
@@ -61,35 +62,35 @@ export default defineNuxtModule<ModuleOptions>({
     Object.assign(nuxt.options.runtimeConfig.public, { storefront: publicConfig })
 
     // Public types, for apps to augment: declare module '#storefront' { interface StorefrontUser { … } }
-    nuxt.options.alias['#storefront'] = resolver.resolve('./runtime/types/index')
+    nuxt.options.alias['#storefront'] = runtimeDir.resolve('./types/index')
 
     // 2. Server: the session plugin, the problem+json error handler (before Nuxt's), the server utils, the RPC layer.
-    addServerPlugin(resolver.resolve('./runtime/server/plugins/session'))
+    addServerPlugin(runtimeDir.resolve('./server/plugins/session'))
     nuxt.hook('nitro:config', (nitroConfig) => {
       const handlers = nitroConfig.errorHandler ? [nitroConfig.errorHandler].flat() : []
-      nitroConfig.errorHandler = [resolver.resolve('./runtime/server/error-handler'), ...handlers]
+      nitroConfig.errorHandler = [runtimeDir.resolve('./server/error-handler'), ...handlers]
     })
     addServerImports([
-      { name: 'useStorefrontSession', from: resolver.resolve('./runtime/server/utils/session') },
-      { name: 'useStorefrontEngine', from: resolver.resolve('./runtime/server/utils/runtime') },
-      { name: 'requireStorefrontUser', from: resolver.resolve('./runtime/server/utils/user') },
-      { name: 'defineRpcHandler', from: resolver.resolve('./runtime/server/rpc/define') },
+      { name: 'useStorefrontSession', from: runtimeDir.resolve('./server/utils/session') },
+      { name: 'useStorefrontEngine', from: runtimeDir.resolve('./server/utils/runtime') },
+      { name: 'requireStorefrontUser', from: runtimeDir.resolve('./server/utils/user') },
+      { name: 'defineRpcHandler', from: runtimeDir.resolve('./server/rpc/define') },
     ])
-    setupRpc(nuxt, runtime.rpc ?? {})
+    setupRpc(nuxt, runtimeDir, runtime.rpc ?? {})
 
     // 3. App: composables, the user plugin (SSR load, background revalidation) and the auth middleware.
-    const composables = (file: string, names: string[]) => addImports(names.map(name => ({ name, from: resolver.resolve(`./runtime/app/composables/${file}`) })))
+    const composables = (file: string, names: string[]) => addImports(names.map(name => ({ name, from: runtimeDir.resolve(`./app/composables/${file}`) })))
     composables('rpc', ['useRpc', 'useRpcCall', 'StorefrontRpcError'])
     composables('shop', ['useStorefrontShop'])
     composables('user', ['useUser'])
     composables('basket', ['useBasket', 'useWishlist'])
     composables('sessions', ['useSessions'])
-    addPlugin(resolver.resolve('./runtime/app/plugins/user'))
-    addRouteMiddleware({ name: 'storefront-auth', path: resolver.resolve('./runtime/app/middleware/storefront-auth') })
+    addPlugin(runtimeDir.resolve('./app/plugins/user'))
+    addRouteMiddleware({ name: 'storefront-auth', path: runtimeDir.resolve('./app/middleware/storefront-auth') })
 
     // 4. Development: the DevTools tab.
     if (nuxt.options.dev) {
-      setupDevtools(nuxt)
+      setupDevtools(nuxt, runtimeDir)
     }
   },
 })

@@ -1,5 +1,6 @@
 import { addCustomTab } from '@nuxt/devtools-kit'
-import { addServerHandler, createResolver } from '@nuxt/kit'
+import { addServerHandler } from '@nuxt/kit'
+import type { Resolver } from '@nuxt/kit'
 import type { Nuxt } from '@nuxt/schema'
 
 /** The DevTools route; registered in development only. */
@@ -9,11 +10,11 @@ export const DEVTOOLS_ROUTE = '/__storefront_devtools'
  * Adds the "Storefront session" DevTools tab: a page served by the dev server that shows the request's shop,
  * session (id masked), user, data keys, basket and wishlist, with buttons to regenerate or destroy the session.
  * @param nuxt the Nuxt instance
+ * @param runtimeDir resolves paths inside the package's runtime folder
  */
-export function setupDevtools(nuxt: Nuxt): void {
-  const resolver = createResolver(import.meta.url)
-  addServerHandler({ route: `${DEVTOOLS_ROUTE}/**`, handler: resolver.resolve('../runtime/server/devtools/handler') })
-  addServerHandler({ route: DEVTOOLS_ROUTE, handler: resolver.resolve('../runtime/server/devtools/handler') })
+export function setupDevtools(nuxt: Nuxt, runtimeDir: Resolver): void {
+  addServerHandler({ route: `${DEVTOOLS_ROUTE}/**`, handler: runtimeDir.resolve('./server/devtools/handler') })
+  addServerHandler({ route: DEVTOOLS_ROUTE, handler: runtimeDir.resolve('./server/devtools/handler') })
   addCustomTab({
     name: 'storefront-session',
     title: 'Storefront session',

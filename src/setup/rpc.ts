@@ -1,6 +1,7 @@
 import { existsSync, readdirSync } from 'node:fs'
 import { basename, extname, join, relative } from 'node:path'
-import { addServerHandler, addServerPlugin, addTypeTemplate, createResolver, useLogger } from '@nuxt/kit'
+import { addServerHandler, addServerPlugin, addTypeTemplate, useLogger } from '@nuxt/kit'
+import type { Resolver } from '@nuxt/kit'
 import type { Nuxt } from '@nuxt/schema'
 import type { StorefrontRpcOptions } from '../runtime/types'
 
@@ -16,12 +17,12 @@ const METHOD_FILE = /^[A-Z]\w{0,63}\.(?:ts|js|mjs)$/i
  * Registers the RPC layer: a route per method under `/api/rpc/` and a catch-all for unknown names, a registry of every method (built-in and `server/<rpc.dir>/*`),
  * the in-process caller used during SSR, and the method types `useRpc` reads.
  * @param nuxt the Nuxt instance
+ * @param runtimeDir resolves paths inside the package's runtime folder
  * @param options the `rpc` options
  */
-export function setupRpc(nuxt: Nuxt, options: StorefrontRpcOptions): void {
-  const resolver = createResolver(import.meta.url)
+export function setupRpc(nuxt: Nuxt, runtimeDir: Resolver, options: StorefrontRpcOptions): void {
   const logger = useLogger('storefront')
-  const builtInDir = resolver.resolve('../runtime/server/rpc/methods')
+  const builtInDir = runtimeDir.resolve('./server/rpc/methods')
   const overrides = new Set(options.overrides ?? [])
 
   const collect = () => {
@@ -54,10 +55,10 @@ export function setupRpc(nuxt: Nuxt, options: StorefrontRpcOptions): void {
   })
   // One static route per method, looked up in the router's map of static paths; the catch-all answers unknown names
   // (a 404 problem+json). A wildcard match costs a split, a join and a params object on every call.
-  const route = resolver.resolve('../runtime/server/rpc/route')
+  const route = runtimeDir.resolve('./server/rpc/route')
   for (const name of methods.keys()) addServerHandler({ route: `/api/rpc/${name}`, handler: route })
   addServerHandler({ route: '/api/rpc/**', handler: route })
-  addServerPlugin(resolver.resolve('../runtime/server/plugins/rpc-ssr'))
+  addServerPlugin(runtimeDir.resolve('./server/plugins/rpc-ssr'))
 
   // Types: the registry module for the server, and the method map that useRpc infers params and results from.
   addTypeTemplate({
@@ -68,7 +69,7 @@ export function setupRpc(nuxt: Nuxt, options: StorefrontRpcOptions): void {
       const lines = [...collect()].map(([name, path]) => `    ${JSON.stringify(name)}: typeof import(${importPath(path)}).default`)
       return [
         `declare module '#storefront/rpc-registry' {`,
-        `  export const methods: Record<string, () => Promise<{ default: import(${importPath(resolver.resolve('../runtime/types/rpc'))}).RpcDefinition }>>`,
+        `  export const methods: Record<string, () => Promise<{ default: import(${importPath(runtimeDir.resolve('./types/rpc'))}).RpcDefinition }>>`,
         `}`,
         `declare module '#storefront/rpc-methods' {`,
         `  export interface StorefrontRpcMethods {`,

@@ -1,9 +1,13 @@
 /**
- * Data kept in the session through `session.get`/`session.put`. Augment it to type your keys:
+ * Data kept in the session through `session.get`/`session.put`. Augment it to type your keys, in a file that is a
+ * module (one with an `import` or `export {}`; without one, the block declares a new module instead of augmenting):
  * @example
- * declare module 'nuxt-storefront-session' {
+ * // shared/storefront.d.ts
+ * declare module '#storefront' {
  *   interface StorefrontSessionData { recentlyViewed: number[] }
  * }
+ *
+ * export {}
  */
 // eslint-disable-next-line @typescript-eslint/no-empty-object-type
 export interface StorefrontSessionData {}
@@ -206,6 +210,32 @@ export interface StorefrontSessionMeta {
 }
 
 export type { StorefrontRuntimeHooks } from './hooks'
-export type * from './commerce'
-export type * from './rpc'
+// Named lists, not `export type *`: mkdist adds `.js` to the specifiers of named lists only, and the built
+// declarations need it for `moduleResolution: nodenext`. A type added to commerce.ts or rpc.ts goes in its list here.
+export type {
+  BasketAdapter,
+  BasketLine,
+  BasketMergePolicy,
+  CommerceAdapterContext,
+  CommerceLimits,
+  CommerceOwner,
+  MergeReport,
+  StorefrontCommerceAdapters,
+  WishlistAdapter,
+  WishlistItem,
+} from './commerce'
+export type {
+  RpcDefinition,
+  RpcHandlerOptions,
+  RpcParams,
+  RpcResult,
+  StorefrontBasketApi,
+  StorefrontLoginResult,
+  StorefrontLogger,
+  StorefrontRpcContext,
+  StorefrontRpcContextBase,
+  StorefrontRpcContextExtensions,
+  StorefrontSessionInfo,
+  StorefrontWishlistApi,
+} from './rpc'
 export type { StorefrontSession, StorefrontSessionKey, StorefrontSessionValues } from './session'

@@ -26,7 +26,18 @@ export interface FixtureServer {
  * @param env environment variables (the secret defaults to {@link TEST_SECRET})
  * @returns the server
  */
-export async function startFixtureServer(fixture: keyof typeof FIXTURES, env: Record<string, string> = {}): Promise<FixtureServer> {
+export function startFixtureServer(fixture: keyof typeof FIXTURES, env: Record<string, string> = {}): Promise<FixtureServer> {
+  return startBuiltServer(FIXTURES[fixture], env, { ...process.env, NODE_ENV: 'production', NUXT_STOREFRONT_SESSION_SECRET: TEST_SECRET })
+}
+
+/**
+ * Starts a built Nuxt app (`<appDir>/.output`) with exactly `base` and `env` as its environment, plus PORT and HOST.
+ * @param appDir the app's folder
+ * @param env variables of this start; `restart(env)` replaces them
+ * @param base variables of every start
+ * @returns the server
+ */
+export async function startBuiltServer(appDir: string, env: Record<string, string>, base: NodeJS.ProcessEnv = {}): Promise<FixtureServer> {
   const port = await freePort()
   let child: ChildProcess | undefined
   let output = ''
@@ -34,9 +45,9 @@ export async function startFixtureServer(fixture: keyof typeof FIXTURES, env: Re
 
   async function start() {
     output = ''
-    const proc = spawn('node', [`${FIXTURES[fixture]}/.output/server/index.mjs`], {
+    const proc = spawn('node', [`${appDir}/.output/server/index.mjs`], {
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, NODE_ENV: 'production', NUXT_STOREFRONT_SESSION_SECRET: TEST_SECRET, ...currentEnv, PORT: String(port), HOST: '127.0.0.1' },
+      env: { ...base, ...currentEnv, PORT: String(port), HOST: '127.0.0.1' },
     })
     child = proc
     await new Promise<void>((resolve, reject) => {

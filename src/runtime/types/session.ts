@@ -1,7 +1,10 @@
 import type { StorefrontSessionData, StorefrontSessionMeta } from './index'
 
-/** The values a session holds: the augmented {@link StorefrontSessionData}, and any other JSON under other keys. */
-export type StorefrontSessionValues = StorefrontSessionData & Record<string, unknown>
+/**
+ * The values a session holds: any JSON under any key until the app augments {@link StorefrontSessionData}; from then
+ * on only the keys it declares, with their types, so that a misspelt key is a type error.
+ */
+export type StorefrontSessionValues = [keyof StorefrontSessionData] extends [never] ? Record<string, unknown> : StorefrontSessionData
 /** A key of {@link StorefrontSessionValues}. */
 export type StorefrontSessionKey = keyof StorefrontSessionValues & string
 type Data = StorefrontSessionValues

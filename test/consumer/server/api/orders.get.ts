@@ -1,0 +1,5 @@
+// server/api/orders.get.ts
+export default defineEventHandler(async (event) => {
+  const user = await requireStorefrontUser(event)
+  return { email: user.email, orders: [] }
+})

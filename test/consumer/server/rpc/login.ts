@@ -1,0 +1,17 @@
+// server/rpc/login.ts
+import * as v from 'valibot'
+
+export default defineRpcHandler(async ({ email, password }, context) => {
+  // Your own check: your commerce API's login, for instance. It gives the user and its tokens, or null.
+  const account = await verifyCredentials(email, password)
+  if (!account) {
+    throw createError({ status: 401, message: 'wrong email or password' })
+  }
+  const { user, merge } = await context.login(account.user, { tokens: account.tokens })
+  return { user, merge }
+}, {
+  input: v.object({
+    email: v.pipe(v.string(), v.trim(), v.toLowerCase(), v.email()),
+    password: v.pipe(v.string(), v.minLength(1), v.maxLength(256)),
+  }),
+})

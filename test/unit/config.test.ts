@@ -2,10 +2,15 @@ import { IncomingMessage, ServerResponse } from 'node:http'
 import { Socket } from 'node:net'
 import { createEvent } from 'h3'
 import type { H3Error } from 'h3'
-import { describe, expect, it } from 'vitest'
+import { defu } from 'defu'
+import { applyEnv } from 'nitropack/runtime/internal/utils.env'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import type { ModuleOptions } from '../../src/runtime/types'
-import { MIN_SECRET_LENGTH, resolveShops, StorefrontConfigError } from '../../src/runtime/server/session/config'
+import { defaultOptions, MIN_SECRET_LENGTH, optionEnvName, resolveShops, StorefrontConfigError } from '../../src/runtime/server/session/config'
+import { createSessionDriver } from '../../src/runtime/server/session/drivers'
+import { readRedisNodes } from '../../src/runtime/server/session/redis-nodes'
 import { selectShop } from '../../src/runtime/server/session/shop'
+import { validateOptions } from '../../src/runtime/server/session/validate'
 
 const SECRET = 'a-production-secret-of-32-chars!!'
 const OTHER = 'another-production-secret-32-chars'
@@ -222,5 +227,311 @@ describe('selectShop', () => {
   it('never lets x-shop-id pick a shop of another domain, even through a forged X-Forwarded-Host', () => {
     const forged = { 'host': 'shop.example', 'x-forwarded-host': 'shop.example.de', 'x-shop-id': '1002' }
     expect(h3Error(() => selectShop(eventFor('/', forged), byDomain)).statusCode).toBe(400)
+  })
+})
+
+// The runtime config as src/module.ts builds it: the module defaults (without shops) under the app's options, plus
+// the empty storage keys that make NUXT_STOREFRONT_STORAGE_SESSION_* overridable.
+function runtimeConfigOf(storefront: ModuleOptions = {}): ModuleOptions {
+  const { shops: _shops, ...defaults } = structuredClone(defaultOptions)
+  return defu(storefront, defaults, { storage: { session: { url: '', base: '', cluster: '' } } }) as ModuleOptions
+}
+
+// The runtime config once Nitro applied NUXT_* variables to it, the way a built server reads them at start.
+function withEnv(config: ModuleOptions, env: Record<string, string>): ModuleOptions {
+  for (const [name, value] of Object.entries(env)) vi.stubEnv(name, value)
+  try {
+    return (applyEnv({ storefront: structuredClone(config) }, { prefix: 'NITRO_', altPrefix: 'NUXT_' }) as { storefront: ModuleOptions }).storefront
+  }
+  finally {
+    vi.unstubAllEnvs()
+  }
+}
+
+/** The problems of a config; each must name the option path and its variable. */
+function expectProblem(options: ModuleOptions, path: string, envName: string, env = dev): string {
+  const problems = validateOptions(options, env)
+  const line = problems.find(problem => problem.includes(` ${path} `))
+  expect(line, `a problem for ${path} in ${JSON.stringify(problems)}`).toBeDefined()
+  expect(line).toContain(`(set ${envName})`)
+  expect(line!.startsWith('[storefront] ')).toBe(true)
+  return line!
+}
+
+describe('optionEnvName', () => {
+  it('names the variable the way Nitro maps runtime config keys', () => {
+    expect(optionEnvName(['session', 'maxAge'])).toBe('NUXT_STOREFRONT_SESSION_MAX_AGE')
+    expect(optionEnvName(['shops', '1002', 'session', 'secret'])).toBe('NUXT_STOREFRONT_SHOPS_1002_SESSION_SECRET')
+    expect(optionEnvName(['storage', 'session', 'driver'])).toBe('NUXT_STOREFRONT_STORAGE_SESSION_DRIVER')
+    expect(optionEnvName(['commerce', 'maxQuantityPerLine'])).toBe('NUXT_STOREFRONT_COMMERCE_MAX_QUANTITY_PER_LINE')
+    expect(optionEnvName(['shops', 'de-CH', 'storage', 'session', 'driver'])).toBe('NUXT_STOREFRONT_SHOPS_DE_CH_STORAGE_SESSION_DRIVER')
+  })
+
+  it('names a variable that Nitro applies to that option', () => {
+    const paths = [
+      ['session', 'maxAge'], ['rpc', 'allowedOrigins'], ['shopSelector'], ['commerce', 'maxQuantityPerLine'],
+      ['shops', '1002', 'session', 'secret'], ['shops', 'de-CH', 'storage', 'session', 'driver'],
+      ['shops', 'shopA', 'session', 'maxAge'], ['shops', 'ABTest', 'path'], ['shops', 'a1B2c', 'path'], ['shops', 'x_y-Z9', 'path'],
+    ]
+    for (const path of paths) {
+      const config: Record<string, unknown> = {}
+      let node = config
+      for (const key of path.slice(0, -1)) node = (node[key] = {}) as Record<string, unknown>
+      node[path.at(-1)!] = 'default'
+      const applied = withEnv(config as ModuleOptions, { [optionEnvName(path)]: 'from-env' }) as Record<string, unknown>
+      expect(path.reduce<unknown>((value, key) => (value as Record<string, unknown>)[key], applied), path.join('.')).toBe('from-env')
+    }
+  })
+})
+
+describe('validateOptions', () => {
+  afterEach(() => {
+    vi.unstubAllGlobals()
+  })
+
+  describe('valid configs pass', () => {
+    it('the defaults, as options and as the module\'s runtime config', () => {
+      expect(validateOptions({}, dev)).toEqual([])
+      expect(validateOptions(defaultOptions as ModuleOptions, dev)).toEqual([])
+      expect(validateOptions(runtimeConfigOf(), dev)).toEqual([])
+      expect(validateOptions(runtimeConfigOf({ session: { secret: SECRET } }), prod)).toEqual([])
+    })
+
+    it('the configs of the basic fixture and the playground', async () => {
+      vi.stubGlobal('defineNuxtConfig', (config: unknown) => config)
+      for (const file of ['../fixtures/basic/nuxt.config', '../../playground/nuxt.config']) {
+        const { storefront } = (await import(file)).default as { storefront: ModuleOptions }
+        expect(storefront, file).toBeDefined()
+        expect(validateOptions(runtimeConfigOf(storefront), dev), file).toEqual([])
+        expect(validateOptions(runtimeConfigOf({ ...storefront, session: { secret: SECRET } }), prod), file).toEqual([])
+      }
+    })
+
+    it('every option set to a valid value', () => {
+      const options: ModuleOptions = {
+        shops: {
+          '1001': { path: '/', session: { secret: [OTHER, SECRET], refreshInterval: 60, secure: true } },
+          'de-CH': { domain: 'shop.example.ch', storage: { session: { driver: 'redis', sentinels: '10.0.0.1:26379, 10.0.0.2:26379', name: 'mymaster' } } },
+        },
+        shopSelector: 'domain',
+        defaultShopId: 'de-CH',
+        session: { sameSite: 'None' as 'none', maxAge: 3600, absoluteMaxAge: 0, maxDataSize: 1024, secure: null, secret: SECRET },
+        storage: { session: { driver: 'redis', cluster: [{ host: '10.0.0.1', port: 7000 }, '10.0.0.2:7000'] } },
+        storeTimeout: 1500,
+        trustProxy: true,
+        maxSessionsPerUser: 0,
+        rpc: { bodyLimit: 1, allowedOrigins: ['https://shop.example', 'http://localhost:3000'] },
+        commerce: { mergePolicy: 'keep-user', maxQuantityPerLine: 1, maxBasketLines: 1, maxWishlistItems: 1, dataTtl: 1 },
+      }
+      expect(validateOptions(options, prod)).toEqual([])
+      expect(validateOptions({ storage: { session: { driver: 'memory', maxEntries: 10, sweepIntervalMs: 0 } } }, dev)).toEqual([])
+      expect(validateOptions({ storage: { session: { driver: 'fs', base: '.data/x' } } }, dev)).toEqual([])
+    })
+
+    it('values as the environment gives them', () => {
+      const fromEnv = withEnv(runtimeConfigOf(), {
+        NUXT_STOREFRONT_STORE_TIMEOUT: '1500',
+        NUXT_STOREFRONT_SESSION_MAX_AGE: '3600',
+        NUXT_STOREFRONT_TRUST_PROXY: 'true',
+        NUXT_STOREFRONT_STORAGE_SESSION_DRIVER: 'redis',
+        NUXT_STOREFRONT_STORAGE_SESSION_CLUSTER: '10.0.0.1:7000,10.0.0.2:7000',
+        NUXT_STOREFRONT_RPC_ALLOWED_ORIGINS: '["https://shop.example","https://www.shop.example"]',
+        NUXT_STOREFRONT_SESSION_SECRET: JSON.stringify([OTHER, SECRET]),
+      })
+      expect(fromEnv).toMatchObject({ storeTimeout: 1500, trustProxy: true, rpc: { allowedOrigins: ['https://shop.example', 'https://www.shop.example'] } })
+      expect(validateOptions(fromEnv, prod)).toEqual([])
+      // A single origin that is not a JSON array works, as it did before.
+      expect(validateOptions(withEnv(runtimeConfigOf(), { NUXT_STOREFRONT_RPC_ALLOWED_ORIGINS: 'https://shop.example' }), dev)).toEqual([])
+    })
+
+    it('a number in a string, as code such as `maxAge: process.env.MAX_AGE` gives it', () => {
+      expect(validateOptions({ session: { maxAge: '3600' as unknown as number }, storeTimeout: '1500' as unknown as number }, dev)).toEqual([])
+    })
+  })
+
+  describe('storage.session.driver', () => {
+    it('refuses an unknown driver, naming the option and its variable', () => {
+      expect(validateOptions({ storage: { session: { driver: 'redsi' } } }, dev)).toEqual([
+        `[storefront] storage.session.driver "redsi" is not supported: use 'memory', 'fs' or 'redis' (set NUXT_STOREFRONT_STORAGE_SESSION_DRIVER)`,
+      ])
+      expectProblem({ storage: { session: { driver: '' } } }, 'storage.session.driver', 'NUXT_STOREFRONT_STORAGE_SESSION_DRIVER')
+      expectProblem({ storage: { session: { driver: 'Redis' } } }, 'storage.session.driver', 'NUXT_STOREFRONT_STORAGE_SESSION_DRIVER')
+    })
+
+    it('refuses an unknown driver of one shop', () => {
+      const options: ModuleOptions = { shops: { 1001: { path: '/' }, 1002: { path: '/de', storage: { session: { driver: 'mongo' } } } } }
+      expect(expectProblem(options, 'shops.1002.storage.session.driver', 'NUXT_STOREFRONT_SHOPS_1002_STORAGE_SESSION_DRIVER')).toContain('"mongo"')
+    })
+  })
+
+  describe('storage.session.cluster and sentinels', () => {
+    const bad: unknown[] = [
+      '10.0.0.1:7000,10.0.0.2', '10.0.0.1:7000,,10.0.0.2:7000', '10.0.0.1:7000,', ',', '10.0.0.1:abc', '10.0.0.1:0',
+      '10.0.0.1:70000', ':7000', [{ host: '10.0.0.1' }], [{ port: 7000 }], [{ host: '', port: 7000 }], [{ host: 'a', port: 1.5 }],
+      [{ host: 'a', port: -1 }], ['10.0.0.1'], [null], [7000], 7000, { host: 'a', port: 1 },
+    ]
+
+    it('refuses a malformed cluster list', () => {
+      for (const cluster of bad) {
+        expectProblem({ storage: { session: { driver: 'redis', cluster } } }, 'storage.session.cluster', 'NUXT_STOREFRONT_STORAGE_SESSION_CLUSTER')
+      }
+      expectProblem({ shops: { 1001: { storage: { session: { driver: 'redis', cluster: 'a:1,b' } } } } }, 'shops.1001.storage.session.cluster', 'NUXT_STOREFRONT_SHOPS_1001_STORAGE_SESSION_CLUSTER')
+    })
+
+    it('refuses a malformed sentinels list, and sentinels without a master name or next to a cluster', () => {
+      for (const sentinels of bad) {
+        expectProblem({ storage: { session: { driver: 'redis', sentinels, name: 'mymaster' } } }, 'storage.session.sentinels', 'NUXT_STOREFRONT_STORAGE_SESSION_SENTINELS')
+      }
+      expectProblem({ storage: { session: { driver: 'redis', sentinels: 'a:26379' } } }, 'storage.session.name', 'NUXT_STOREFRONT_STORAGE_SESSION_NAME')
+      expectProblem({ storage: { session: { driver: 'redis', sentinels: 'a:26379', cluster: 'b:7000', name: 'm' } } }, 'storage.session.sentinels', 'NUXT_STOREFRONT_STORAGE_SESSION_SENTINELS')
+      // The master name may come from the top level.
+      expect(validateOptions({ storage: { session: { name: 'm' } }, shops: { 1001: { storage: { session: { driver: 'redis', sentinels: 'a:26379' } } } } }, dev)).toEqual([])
+    })
+
+    it('says which entry is wrong, without credentials', () => {
+      const line = expectProblem({ storage: { session: { cluster: 'a:7000,redis://user:hunter2@b' } } }, 'storage.session.cluster', 'NUXT_STOREFRONT_STORAGE_SESSION_CLUSTER')
+      expect(line).toContain('entry 2')
+      expect(line).toContain('has no port')
+      expect(line).not.toContain('hunter2')
+    })
+
+    it('reads both forms with one parser', () => {
+      expect(readRedisNodes(' 10.0.0.1:7000 , redis://10.0.0.2:7001,[::1]:7002')).toEqual({
+        nodes: [{ host: '10.0.0.1', port: 7000 }, { host: '10.0.0.2', port: 7001 }, { host: '::1', port: 7002 }],
+        problems: [],
+      })
+      expect(readRedisNodes([{ host: 'a', port: 7000 }, 'b:7001', { host: 'c', port: '7002' }]).nodes).toEqual([
+        { host: 'a', port: 7000 }, { host: 'b', port: 7001 }, { host: 'c', port: 7002 },
+      ])
+      for (const none of [undefined, null, '', '  ', []]) expect(readRedisNodes(none)).toEqual({ problems: [] })
+    })
+
+    it('gives the driver the nodes of a sentinels or cluster string, and guards a list set later by a hook', async () => {
+      // The client connects on first use only: nothing here reaches a server.
+      const sentinel = await createSessionDriver({ driver: 'redis', sentinels: '127.0.0.1:26390,127.0.0.2:26391', name: 'mymaster' }, 2000)
+      expect(sentinel.driver.options).toMatchObject({ sentinels: [{ host: '127.0.0.1', port: 26390 }, { host: '127.0.0.2', port: 26391 }], name: 'mymaster' })
+      const cluster = await createSessionDriver({ driver: 'redis', cluster: '127.0.0.1:7390' }, 2000)
+      expect(cluster.driver.options).toMatchObject({ cluster: [{ host: '127.0.0.1', port: 7390 }] })
+      await expect(createSessionDriver({ driver: 'redis', cluster: '127.0.0.1' }, 2000)).rejects.toThrow(StorefrontConfigError)
+      await expect(createSessionDriver({ driver: 'redsi' }, 2000)).rejects.toThrow(/storage\.session\.driver "redsi" is not supported/)
+    })
+  })
+
+  describe('numbers', () => {
+    const NOT_NUMBERS = [Number.NaN, -1, 1.5, 'abc', '', '1.5', null, Infinity, true, [1]]
+    const cases: [path: string, envName: string, set: (value: unknown) => ModuleOptions, zeroAllowed: boolean][] = [
+      ['session.maxAge', 'NUXT_STOREFRONT_SESSION_MAX_AGE', v => ({ session: { maxAge: v as number } }), false],
+      ['session.refreshInterval', 'NUXT_STOREFRONT_SESSION_REFRESH_INTERVAL', v => ({ session: { refreshInterval: v as number } }), true],
+      ['session.absoluteMaxAge', 'NUXT_STOREFRONT_SESSION_ABSOLUTE_MAX_AGE', v => ({ session: { absoluteMaxAge: v as number } }), true],
+      ['session.maxDataSize', 'NUXT_STOREFRONT_SESSION_MAX_DATA_SIZE', v => ({ session: { maxDataSize: v as number } }), false],
+      ['shops.1002.session.maxAge', 'NUXT_STOREFRONT_SHOPS_1002_SESSION_MAX_AGE', v => ({ shops: { 1002: { session: { maxAge: v as number } } } }), false],
+      ['storeTimeout', 'NUXT_STOREFRONT_STORE_TIMEOUT', v => ({ storeTimeout: v as number }), false],
+      ['maxSessionsPerUser', 'NUXT_STOREFRONT_MAX_SESSIONS_PER_USER', v => ({ maxSessionsPerUser: v as number }), true],
+      ['rpc.bodyLimit', 'NUXT_STOREFRONT_RPC_BODY_LIMIT', v => ({ rpc: { bodyLimit: v as number } }), false],
+      ['commerce.maxQuantityPerLine', 'NUXT_STOREFRONT_COMMERCE_MAX_QUANTITY_PER_LINE', v => ({ commerce: { maxQuantityPerLine: v as number } }), false],
+      ['commerce.maxBasketLines', 'NUXT_STOREFRONT_COMMERCE_MAX_BASKET_LINES', v => ({ commerce: { maxBasketLines: v as number } }), false],
+      ['commerce.maxWishlistItems', 'NUXT_STOREFRONT_COMMERCE_MAX_WISHLIST_ITEMS', v => ({ commerce: { maxWishlistItems: v as number } }), false],
+      ['commerce.dataTtl', 'NUXT_STOREFRONT_COMMERCE_DATA_TTL', v => ({ commerce: { dataTtl: v as number } }), false],
+      ['storage.session.maxEntries', 'NUXT_STOREFRONT_STORAGE_SESSION_MAX_ENTRIES', v => ({ storage: { session: { maxEntries: v } } }), false],
+      ['storage.session.sweepIntervalMs', 'NUXT_STOREFRONT_STORAGE_SESSION_SWEEP_INTERVAL_MS', v => ({ storage: { session: { sweepIntervalMs: v } } }), true],
+    ]
+
+    it.each(cases)('refuses a bad %s', (path, envName, set, zeroAllowed) => {
+      for (const value of NOT_NUMBERS) {
+        expect(expectProblem(set(value), path, envName)).toContain(value === '' ? '""' : String(JSON.stringify(value)))
+      }
+      if (zeroAllowed) expect(validateOptions(set(0), dev)).toEqual([])
+      else expectProblem(set(0), path, envName)
+      expect(validateOptions(set(7), dev)).toEqual([])
+    })
+
+    it('refuses a bad number from the environment, e.g. NUXT_STOREFRONT_STORE_TIMEOUT=abc', () => {
+      const line = expectProblem(withEnv(runtimeConfigOf(), { NUXT_STOREFRONT_STORE_TIMEOUT: 'abc' }), 'storeTimeout', 'NUXT_STOREFRONT_STORE_TIMEOUT')
+      expect(line).toBe('[storefront] storeTimeout "abc" is invalid: use a whole number of milliseconds, from 1 to 2147483647 (set NUXT_STOREFRONT_STORE_TIMEOUT)')
+    })
+
+    it('refuses a timer longer than Node.js can wait', () => {
+      expectProblem({ storeTimeout: 2 ** 31 }, 'storeTimeout', 'NUXT_STOREFRONT_STORE_TIMEOUT')
+      expectProblem({ storage: { session: { sweepIntervalMs: 2 ** 31 } } }, 'storage.session.sweepIntervalMs', 'NUXT_STOREFRONT_STORAGE_SESSION_SWEEP_INTERVAL_MS')
+    })
+
+    it('says what 0 means where it turns something off', () => {
+      expect(expectProblem({ session: { refreshInterval: -1 } }, 'session.refreshInterval', 'NUXT_STOREFRONT_SESSION_REFRESH_INTERVAL')).toContain('0 means a quarter of maxAge')
+      expect(expectProblem({ maxSessionsPerUser: 1.5 }, 'maxSessionsPerUser', 'NUXT_STOREFRONT_MAX_SESSIONS_PER_USER')).toContain('0 means no limit')
+    })
+  })
+
+  describe('choices and switches', () => {
+    it('refuses an unknown shopSelector, sameSite and mergePolicy', () => {
+      expectProblem({ shopSelector: 'cookie' as 'path' }, 'shopSelector', 'NUXT_STOREFRONT_SHOP_SELECTOR')
+      expectProblem({ session: { sameSite: 'sometimes' as 'lax' } }, 'session.sameSite', 'NUXT_STOREFRONT_SESSION_SAME_SITE')
+      expectProblem({ shops: { 1002: { session: { sameSite: 'loose' as 'lax' } } } }, 'shops.1002.session.sameSite', 'NUXT_STOREFRONT_SHOPS_1002_SESSION_SAME_SITE')
+      expect(expectProblem({ commerce: { mergePolicy: 'maxx' as 'max' } }, 'commerce.mergePolicy', 'NUXT_STOREFRONT_COMMERCE_MERGE_POLICY'))
+        .toBe(`[storefront] commerce.mergePolicy "maxx" is not supported: use 'sum', 'max' or 'keep-user' (set NUXT_STOREFRONT_COMMERCE_MERGE_POLICY)`)
+      // sameSite was always read without regard to case.
+      expect(validateOptions({ session: { sameSite: 'Strict' as 'strict' } }, dev)).toEqual([])
+    })
+
+    it('refuses a defaultShopId that is not a shop', () => {
+      expect(expectProblem({ defaultShopId: '9999' }, 'defaultShopId', 'NUXT_STOREFRONT_DEFAULT_SHOP_ID')).toContain('use one of 1001')
+    })
+
+    it('refuses a switch that is not true or false, which would have read as on', () => {
+      expectProblem(withEnv(runtimeConfigOf(), { NUXT_STOREFRONT_TRUST_PROXY: 'flase' }), 'trustProxy', 'NUXT_STOREFRONT_TRUST_PROXY')
+      expectProblem({ session: { secure: 'no' as unknown as boolean } }, 'session.secure', 'NUXT_STOREFRONT_SESSION_SECURE')
+      expect(validateOptions({ session: { secure: '' as unknown as boolean } }, dev)).toEqual([])
+    })
+
+    it('refuses an option group that is not an object', () => {
+      expectProblem({ commerce: 'sum' as unknown as ModuleOptions['commerce'] }, 'commerce', 'NUXT_STOREFRONT_COMMERCE')
+      expectProblem({ shops: { 1001: 'yes' as unknown as object } }, 'shops.1001', 'NUXT_STOREFRONT_SHOPS_1001')
+    })
+  })
+
+  describe('rpc.allowedOrigins', () => {
+    it('refuses entries that are not origins', () => {
+      const bad: unknown[] = [
+        'https://a.example,https://b.example', ['https://shop.example/'], ['https://shop.example/checkout'], ['shop.example'],
+        ['https://Shop.example'], ['https://shop.example:443'], ['null'], ['*'], [42], ['ftp://shop.example'], '["https://shop.example"',
+      ]
+      for (const allowedOrigins of bad) {
+        expectProblem({ rpc: { allowedOrigins: allowedOrigins as string[] } }, 'rpc.allowedOrigins', 'NUXT_STOREFRONT_RPC_ALLOWED_ORIGINS')
+      }
+      expectProblem(withEnv(runtimeConfigOf(), { NUXT_STOREFRONT_RPC_ALLOWED_ORIGINS: 'https://a.example, https://b.example' }), 'rpc.allowedOrigins', 'NUXT_STOREFRONT_RPC_ALLOWED_ORIGINS')
+    })
+
+    it('accepts a list of origins, one origin, and an empty list', () => {
+      for (const allowedOrigins of [[], ['https://shop.example', 'http://127.0.0.1:3000', ''], 'https://shop.example']) {
+        expect(validateOptions({ rpc: { allowedOrigins: allowedOrigins as string[] } }, dev)).toEqual([])
+      }
+    })
+  })
+
+  describe('secrets', () => {
+    it('names the option and its variable, never the secret', () => {
+      expect(expectProblem({}, 'session.secret', 'NUXT_STOREFRONT_SESSION_SECRET', prod)).toContain('is missing')
+      const line = expectProblem({ session: { secret: 'too-short' } }, 'session.secret', 'NUXT_STOREFRONT_SESSION_SECRET', prod)
+      expect(line).toContain('shorter than 32 characters')
+      expect(line).not.toContain('too-short')
+      const shops = { 1001: { path: '/' }, 1002: { path: '/de', session: { secret: 'short' } } }
+      expectProblem({ shops, session: { secret: SECRET } }, 'shops.1002.session.secret', 'NUXT_STOREFRONT_SHOPS_1002_SESSION_SECRET', prod)
+      expect(expectProblem({ shops }, 'session.secret', 'NUXT_STOREFRONT_SESSION_SECRET', prod)).toContain('used by shop 1001')
+      // A top-level secret no shop uses is not checked, as before.
+      expect(validateOptions({ shops: { 1001: { session: { secret: SECRET } } }, session: { secret: 'short' } }, prod)).toEqual([])
+      expect(validateOptions({}, dev)).toEqual([])
+    })
+  })
+
+  it('reports every problem in one error, one line each, from resolveShops', () => {
+    const options = withEnv(runtimeConfigOf(), {
+      NUXT_STOREFRONT_STORAGE_SESSION_DRIVER: 'redsi',
+      NUXT_STOREFRONT_STORE_TIMEOUT: 'abc',
+      NUXT_STOREFRONT_COMMERCE_MERGE_POLICY: 'maxx',
+    })
+    const lines = configError(() => resolveShops(options, prod)).message.split('\n')
+    expect(lines).toHaveLength(4)
+    for (const envName of ['NUXT_STOREFRONT_STORAGE_SESSION_DRIVER', 'NUXT_STOREFRONT_STORE_TIMEOUT', 'NUXT_STOREFRONT_COMMERCE_MERGE_POLICY', 'NUXT_STOREFRONT_SESSION_SECRET']) {
+      expect(lines.filter(line => line.startsWith('[storefront] ') && line.endsWith(`(set ${envName})`)), envName).toHaveLength(1)
+    }
   })
 })

@@ -8,7 +8,7 @@ import { createDefaultAdapters } from '../commerce/adapters'
 import { createCommerceStore } from '../commerce/store'
 import type { CommerceStore } from '../commerce/store'
 import { sendProblemBody } from '../problem'
-import { defaultOptions, resolveShops } from '../session/config'
+import { defaultOptions, resolveShops, StorefrontConfigError } from '../session/config'
 import type { ResolvedShop } from '../session/config'
 import { createSessionDriver } from '../session/drivers'
 import { createSessionEngine } from '../session/engine'
@@ -23,8 +23,10 @@ interface Backend { sessions: SessionStore, commerce: CommerceStore }
 export default defineNitroPlugin((nitroApp) => {
   const production = !import.meta.dev
   const config = useRuntimeConfig().storefront as ModuleOptions
-  // Throws on a missing or short secret in production: the server refuses to start.
-  const shops = resolveShops(config, { production })
+  // Every option is checked here, once: one StorefrontConfigError lists each invalid option with the variable that
+  // sets it, and the server refuses to start (in production a missing or short secret is one of them), instead of
+  // answering every request that touches a session with a 500.
+  const shops = resolveOrReport(config, production)
   const commerce = { ...defaultOptions.commerce, ...config.commerce }
   const rpc = { ...defaultOptions.rpc, ...config.rpc }
 
@@ -111,6 +113,18 @@ export default defineNitroPlugin((nitroApp) => {
     )
   })
 })
+
+// The dev server shows a failed plugin's error on every page but not in the terminal, so in development it is printed
+// there as well; in production the error ends the process, which prints it.
+function resolveOrReport(config: ModuleOptions, production: boolean) {
+  try {
+    return resolveShops(config, { production })
+  }
+  catch (error) {
+    if (!production && error instanceof StorefrontConfigError) console.error(error.message)
+    throw error
+  }
+}
 
 /**
  * A response rendered with a shopper's session, or one that sets or clears the session cookie, must never be stored by

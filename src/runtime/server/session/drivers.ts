@@ -1,8 +1,8 @@
 import type { Driver } from 'unstorage'
-import type { ClusterNode } from 'ioredis'
 import type { StorefrontStorageOptions } from '../../types'
-import { StorefrontConfigError } from './config'
 import { storefrontMemoryDriver } from './memory-driver'
+import { StorefrontConfigError } from './options'
+import { readRedisNodes } from './redis-nodes'
 
 /** A driver ready to mount, and how the store should treat it. */
 export interface SessionDriver {
@@ -14,6 +14,9 @@ export interface SessionDriver {
  * Creates the unstorage driver for `storage.session`: `memory` (embedded), `fs` or `redis`. Redis gets settings that
  * fail fast during an outage instead of queueing commands: no offline queue, no resend after a reconnect, and a
  * connect timeout equal to the store timeout (the session store bounds every command sent with the same limit).
+ * `cluster` and `sentinels` may be given as `host:port,host:port`, as the environment gives them.
+ * Options are checked when the server starts (validate.ts); the errors here guard a driver or node list that the
+ * app's `storefront:storage` hook set later.
  * @param options driver name and options
  * @param timeoutMs the store timeout
  * @returns the driver
@@ -40,8 +43,10 @@ export async function createSessionDriver(options: StorefrontStorageOptions, tim
         maxRetriesPerRequest: 0,
         connectTimeout: timeoutMs,
       }
-      const { cluster, clusterOptions, ...redisOptions } = driverOptions as Record<string, unknown>
-      const nodes = parseClusterNodes(cluster)
+      const { cluster, clusterOptions, sentinels, ...rest } = driverOptions as Record<string, unknown>
+      const sentinelNodes = nodesOf(sentinels, 'sentinels')
+      const redisOptions = sentinelNodes ? { ...rest, sentinels: sentinelNodes } : rest
+      const nodes = nodesOf(cluster, 'cluster')
       if (nodes) {
         const given = (clusterOptions ?? {}) as Record<string, unknown>
         return {
@@ -65,24 +70,14 @@ export async function createSessionDriver(options: StorefrontStorageOptions, tim
       }
     }
     default:
-      throw new StorefrontConfigError(`[storefront] storage.session.driver ${JSON.stringify(name)} is not supported: use 'memory', 'fs' or 'redis' (NUXT_STOREFRONT_STORAGE_SESSION_DRIVER)`)
+      throw new StorefrontConfigError(`[storefront] storage.session.driver ${JSON.stringify(name)} is not supported: use 'memory', 'fs' or 'redis' (check NUXT_STOREFRONT_STORAGE_SESSION_DRIVER and the app's storefront:storage hook)`)
   }
 }
 
-/**
- * Reads the `cluster` option: a list of nodes, or (from the environment) `host:port,host:port`.
- * @param value the option
- * @returns the nodes, or undefined when no cluster is configured
- */
-export function parseClusterNodes(value: unknown): ClusterNode[] | undefined {
-  if (Array.isArray(value) && value.length > 0) {
-    return value as ClusterNode[]
+function nodesOf(value: unknown, option: 'cluster' | 'sentinels') {
+  const { nodes, problems } = readRedisNodes(value)
+  if (problems.length > 0) {
+    throw new StorefrontConfigError(`[storefront] storage.session.${option} is invalid: ${problems.join('; ')}`)
   }
-  if (typeof value === 'string' && value.trim()) {
-    return value.split(',').map((node) => {
-      const url = new URL(node.includes('://') ? node.trim() : `redis://${node.trim()}`)
-      return { host: url.hostname, port: Number(url.port) || 6379 }
-    })
-  }
-  return undefined
+  return nodes
 }

@@ -1,6 +1,7 @@
 export { createSessionEngine } from './engine'
 export type { SessionEngine, SessionEngineOptions, StorefrontEventContext } from './engine'
-export { resolveShops, parseSecrets, defaultOptions, StorefrontConfigError, MIN_SECRET_LENGTH } from './config'
+export { resolveShops, parseSecrets, defaultOptions, StorefrontConfigError, MIN_SECRET_LENGTH, optionEnvName } from './config'
+export { validateOptions, assertValidOptions } from './validate'
 export type { ResolvedShop, ResolvedShops } from './config'
 export { createSessionStore } from './store'
 export type { SessionStore, SessionFields } from './store'

@@ -21,7 +21,7 @@ export const MEMORY_DRIVER_NAME = 'storefront-memory'
  * stays within `maxEntries`. For development and tests only: it is neither shared between instances nor durable.
  */
 export const storefrontMemoryDriver = defineDriver((options: MemoryDriverOptions = {}) => {
-  const maxEntries = options.maxEntries ?? 100_000
+  const maxEntries = Number(options.maxEntries ?? 100_000)
   const data = new Map<string, Entry>()
   // One persistent iterator for eviction: data.keys().next() rescans every deleted slot on each call.
   let oldest = data.keys()
@@ -42,7 +42,9 @@ export const storefrontMemoryDriver = defineDriver((options: MemoryDriverOptions
     // hash table the Map has outgrown or shrunk from alive, which after a large expiry is most of the memory freed.
     oldest = data.keys()
   }
-  const timer = options.sweepIntervalMs === 0 ? undefined : setInterval(sweep, options.sweepIntervalMs ?? 60_000)
+  // Numbers may arrive as strings from runtime config; '0' must turn the sweep off, not run it every millisecond.
+  const sweepIntervalMs = Number(options.sweepIntervalMs ?? 60_000)
+  const timer = sweepIntervalMs === 0 ? undefined : setInterval(sweep, sweepIntervalMs)
   timer?.unref?.()
 
   return {

@@ -1,0 +1,114 @@
+import type { ModuleOptions } from '../../types'
+
+/** Shortest secret accepted in production. */
+export const MIN_SECRET_LENGTH = 32
+
+/** What a shop id may look like: it becomes part of cookie names, store keys and env variable names. */
+export const SHOP_ID = /^[\w-]{1,32}$/
+
+/** The defaults of every option, in one place. */
+export const defaultOptions = {
+  shops: { 1001: { path: '/' } },
+  shopSelector: 'path_or_default',
+  defaultShopId: '',
+  session: {
+    cookieName: '$session-{shopId}',
+    sameSite: 'lax',
+    maxAge: 86400,
+    refreshInterval: 0,
+    absoluteMaxAge: 0,
+    domain: '',
+    secure: null,
+    secret: '',
+    maxDataSize: 65536,
+  },
+  storage: { session: { driver: 'memory' } },
+  storeTimeout: 2000,
+  trustProxy: false,
+  maxSessionsPerUser: 0,
+  rpc: { dir: 'rpc', bodyLimit: 102400, overrides: [] as string[], allowedOrigins: [] as string[] },
+  commerce: { mergePolicy: 'sum', maxQuantityPerLine: 99, maxBasketLines: 100, maxWishlistItems: 200, dataTtl: 2592000 },
+} satisfies Required<ModuleOptions>
+
+/** Raised for a configuration that cannot run; the message says what to set, one line per problem. */
+export class StorefrontConfigError extends Error {
+  override name = 'StorefrontConfigError'
+}
+
+/**
+ * Turns the `secret` option (string, array, or a JSON array in a string from the environment) into a list.
+ * @param value the option
+ * @returns the secrets, signing one last
+ */
+export function parseSecrets(value: unknown): string[] {
+  if (Array.isArray(value)) {
+    return value.map(String).filter(Boolean)
+  }
+  if (typeof value === 'string' && value.trim().startsWith('[')) {
+    try {
+      return parseSecrets(JSON.parse(value))
+    }
+    catch {
+      return [value]
+    }
+  }
+  return value === undefined || value === null || value === '' ? [] : [String(value)]
+}
+
+/**
+ * The environment variable that overrides an option at start, named the way Nitro looks it up: `NUXT_` and the
+ * runtime config path `storefront.<path>` in upper snake case.
+ * @param path the option path below `storefront`, e.g. `['shops', '1002', 'session', 'maxAge']`
+ * @returns the variable, e.g. `NUXT_STOREFRONT_SHOPS_1002_SESSION_MAX_AGE`
+ * @example
+ * optionEnvName(['storage', 'session', 'driver']) // 'NUXT_STOREFRONT_STORAGE_SESSION_DRIVER'
+ */
+export function optionEnvName(path: readonly string[]): string {
+  return `NUXT_${splitByCase(['storefront', ...path].join('_')).join('_').toUpperCase()}`
+}
+
+/**
+ * Shows an option's value in an error message: JSON, cut to 60 characters, with the credentials of a URL hidden.
+ * @param value the value
+ * @returns the text
+ */
+export function showOptionValue(value: unknown): string {
+  const text = (JSON.stringify(value) ?? String(value)).replace(/\/\/[^@/\s"]*@/g, '//***@')
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text
+}
+
+const SEPARATORS = new Set(['-', '_', '/', '.'])
+
+// scule's splitByCase, which Nitro's snakeCase is built on, so that the names match what Nitro reads: words end at
+// - _ / . and where a lower-case letter meets an upper-case one (maxAge → max Age) or an upper-case run meets a word
+// (ABTest → AB Test). Digits are neither upper nor lower case.
+function splitByCase(text: string): string[] {
+  const parts: string[] = []
+  let buffer = ''
+  let previousUpper: boolean | undefined
+  let first = true
+  for (const char of text) {
+    if (SEPARATORS.has(char)) {
+      parts.push(buffer)
+      buffer = ''
+      previousUpper = undefined
+      continue
+    }
+    const upper = /\d/.test(char) ? undefined : char !== char.toLowerCase()
+    if (!first && previousUpper === false && upper === true) {
+      parts.push(buffer)
+      buffer = char
+    }
+    else if (!first && previousUpper === true && upper === false && buffer.length > 1) {
+      parts.push(buffer.slice(0, -1))
+      buffer = buffer.slice(-1) + char
+    }
+    else {
+      buffer += char
+      first = false
+    }
+    previousUpper = upper
+  }
+  parts.push(buffer)
+  return parts
+}

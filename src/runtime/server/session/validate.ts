@@ -1,0 +1,208 @@
+import type { ModuleOptions, StorefrontShopOptions } from '../../types'
+import { defaultOptions, MIN_SECRET_LENGTH, optionEnvName, parseSecrets, SHOP_ID, showOptionValue, StorefrontConfigError } from './options'
+import { readRedisNodes } from './redis-nodes'
+
+/** Longest delay a Node.js timer takes; a longer one fires at once. */
+const MAX_TIMER_MS = 2 ** 31 - 1
+
+/** A whole-number option: its range and unit, and what 0 means where 0 turns something off. */
+interface WholeNumber {
+  min: 0 | 1
+  max?: number
+  unit?: string
+  zero?: string
+}
+
+type Rules = Record<string, WholeNumber>
+type Section = Record<string, unknown>
+type Report = (path: string[], text: string) => void
+
+const SESSION_NUMBERS: Rules = {
+  maxAge: { min: 1, unit: 'seconds' },
+  refreshInterval: { min: 0, unit: 'seconds', zero: 'a quarter of maxAge' },
+  absoluteMaxAge: { min: 0, unit: 'seconds', zero: 'no limit' },
+  maxDataSize: { min: 1, unit: 'bytes' },
+}
+const TOP_NUMBERS: Rules = { storeTimeout: { min: 1, max: MAX_TIMER_MS, unit: 'milliseconds' }, maxSessionsPerUser: { min: 0, zero: 'no limit' } }
+const RPC_NUMBERS: Rules = { bodyLimit: { min: 1, unit: 'bytes' } }
+const COMMERCE_NUMBERS: Rules = { maxQuantityPerLine: { min: 1 }, maxBasketLines: { min: 1 }, maxWishlistItems: { min: 1 }, dataTtl: { min: 1, unit: 'seconds' } }
+// Options of the embedded memory store, checked when given.
+const MEMORY_NUMBERS: Rules = {
+  maxEntries: { min: 1 },
+  sweepIntervalMs: { min: 0, max: MAX_TIMER_MS, unit: 'milliseconds', zero: 'no background sweep' },
+}
+
+const DRIVERS = ['memory', 'fs', 'redis']
+const SAME_SITE = ['lax', 'strict', 'none']
+const SELECTORS = ['domain', 'path', 'path_or_default']
+const MERGE_POLICIES = ['sum', 'max', 'keep-user']
+
+/**
+ * Checks every option, as runtime config holds it once `NUXT_STOREFRONT_*` variables were applied. Each problem is
+ * one line that names the option path and the environment variable that sets it.
+ * @param options the runtime config (`useRuntimeConfig().storefront`) or module options
+ * @param env where the server runs
+ * @param env.production also requires a session secret of at least {@link MIN_SECRET_LENGTH} characters
+ * @returns the problems, empty when every option is valid
+ */
+export function validateOptions(options: ModuleOptions, env: { production: boolean }): string[] {
+  const problems: string[] = []
+  const report: Report = (path, text) => {
+    problems.push(`[storefront] ${path.join('.')} ${text} (set ${optionEnvName(path)})`)
+  }
+  // As in resolveShops: shops of your own replace the default shop.
+  const shops = (options.shops && Object.keys(options.shops).length > 0 ? options.shops : defaultOptions.shops) as Record<string, StorefrontShopOptions>
+  checkChoice(report, ['shopSelector'], options.shopSelector, SELECTORS)
+  if (options.defaultShopId && !Object.hasOwn(shops, String(options.defaultShopId))) {
+    report(['defaultShopId'], `${showOptionValue(options.defaultShopId)} is not a configured shop: use one of ${Object.keys(shops).join(', ')}`)
+  }
+  checkBoolean(report, ['trustProxy'], options.trustProxy)
+  checkNumbers(report, [], options as Section, TOP_NUMBERS)
+  checkSession(report, ['session'], options.session)
+  const storage = section(report, ['storage'], options.storage)
+  checkStorage(report, ['storage', 'session'], storage?.session, storage?.session)
+  const rpc = section(report, ['rpc'], options.rpc)
+  checkNumbers(report, ['rpc'], rpc, RPC_NUMBERS)
+  checkOrigins(report, ['rpc', 'allowedOrigins'], rpc?.allowedOrigins)
+  const commerce = section(report, ['commerce'], options.commerce)
+  checkChoice(report, ['commerce', 'mergePolicy'], commerce?.mergePolicy, MERGE_POLICIES)
+  checkNumbers(report, ['commerce'], commerce, COMMERCE_NUMBERS)
+  for (const [id, value] of Object.entries(shops)) {
+    if (!SHOP_ID.test(id)) {
+      problems.push(`[storefront] shop id ${JSON.stringify(id)} is invalid: use 1 to 32 characters from A-Z a-z 0-9 _ -`)
+      continue
+    }
+    const shop = section(report, ['shops', id], value)
+    checkSession(report, ['shops', id, 'session'], shop?.session)
+    const shopStorage = section(report, ['shops', id, 'storage'], shop?.storage)
+    checkStorage(report, ['shops', id, 'storage', 'session'], shopStorage?.session, storage?.session)
+  }
+  if (env.production) {
+    checkSecrets(report, options.session?.secret, shops)
+  }
+  return problems
+}
+
+/**
+ * Checks every option (see {@link validateOptions}) and throws one error that lists every problem, so that the
+ * server refuses to start instead of failing request after request.
+ * @param options the runtime config or module options
+ * @param env where the server runs
+ * @param env.production also requires a long enough session secret
+ * @throws StorefrontConfigError with one line per problem
+ */
+export function assertValidOptions(options: ModuleOptions, env: { production: boolean }): void {
+  const problems = validateOptions(options, env)
+  if (problems.length > 0) {
+    throw new StorefrontConfigError(problems.join('\n'))
+  }
+}
+
+function section(report: Report, path: string[], value: unknown): Section | undefined {
+  if (value === undefined || value === null) return undefined
+  if (typeof value === 'object' && !Array.isArray(value)) return value as Section
+  report(path, `${showOptionValue(value)} is invalid: use an object`)
+  return undefined
+}
+
+function checkSession(report: Report, path: string[], value: unknown) {
+  const session = section(report, path, value)
+  if (!session) return
+  checkChoice(report, [...path, 'sameSite'], typeof session.sameSite === 'string' ? session.sameSite.toLowerCase() : session.sameSite, SAME_SITE, session.sameSite)
+  checkNumbers(report, path, session, SESSION_NUMBERS)
+  // Unset (null, or '' once it has been through runtime config) means: on in production.
+  if (session.secure !== null && session.secure !== '') checkBoolean(report, [...path, 'secure'], session.secure)
+}
+
+function checkStorage(report: Report, path: string[], value: unknown, topLevel: unknown) {
+  const storage = section(report, path, value)
+  if (!storage) return
+  checkChoice(report, [...path, 'driver'], storage.driver, DRIVERS)
+  checkNumbers(report, path, storage, MEMORY_NUMBERS)
+  const cluster = checkNodes(report, [...path, 'cluster'], storage.cluster)
+  const sentinels = checkNodes(report, [...path, 'sentinels'], storage.sentinels)
+  if (cluster && sentinels) {
+    report([...path, 'sentinels'], 'cannot be combined with cluster: configure one of them')
+  }
+  else if (sentinels && !storage.name && !(topLevel as Section | undefined)?.name) {
+    report([...path, 'name'], 'is missing: sentinels need the name of the master group, e.g. "mymaster"')
+  }
+}
+
+function checkNodes(report: Report, path: string[], value: unknown): boolean {
+  const { nodes, problems } = readRedisNodes(value)
+  if (problems.length > 0) {
+    report(path, `is invalid: ${problems.join('; ')}; use host:port,host:port or a list of { host, port }`)
+  }
+  return Boolean(nodes)
+}
+
+function checkNumbers(report: Report, path: string[], values: Section | undefined, rules: Rules) {
+  for (const [key, rule] of Object.entries(rules)) {
+    const value = values?.[key]
+    if (value === undefined) continue
+    // A number in a string (from code such as `maxAge: process.env.MAX_AGE`) is read with Number(), as before.
+    const number = typeof value === 'string' && /^\s*\d+\s*$/.test(value) ? Number(value) : value
+    const max = rule.max ?? Number.MAX_SAFE_INTEGER
+    if (typeof number === 'number' && Number.isInteger(number) && number >= rule.min && number <= max) continue
+    const range = rule.max ? `from ${rule.min} to ${rule.max}` : `${rule.min} or more`
+    report([...path, key], `${showOptionValue(value)} is invalid: use a whole number${rule.unit ? ` of ${rule.unit}` : ''}, ${range}${rule.zero ? `; 0 means ${rule.zero}` : ''}`)
+  }
+}
+
+function checkChoice(report: Report, path: string[], value: unknown, choices: string[], given = value) {
+  if (value === undefined || (typeof value === 'string' && choices.includes(value))) return
+  const quoted = choices.map(choice => `'${choice}'`)
+  report(path, `${showOptionValue(given)} is not supported: use ${quoted.slice(0, -1).join(', ')} or ${quoted.at(-1)}`)
+}
+
+function checkBoolean(report: Report, path: string[], value: unknown) {
+  if (value !== undefined && typeof value !== 'boolean') {
+    report(path, `${showOptionValue(value)} is invalid: use true or false`)
+  }
+}
+
+// Read as the RPC route reads it: a list (a JSON array from the environment) or a single origin; empty entries are
+// dropped. An entry must equal its URL's origin, since it is compared with the Origin header as it is.
+function checkOrigins(report: Report, path: string[], value: unknown) {
+  const wrong = [value ?? []].flat().filter(Boolean).filter(entry => !isOrigin(entry))
+  if (wrong.length > 0) {
+    report(path, `${wrong.map(showOptionValue).join(', ')} ${wrong.length > 1 ? 'are not origins' : 'is not an origin'}: use a JSON array of origins (scheme, lower-case host, port; no path), e.g. ["https://shop.example"]`)
+  }
+}
+
+function isOrigin(entry: unknown): boolean {
+  if (typeof entry !== 'string') return false
+  try {
+    const url = new URL(entry)
+    return (url.protocol === 'https:' || url.protocol === 'http:') && url.origin === entry
+  }
+  catch {
+    return false
+  }
+}
+
+// Mirrors resolveShops: a shop's own secret replaces the top-level one, which every other shop uses.
+function checkSecrets(report: Report, topLevel: unknown, shops: Record<string, StorefrontShopOptions>) {
+  const usingTopLevel: string[] = []
+  for (const [id, shop] of Object.entries(shops)) {
+    const own = shop?.session?.secret
+    if (own) checkSecret(report, ['shops', id, 'session', 'secret'], own)
+    else usingTopLevel.push(id)
+  }
+  if (usingTopLevel.length > 0) {
+    const users = usingTopLevel.length < Object.keys(shops).length ? ` (used by shop ${usingTopLevel.join(', ')})` : ''
+    checkSecret(report, ['session', 'secret'], topLevel, users)
+  }
+}
+
+// The value is never shown: it is a secret.
+function checkSecret(report: Report, path: string[], value: unknown, users = '') {
+  const secrets = parseSecrets(value)
+  if (secrets.length === 0) {
+    report(path, `is missing${users}: use a random string of at least ${MIN_SECRET_LENGTH} characters`)
+  }
+  else if (secrets.some(secret => secret.length < MIN_SECRET_LENGTH)) {
+    report(path, `is shorter than ${MIN_SECRET_LENGTH} characters${users}: use a longer random string`)
+  }
+}

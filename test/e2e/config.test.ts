@@ -1,0 +1,69 @@
+import { describe, expect, it } from 'vitest'
+import { postJson } from '../helpers/cookies'
+import { runFixtureExpectingExit, startFixtureServer, TEST_SECRET } from '../helpers/server'
+
+// Options are checked once, when the built server starts: a bad one stops the start with a message that names the
+// option and its variable, instead of a 500 on every request that touches a session.
+describe('configuration checked at start', () => {
+  const refused = async (env: Record<string, string>) => {
+    const result = await runFixtureExpectingExit('basic', { NUXT_STOREFRONT_SESSION_SECRET: TEST_SECRET, ...env })
+    expect(result.code, result.output).not.toBe(0)
+    expect(result.code, result.output).not.toBeNull()
+    expect(result.output).toContain('StorefrontConfigError')
+    expect(result.output).not.toContain('Listening on')
+    return result.output
+  }
+
+  it('refuses to start with an unknown session driver', async () => {
+    const output = await refused({ NUXT_STOREFRONT_STORAGE_SESSION_DRIVER: 'redsi' })
+    expect(output).toContain(`[storefront] storage.session.driver "redsi" is not supported: use 'memory', 'fs' or 'redis' (set NUXT_STOREFRONT_STORAGE_SESSION_DRIVER)`)
+  })
+
+  it('refuses to start with a store timeout that is not a number', async () => {
+    const output = await refused({ NUXT_STOREFRONT_STORE_TIMEOUT: 'abc' })
+    expect(output).toContain('storeTimeout "abc" is invalid')
+    expect(output).toContain('NUXT_STOREFRONT_STORE_TIMEOUT')
+  })
+
+  it('refuses to start with an unknown merge policy', async () => {
+    const output = await refused({ NUXT_STOREFRONT_COMMERCE_MERGE_POLICY: 'maxx' })
+    expect(output).toContain('commerce.mergePolicy "maxx" is not supported')
+    expect(output).toContain('NUXT_STOREFRONT_COMMERCE_MERGE_POLICY')
+  })
+
+  it('refuses to start with a bad option of one shop, named by the shop\'s variable', async () => {
+    const output = await refused({ NUXT_STOREFRONT_SHOPS_1002_SESSION_MAX_AGE: '-5' })
+    expect(output).toContain('shops.1002.session.maxAge -5 is invalid')
+    expect(output).toContain('NUXT_STOREFRONT_SHOPS_1002_SESSION_MAX_AGE')
+  })
+
+  it('lists every problem in one error, a missing secret among them', async () => {
+    const output = await refused({
+      NUXT_STOREFRONT_SESSION_SECRET: '',
+      NUXT_STOREFRONT_STORAGE_SESSION_DRIVER: 'redsi',
+      NUXT_STOREFRONT_STORE_TIMEOUT: 'abc',
+      NUXT_STOREFRONT_COMMERCE_MERGE_POLICY: 'maxx',
+      NUXT_STOREFRONT_STORAGE_SESSION_CLUSTER: '10.0.0.1:7000,10.0.0.2',
+    })
+    for (const name of ['STORAGE_SESSION_DRIVER', 'STORE_TIMEOUT', 'COMMERCE_MERGE_POLICY', 'STORAGE_SESSION_CLUSTER', 'SESSION_SECRET']) {
+      expect(output).toContain(`(set NUXT_STOREFRONT_${name})`)
+    }
+  })
+
+  it('starts with valid overrides and serves sessions', async () => {
+    const server = await startFixtureServer('basic', {
+      NUXT_STOREFRONT_STORAGE_SESSION_DRIVER: 'memory',
+      NUXT_STOREFRONT_STORE_TIMEOUT: '1500',
+      NUXT_STOREFRONT_COMMERCE_MERGE_POLICY: 'max',
+      NUXT_STOREFRONT_RPC_ALLOWED_ORIGINS: '["http://127.0.0.1"]',
+    })
+    try {
+      const response = await server.fetch('/api/session/put', postJson({ key: 'a', value: 1 }))
+      expect(response.status).toBe(200)
+      expect(server.logs()).not.toContain('StorefrontConfigError')
+    }
+    finally {
+      await server.stop()
+    }
+  })
+})

@@ -40,7 +40,7 @@ export interface StorefrontSessionOptions {
    */
   sameSite?: StorefrontSameSite
   /**
-   * Lifetime in seconds of the cookie, and the store TTL.
+   * Lifetime in seconds (a whole number) of the cookie, and the store TTL.
    * @default 86400
    */
   maxAge?: number
@@ -84,7 +84,10 @@ export interface StorefrontStorageOptions {
    * @default 'memory'
    */
   driver?: 'memory' | 'fs' | 'redis' | (string & {})
-  /** Driver options, passed through. */
+  /**
+   * Driver options, passed through. For Redis, `cluster` and `sentinels` take a list of `{ host, port }` or
+   * `host:port,host:port` (every node with its port), and `sentinels` needs the master's `name`.
+   */
   [option: string]: unknown
 }
 
@@ -122,13 +125,13 @@ export interface ModuleOptions {
   /** Where sessions live. */
   storage?: { session?: StorefrontStorageOptions }
   /**
-   * Milliseconds a store operation may take before the request is answered with a 503 (on Redis a command fails
+   * Milliseconds (a whole number) a store operation may take before the request is answered with a 503 (on Redis a command fails
    * between 1× and 1.25× this after it was sent).
    * @default 2000
    */
   storeTimeout?: number
   /**
-   * Trust `X-Forwarded-Host` and `X-Forwarded-Proto` (only behind a proxy that sets them).
+   * Trust `X-Forwarded-Host` when selecting a shop by domain (only behind a proxy that overwrites it); true or false.
    * @default false
    */
   trustProxy?: boolean
@@ -161,7 +164,8 @@ export interface StorefrontRpcOptions {
    */
   overrides?: string[]
   /**
-   * Origins (`https://shop.example`) allowed to call state-changing methods; a request with another `Origin` is a 403.
+   * Exact origins (`https://shop.example`: no path, no trailing slash) allowed to call state-changing methods; a
+   * request with another `Origin` is a 403.
    * Empty turns the check off.
    * @default []
    */
@@ -191,7 +195,7 @@ export interface StorefrontCommerceOptions {
    */
   maxWishlistItems?: number
   /**
-   * Seconds basket and wishlist data live after their last write.
+   * Seconds (a whole number) basket and wishlist data live after their last write.
    * @default 2592000
    */
   dataTtl?: number

@@ -1,7 +1,7 @@
 import { addImports, addPlugin, addRouteMiddleware, addServerImports, addServerPlugin, createResolver, defineNuxtModule } from '@nuxt/kit'
 import { defu } from 'defu'
 import type { ModuleOptions } from './runtime/types'
-import { defaultOptions } from './runtime/server/session/config'
+import { defaultOptions, STORAGE_ENV_PLACEHOLDERS } from './runtime/server/session/config'
 import { setupDevtools } from './setup/devtools'
 import { setupRpc } from './setup/rpc'
 
@@ -46,9 +46,10 @@ export default defineNuxtModule<ModuleOptions>({
     const runtimeDir = createResolver(createResolver(import.meta.url).resolve('./runtime'))
 
     // 1. Runtime config: every option can be overridden at start through NUXT_STOREFRONT_*; keys must exist to be
-    //    overridable, hence the empty url, base and cluster. The user's runtimeConfig wins over module options.
+    //    overridable, hence the empty placeholders of every storage option the README lists as env-settable. The
+    //    user's runtimeConfig wins over module options.
     const runtime = defu(nuxt.options.runtimeConfig.storefront as ModuleOptions | undefined, options, {
-      storage: { session: { url: '', base: '', cluster: '' } },
+      storage: { session: STORAGE_ENV_PLACEHOLDERS },
     }) as ModuleOptions
     // Assigned through Object.assign: in this repository the generated runtime config types are inferred from the
     // root app's own values, which are narrower than the module's option types.

@@ -1,13 +1,17 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { IncomingMessage, ServerResponse } from 'node:http'
 import { Socket } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { createEvent } from 'h3'
 import type { H3Error } from 'h3'
 import { defu } from 'defu'
 import { applyEnv } from 'nitropack/runtime/internal/utils.env'
-import { afterEach, describe, expect, it, vi } from 'vitest'
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest'
 import type { ModuleOptions } from '../../src/runtime/types'
-import { defaultOptions, MIN_SECRET_LENGTH, optionEnvName, resolveShops, StorefrontConfigError } from '../../src/runtime/server/session/config'
+import { defaultOptions, MIN_SECRET_LENGTH, optionEnvName, resolveShops, STORAGE_ENV_PLACEHOLDERS, StorefrontConfigError } from '../../src/runtime/server/session/config'
 import { createSessionDriver } from '../../src/runtime/server/session/drivers'
+import { describeFatalRedisError } from '../../src/runtime/server/session/redis-health'
 import { readRedisNodes } from '../../src/runtime/server/session/redis-nodes'
 import { selectShop } from '../../src/runtime/server/session/shop'
 import { validateOptions } from '../../src/runtime/server/session/validate'
@@ -234,7 +238,7 @@ describe('selectShop', () => {
 // the empty storage keys that make NUXT_STOREFRONT_STORAGE_SESSION_* overridable.
 function runtimeConfigOf(storefront: ModuleOptions = {}): ModuleOptions {
   const { shops: _shops, ...defaults } = structuredClone(defaultOptions)
-  return defu(storefront, defaults, { storage: { session: { url: '', base: '', cluster: '' } } }) as ModuleOptions
+  return defu(storefront, defaults, { storage: { session: structuredClone(STORAGE_ENV_PLACEHOLDERS) } }) as ModuleOptions
 }
 
 // The runtime config once Nitro applied NUXT_* variables to it, the way a built server reads them at start.
@@ -533,5 +537,67 @@ describe('validateOptions', () => {
     for (const envName of ['NUXT_STOREFRONT_STORAGE_SESSION_DRIVER', 'NUXT_STOREFRONT_STORE_TIMEOUT', 'NUXT_STOREFRONT_COMMERCE_MERGE_POLICY', 'NUXT_STOREFRONT_SESSION_SECRET']) {
       expect(lines.filter(line => line.startsWith('[storefront] ') && line.endsWith(`(set ${envName})`)), envName).toHaveLength(1)
     }
+  })
+})
+
+describe('production Redis options', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'storefront-pem-'))
+  const caFile = join(dir, 'ca.pem')
+  const PEM = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n'
+  writeFileSync(caFile, PEM)
+  afterAll(() => rmSync(dir, { recursive: true, force: true }))
+
+  it('reads Sentinel, TLS, credentials and durable writes from the environment of a built server', () => {
+    const fromEnv = withEnv(runtimeConfigOf(), {
+      NUXT_STOREFRONT_STORAGE_SESSION_DRIVER: 'redis',
+      NUXT_STOREFRONT_STORAGE_SESSION_SENTINELS: '10.0.0.1:26379,10.0.0.2:26379',
+      NUXT_STOREFRONT_STORAGE_SESSION_NAME: 'mymaster',
+      NUXT_STOREFRONT_STORAGE_SESSION_SENTINEL_PASSWORD: 'sentinel-secret',
+      NUXT_STOREFRONT_STORAGE_SESSION_ROLE: 'master',
+      NUXT_STOREFRONT_STORAGE_SESSION_USERNAME: 'storefront',
+      NUXT_STOREFRONT_STORAGE_SESSION_PASSWORD: 'redis-secret',
+      NUXT_STOREFRONT_STORAGE_SESSION_TLS_CA: caFile,
+      NUXT_STOREFRONT_STORAGE_SESSION_TLS_SERVERNAME: 'redis.internal',
+      NUXT_STOREFRONT_STORAGE_SESSION_WAIT_FOR_REPLICAS: '1',
+    })
+    expect(fromEnv.storage!.session).toMatchObject({
+      sentinels: '10.0.0.1:26379,10.0.0.2:26379', name: 'mymaster', sentinelPassword: 'sentinel-secret', role: 'master',
+      username: 'storefront', password: 'redis-secret', tls: { ca: caFile, servername: 'redis.internal' }, waitForReplicas: 1,
+    })
+    expect(validateOptions(fromEnv, dev)).toEqual([])
+  })
+
+  it('refuses an unreadable CA, an unknown role, a negative replica count, and durable writes on a cluster', () => {
+    expectProblem({ storage: { session: { driver: 'redis', tls: { ca: join(dir, 'missing.pem') } } } }, 'storage.session.tls.ca', 'NUXT_STOREFRONT_STORAGE_SESSION_TLS_CA')
+    expectProblem({ storage: { session: { driver: 'redis', role: 'primary' } } }, 'storage.session.role', 'NUXT_STOREFRONT_STORAGE_SESSION_ROLE')
+    expectProblem({ storage: { session: { driver: 'redis', waitForReplicas: -1 } } }, 'storage.session.waitForReplicas', 'NUXT_STOREFRONT_STORAGE_SESSION_WAIT_FOR_REPLICAS')
+    expectProblem({ storage: { session: { driver: 'redis', cluster: 'a:7000', waitForReplicas: 1 } } }, 'storage.session.waitForReplicas', 'NUXT_STOREFRONT_STORAGE_SESSION_WAIT_FOR_REPLICAS')
+  })
+
+  it('gives ioredis reconnect-on-READONLY, the failover detector for Sentinel and TLS from PEMs or files; the user\'s values win', async () => {
+    const options = async (storage: Record<string, unknown>) => (await createSessionDriver({ driver: 'redis', ...storage }, 2000)).driver.options as Record<string, unknown>
+    const plain = await options({ url: 'redis://127.0.0.1:1' })
+    expect(typeof plain.reconnectOnError).toBe('function')
+    expect((plain.reconnectOnError as (error: Error) => boolean)(new Error('READONLY You can\'t write against a read only replica.'))).toBe(true)
+    expect((plain.reconnectOnError as (error: Error) => boolean)(new Error('ERR other'))).toBe(false)
+    expect(plain.tls).toBeUndefined()
+    const sentinel = await options({ sentinels: 'a:26379', name: 'mymaster', tls: { ca: caFile, cert: PEM.replaceAll('\n', '\\n'), key: '', servername: 'redis.internal' } })
+    expect(sentinel).toMatchObject({ failoverDetector: true, sentinels: [{ host: 'a', port: 26379 }], tls: { ca: PEM, cert: PEM, servername: 'redis.internal' } })
+    expect(await options({ url: 'rediss://127.0.0.1:1' })).toMatchObject({ tls: {} })
+    const own = () => false
+    expect(await options({ sentinels: 'a:26379', name: 'm', failoverDetector: false, reconnectOnError: own })).toMatchObject({ failoverDetector: false, reconnectOnError: own })
+    const cluster = await options({ cluster: 'a:7000' })
+    expect((cluster.clusterOptions as { redisOptions: Record<string, unknown> }).redisOptions.reconnectOnError).toBeTypeOf('function')
+    // Redis-only placeholders do not reach the other drivers.
+    expect((await createSessionDriver({ driver: 'fs', base: dir, tls: { ca: '' }, waitForReplicas: 0 }, 2000)).driver.options).not.toHaveProperty('tls')
+  })
+
+  it('tells fatal connection errors from passing ones, with what to fix', () => {
+    expect(describeFatalRedisError(new Error('WRONGPASS invalid username-password pair or user is disabled.'))).toMatchObject({ kind: 'auth', hint: expect.stringContaining('NUXT_STOREFRONT_STORAGE_SESSION_URL') })
+    expect(describeFatalRedisError(new Error('NOAUTH Authentication required.'))?.kind).toBe('auth')
+    expect(describeFatalRedisError(new Error('NOPERM User storefront has no permissions to run the \'flushall\' command'))?.kind).toBe('acl')
+    expect(describeFatalRedisError(Object.assign(new Error('self-signed certificate in certificate chain'), { code: 'SELF_SIGNED_CERT_IN_CHAIN' }))?.kind).toBe('tls')
+    expect(describeFatalRedisError(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:6379'), { code: 'ECONNREFUSED' }))).toBeUndefined()
+    expect(describeFatalRedisError(new Error('no reply from Redis for 2000 ms'))).toBeUndefined()
   })
 })

@@ -1,6 +1,7 @@
 import type { BasketLine, WishlistItem } from '../../types/commerce'
 import type { RedisClient } from '../session/redis-client'
-import { defineScripts, whenReady } from '../session/redis-client'
+import { defineScripts, readerOf, whenReady } from '../session/redis-client'
+import { durableWrites } from '../session/redis-durable'
 import type { CommerceStore } from './store'
 import { CommerceConflictError, CommerceLimitError } from './store'
 
@@ -122,20 +123,31 @@ const SCRIPTS = {
  * The Redis commerce store: one script per write, replies that carry the new state, so a write is one round trip.
  * @param client the client of the session mount's redis driver
  * @param prefix the driver's key prefix
+ * @param options durable writes, as for the session store
+ * @param options.waitForReplicas replicas that must confirm each write (0: off)
+ * @param options.timeoutMs the store timeout (a WAIT takes at most a quarter of it)
  * @returns the store
  */
-export function createRedisCommerceStore(client: RedisClient, prefix: string): CommerceStore {
+export function createRedisCommerceStore(client: RedisClient, prefix: string, options: { waitForReplicas?: number, timeoutMs?: number } = {}): CommerceStore {
   const redis = defineScripts(client, SCRIPTS)
+  // Reads share the session store's read connection: a paused write does not hold them up.
+  const reader = readerOf(client)
   const k = (key: string) => prefix + key
-  const writeBasket = (key: string, guard: { session: string, lock: string } | undefined, ...args: (string | number)[]) => guard
+  const confirm = durableWrites(client, Number(options.waitForReplicas ?? 0), Math.max(1, Math.floor((options.timeoutMs ?? 0) / 4) || 500))
+  const confirmed = async <T>(write: Promise<T>): Promise<T> => {
+    const result = await write
+    await confirm?.()
+    return result
+  }
+  const writeBasket = (key: string, guard: { session: string, lock: string } | undefined, ...args: (string | number)[]) => confirmed(guard
     ? redis.sfWriteGuestBasket(k(key), k(guard.session), k(guard.lock), ...args)
-    : redis.sfWriteBasket(k(key), ...args)
-  const writeWishlist = (key: string, guard: { session: string, lock: string } | undefined, ...args: (string | number)[]) => guard
+    : redis.sfWriteBasket(k(key), ...args))
+  const writeWishlist = (key: string, guard: { session: string, lock: string } | undefined, ...args: (string | number)[]) => confirmed(guard
     ? redis.sfWriteGuestWishlist(k(key), k(guard.session), k(guard.lock), ...args)
-    : redis.sfWriteWishlist(k(key), ...args)
+    : redis.sfWriteWishlist(k(key), ...args))
 
-  async function run<T>(work: () => Promise<T>): Promise<T> {
-    await whenReady(client)
+  async function run<T>(work: () => Promise<T>, connection: RedisClient = client): Promise<T> {
+    await whenReady(connection)
     try {
       return await work()
     }
@@ -149,17 +161,17 @@ export function createRedisCommerceStore(client: RedisClient, prefix: string): C
   }
 
   return {
-    readBasket: key => run(async () => basketFromHash(await client.hgetall(k(key)))),
+    readBasket: key => run(async () => basketFromHash(await reader.hgetall(k(key))), reader),
     writeBasket: (key, change, options) => run(async () => basketFromFlat(await writeBasket(
       key, options.guard, change.variantId, change.quantity, change.mode, options.cap, options.maxLines, options.ttlMs, Date.now(),
     ) as string[])),
-    readWishlist: key => run(async () => wishlistFromFlat(await client.zrange(k(key), 0, -1, 'WITHSCORES'))),
+    readWishlist: key => run(async () => wishlistFromFlat(await reader.zrange(k(key), 0, -1, 'WITHSCORES')), reader),
     writeWishlist: (key, change, options) => run(async () => wishlistFromFlat(await writeWishlist(
       key, options.guard, change.productId, change.mode, options.maxItems, options.ttlMs, Date.now(),
     ) as string[])),
     mergeBasket: (key, marker, lines, options) => run(async () => {
       const pairs = lines.flatMap(line => [line.variantId, line.quantity])
-      const result = await redis.sfMergeBasket(k(key), k(marker), options.policy, options.cap, options.maxLines, options.ttlMs, options.markerTtlMs, Date.now(), ...pairs) as number | number[]
+      const result = await confirmed(redis.sfMergeBasket(k(key), k(marker), options.policy, options.cap, options.maxLines, options.ttlMs, options.markerTtlMs, Date.now(), ...pairs)) as number | number[]
       if (!Array.isArray(result)) return null
       const [linesAdded, linesCombined, linesCapped, linesDropped, unitsAdded] = result as [number, number, number, number, number]
       return { linesAdded, linesCombined, linesCapped, linesDropped, unitsAdded }
@@ -167,7 +179,7 @@ export function createRedisCommerceStore(client: RedisClient, prefix: string): C
     mergeWishlist: (key, marker, items, options) => run(async () => {
       const now = Date.now()
       const pairs = items.flatMap((item, i) => [item.productId, now + i])
-      const added = await redis.sfMergeWishlist(k(key), k(marker), options.maxItems, options.ttlMs, options.markerTtlMs, ...pairs) as number
+      const added = await confirmed(redis.sfMergeWishlist(k(key), k(marker), options.maxItems, options.ttlMs, options.markerTtlMs, ...pairs)) as number
       return added < 0 ? null : added
     }),
     claim: (lock, token, ttlMs) => run(async () => (await client.set(k(lock), token, 'PX', ttlMs, 'NX')) === 'OK'),
@@ -175,7 +187,7 @@ export function createRedisCommerceStore(client: RedisClient, prefix: string): C
       await redis.sfRelease(k(lock), token)
     }),
     remove: keys => run(async () => {
-      if (keys.length > 0) await client.del(...keys.map(k))
+      if (keys.length > 0) await confirmed(client.del(...keys.map(k)))
     }),
   }
 }

@@ -79,12 +79,15 @@ export class CommerceLimitError extends Error {
  * Chooses the commerce store for a mounted driver, like the session store does.
  * @param storage unstorage scoped to the session mount
  * @param driver the driver behind it
+ * @param options Redis: replicas that must confirm each write (`WAIT`, 0: off) and the store timeout
+ * @param options.waitForReplicas replicas that must confirm each write
+ * @param options.timeoutMs the store timeout (a WAIT takes at most a quarter of it)
  * @returns the store
  */
-export function createCommerceStore(storage: Storage, driver: Driver): CommerceStore {
+export function createCommerceStore(storage: Storage, driver: Driver, options: { waitForReplicas?: number, timeoutMs?: number } = {}): CommerceStore {
   if (driver.name === 'redis' && typeof driver.getInstance === 'function') {
     const base = String((driver.options as { base?: string } | undefined)?.base ?? '').replace(/:$/, '')
-    return createRedisCommerceStore(driver.getInstance(), base ? `${base}:` : '')
+    return createRedisCommerceStore(driver.getInstance(), base ? `${base}:` : '', options)
   }
   return createGenericCommerceStore(storage)
 }

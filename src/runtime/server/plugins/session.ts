@@ -12,6 +12,9 @@ import { defaultOptions, resolveShops, StorefrontConfigError } from '../session/
 import type { ResolvedShop } from '../session/config'
 import { createSessionDriver } from '../session/drivers'
 import { createSessionEngine } from '../session/engine'
+import type { RedisClient } from '../session/redis-client'
+import { describeFatalRedisError } from '../session/redis-health'
+import { monitorRedis } from '../session/redis-monitor'
 import { createSessionStore } from '../session/store'
 import type { SessionStore } from '../session/store'
 import { setStorefrontRuntime } from '../utils/runtime'
@@ -44,11 +47,16 @@ export default defineNitroPlugin((nitroApp) => {
         }
         const { driver, nativeTtl } = await createSessionDriver(storage, shop.storeTimeoutMs)
         useStorage().mount(mount, driver)
-        watchRedisErrors(driver.getInstance?.())
+        const client = driver.getInstance?.()
+        watchRedisErrors(client)
+        if (driver.name === 'redis' && client) {
+          monitorRedis(client as RedisClient, { label: `shop ${shop.id}`, timeoutMs: shop.storeTimeoutMs })
+        }
         const scoped = prefixStorage(useStorage(), mount)
+        const durable = { waitForReplicas: Number(storage.waitForReplicas ?? 0) || 0, timeoutMs: shop.storeTimeoutMs }
         return {
-          sessions: createSessionStore(scoped, driver, { nativeTtl, sweepIntervalMs: Math.min(shop.maxAgeMs, 600_000), timeoutMs: shop.storeTimeoutMs }),
-          commerce: createCommerceStore(scoped, driver),
+          sessions: createSessionStore(scoped, driver, { nativeTtl, sweepIntervalMs: Math.min(shop.maxAgeMs, 600_000), ...durable }),
+          commerce: createCommerceStore(scoped, driver, durable),
         }
       })()
       backends.set(shop.storageId, backend)
@@ -167,8 +175,10 @@ function watchRedisErrors(client: unknown) {
     return
   }
   watched.add(emitter)
-  // ioredis reports every failed reconnect; one line per 10 s is enough during an outage.
+  // ioredis reports every failed reconnect; one line per 10 s is enough during an outage. Fatal errors (credentials,
+  // ACL, certificate) are logged once, with what to fix, by the store's monitor.
   emitter.on('error', (error) => {
+    if (describeFatalRedisError(error)) return
     if (Date.now() - lastLogged > 10_000) {
       lastLogged = Date.now()
       console.error(`[storefront] session store connection error: ${error.message}`)

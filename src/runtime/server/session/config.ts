@@ -4,7 +4,7 @@ import type { ModuleOptions, StorefrontSameSite, StorefrontShopSelector, Storefr
 import { defaultOptions, parseSecrets } from './options'
 import { assertValidOptions } from './validate'
 
-export { defaultOptions, MIN_SECRET_LENGTH, optionEnvName, parseSecrets, StorefrontConfigError } from './options'
+export { defaultOptions, MIN_SECRET_LENGTH, optionEnvName, parseSecrets, STORAGE_ENV_PLACEHOLDERS, StorefrontConfigError } from './options'
 
 /** The settings of one shop after merging, as the engine uses them. */
 export interface ResolvedShop {

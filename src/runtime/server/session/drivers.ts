@@ -3,6 +3,7 @@ import type { StorefrontStorageOptions } from '../../types'
 import { storefrontMemoryDriver } from './memory-driver'
 import { StorefrontConfigError } from './options'
 import { readRedisNodes } from './redis-nodes'
+import { MODULE_STORAGE_KEYS, readTls, reconnectOnReadOnly, REDIS_ONLY_KEYS } from './redis-options'
 
 /** A driver ready to mount, and how the store should treat it. */
 export interface SessionDriver {
@@ -14,7 +15,9 @@ export interface SessionDriver {
  * Creates the unstorage driver for `storage.session`: `memory` (embedded), `fs` or `redis`. Redis gets settings that
  * fail fast during an outage instead of queueing commands: no offline queue, no resend after a reconnect, and a
  * connect timeout equal to the store timeout (the session store bounds every command sent with the same limit).
- * `cluster` and `sentinels` may be given as `host:port,host:port`, as the environment gives them.
+ * `cluster` and `sentinels` may be given as `host:port,host:port`, as the environment gives them. A reply `READONLY`
+ * (the node was demoted by a failover) makes the connection reconnect, which finds the new primary; Sentinel also
+ * listens for failovers (`failoverDetector`). The user's own values of these options win.
  * Options are checked when the server starts (validate.ts); the errors here guard a driver or node list that the
  * app's `storefront:storage` hook set later.
  * @param options driver name and options
@@ -24,6 +27,9 @@ export interface SessionDriver {
 export async function createSessionDriver(options: StorefrontStorageOptions, timeoutMs: number): Promise<SessionDriver> {
   const { driver: name = 'memory', ...rest } = options
   const driverOptions = Object.fromEntries(Object.entries(rest).filter(([, value]) => value !== '' && value !== undefined && value !== null))
+  if (name !== 'redis') {
+    for (const key of REDIS_ONLY_KEYS) delete driverOptions[key]
+  }
   switch (name) {
     case 'memory':
       return { driver: storefrontMemoryDriver(driverOptions), nativeTtl: true }
@@ -43,12 +49,25 @@ export async function createSessionDriver(options: StorefrontStorageOptions, tim
         maxRetriesPerRequest: 0,
         connectTimeout: timeoutMs,
       }
-      const { cluster, clusterOptions, sentinels, ...rest } = driverOptions as Record<string, unknown>
+      const { cluster, clusterOptions, sentinels, tls, ...given } = driverOptions as Record<string, unknown>
+      for (const key of MODULE_STORAGE_KEYS) {
+        if (key !== 'base') delete given[key]
+      }
+      const tlsOptions = readTls(tls, given.url)
+      if (tlsOptions.problems.length > 0) {
+        throw new StorefrontConfigError(`[storefront] ${tlsOptions.problems.join('; ')}`)
+      }
       const sentinelNodes = nodesOf(sentinels, 'sentinels')
-      const redisOptions = sentinelNodes ? { ...rest, sentinels: sentinelNodes } : rest
+      const redisOptions: Record<string, unknown> = {
+        reconnectOnError: reconnectOnReadOnly,
+        ...given,
+        ...(tlsOptions.tls ? { tls: tlsOptions.tls } : {}),
+        ...(sentinelNodes ? { sentinels: sentinelNodes, failoverDetector: given.failoverDetector ?? true } : {}),
+      }
       const nodes = nodesOf(cluster, 'cluster')
       if (nodes) {
         const given = (clusterOptions ?? {}) as Record<string, unknown>
+        const nodeOptions = { ...(tlsOptions.tls ? { tls: tlsOptions.tls } : {}), ...(given.redisOptions as object | undefined) }
         return {
           driver: redisDriver({
             base: 'storefront',
@@ -58,7 +77,7 @@ export async function createSessionDriver(options: StorefrontStorageOptions, tim
               enableOfflineQueue: false,
               enableAutoPipelining: true,
               ...given,
-              redisOptions: { ...failFast, ...(given.redisOptions as object | undefined) },
+              redisOptions: { ...failFast, reconnectOnError: reconnectOnReadOnly, ...pick(redisOptions, ['username', 'password']), ...nodeOptions },
             },
           }),
           nativeTtl: true,
@@ -80,4 +99,8 @@ function nodesOf(value: unknown, option: 'cluster' | 'sentinels') {
     throw new StorefrontConfigError(`[storefront] storage.session.${option} is invalid: ${problems.join('; ')}`)
   }
   return nodes
+}
+
+function pick(options: Record<string, unknown>, keys: string[]) {
+  return Object.fromEntries(keys.filter(key => options[key] !== undefined).map(key => [key, options[key]]))
 }

@@ -30,6 +30,25 @@ export const defaultOptions = {
   commerce: { mergePolicy: 'sum', maxQuantityPerLine: 99, maxBasketLines: 100, maxWishlistItems: 200, dataTtl: 2592000 },
 } satisfies Required<ModuleOptions>
 
+/**
+ * The storage options that `NUXT_STOREFRONT_STORAGE_SESSION_*` variables can set: Nitro applies a variable only to a
+ * key that exists in runtime config when the app is built, so the module declares each one, empty. Empty values are
+ * dropped when the driver is created.
+ */
+export const STORAGE_ENV_PLACEHOLDERS = {
+  url: '',
+  base: '',
+  cluster: '',
+  sentinels: '',
+  name: '',
+  role: '',
+  username: '',
+  password: '',
+  sentinelPassword: '',
+  tls: { ca: '', cert: '', key: '', servername: '' },
+  waitForReplicas: 0,
+}
+
 /** Raised for a configuration that cannot run; the message says what to set, one line per problem. */
 export class StorefrontConfigError extends Error {
   override name = 'StorefrontConfigError'

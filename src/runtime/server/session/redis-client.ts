@@ -1,4 +1,5 @@
 import type { Cluster, Redis } from 'ioredis'
+import { fatalErrorOf, trackFatalErrors } from './redis-health'
 
 /** The ioredis client behind unstorage's redis driver. */
 export type RedisClient = Redis | Cluster
@@ -19,17 +20,33 @@ export function whenReady(client: RedisClient, timeoutMs = 0): Promise<void> | v
     connectedOnce.add(client)
     return
   }
+  const fatal = fatalErrorOf(client)
+  if (fatal) {
+    throw new Error(`${fatal.message} (${fatal.hint})`)
+  }
   if (connectedOnce.has(client)) {
     throw new Error(`not connected to Redis (${client.status})`)
   }
   let pending = waiting.get(client)
   if (!pending) {
-    pending = new Promise<void>((resolve) => {
-      client.once('ready', () => {
+    trackFatalErrors(client)
+    pending = new Promise<void>((resolve, reject) => {
+      const onError = () => {
+        const error = fatalErrorOf(client)
+        if (!error) return
+        client.off('ready', onReady)
+        client.off('error', onError)
+        waiting.delete(client)
+        reject(new Error(`${error.message} (${error.hint})`))
+      }
+      const onReady = () => {
+        client.off('error', onError)
         waiting.delete(client)
         connectedOnce.add(client)
         resolve()
-      })
+      }
+      client.once('ready', onReady)
+      client.on('error', onError)
     })
     waiting.set(client, pending)
   }
@@ -41,6 +58,48 @@ export function whenReady(client: RedisClient, timeoutMs = 0): Promise<void> | v
     timer = setTimeout(() => reject(new Error(`no connection to Redis after ${timeoutMs} ms`)), timeoutMs)
   })
   return Promise.race([pending, timeout]).finally(() => clearTimeout(timer))
+}
+
+const readers = new WeakMap<RedisClient, RedisClient>()
+
+/**
+ * A second connection, for reads only: a write the server holds back (a `CLIENT PAUSE WRITE` during a managed
+ * service's maintenance, a `WAIT` for replicas) blocks every command behind it on its connection, so reads go
+ * elsewhere and keep answering. It has the writer's options (and its sentinels or cluster nodes); when the writer
+ * reconnects after a `READONLY` reply (a failover demoted its node), so does the reader, so that reads follow the
+ * primary. Stores that share a client share its reader.
+ * @param client the writing client
+ * @returns the reading client
+ */
+export function readerOf(client: RedisClient): RedisClient {
+  let reader = readers.get(client)
+  if (!reader) {
+    const created = client.duplicate() as RedisClient
+    reader = created
+    readers.set(client, created)
+    const options = client.options as { reconnectOnError?: ((error: Error) => boolean | 1 | 2) | null }
+    const own = options.reconnectOnError
+    if (typeof own === 'function') {
+      options.reconnectOnError = (error) => {
+        const reconnect = own(error)
+        if (reconnect && created.status === 'ready') (created as Redis).disconnect(true)
+        return reconnect
+      }
+    }
+    created.on('error', () => {})
+  }
+  return reader
+}
+
+/**
+ * Closes the reading connection of a client (see {@link readerOf}), when the store that uses it stops.
+ * @param client the writing client
+ */
+export function closeReader(client: RedisClient): void {
+  const reader = readers.get(client)
+  if (!reader) return
+  readers.delete(client)
+  reader.disconnect()
 }
 
 const isCluster = (client: RedisClient): client is Cluster => 'isCluster' in client && client.isCluster

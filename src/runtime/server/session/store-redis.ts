@@ -1,5 +1,6 @@
 import type { RedisClient } from './redis-client'
-import { defineScripts, failsWhileDisconnected, watchStalledCommands, whenReady } from './redis-client'
+import { closeReader, defineScripts, failsWhileDisconnected, readerOf, watchStalledCommands, whenReady } from './redis-client'
+import { durableWrites } from './redis-durable'
 import type { IndexedSession, SessionStore } from './store'
 
 // A session record is one string of lines, name and value in turn, the meta field `m` first: a read is one GET and
@@ -130,23 +131,37 @@ const SCRIPTS = {
  * @param client the ioredis client of the mounted redis driver
  * @param prefix the driver's key prefix (`base:`)
  * @param timeoutMs the store timeout, which bounds the wait for the first connection
+ * @param options durable writes
+ * @param options.waitForReplicas replicas that must confirm each write (0: off), see {@link durableWrites}
  * @returns the store
  */
-export function createRedisSessionStore(client: RedisClient, prefix: string, timeoutMs = 0): SessionStore {
+export function createRedisSessionStore(client: RedisClient, prefix: string, timeoutMs = 0, options: { waitForReplicas?: number } = {}): SessionStore {
   const redis = defineScripts(client, SCRIPTS)
+  // Reads go through a connection of their own, so that a paused or waiting write never holds them up.
+  const reader = readerOf(client)
   const k = (key: string) => prefix + key
   const ready = () => whenReady(client, timeoutMs)
+  const readerReady = () => whenReady(reader, timeoutMs)
   // Every read takes the fast path below once connected, without asking whenReady: tell it about the first
   // connection here, so that a later outage fails at once instead of waiting for a reconnection.
-  if (client.status === 'ready') whenReady(client)
-  else client.once('ready', () => whenReady(client))
+  for (const connection of [client, reader]) {
+    if (connection.status === 'ready') whenReady(connection)
+    else connection.once('ready', () => whenReady(connection))
+  }
   // Every command sent is bounded by the watchdog, and none waits unsent while disconnected: no timer per call.
-  const stopWatchdog = timeoutMs > 0 ? watchStalledCommands(client, timeoutMs) : undefined
-  const timesOutItself = stopWatchdog !== undefined && failsWhileDisconnected(client)
+  const stopWatchdogs = timeoutMs > 0 ? [watchStalledCommands(client, timeoutMs), watchStalledCommands(reader, timeoutMs)] : undefined
+  const timesOutItself = stopWatchdogs !== undefined && failsWhileDisconnected(client) && failsWhileDisconnected(reader)
+  // A WAIT takes at most a quarter of the store timeout, and a write waits for at most two of them.
+  const confirm = durableWrites(client, Number(options.waitForReplicas ?? 0), Math.max(1, Math.floor(timeoutMs / 4) || 500))
+  const confirmed = async <T>(write: Promise<T>): Promise<T> => {
+    const result = await write
+    await confirm?.()
+    return result
+  }
 
-  const runWrite = (keys: { session: string, index?: string }, ...args: (string | number)[]) => keys.index
+  const runWrite = (keys: { session: string, index?: string }, ...args: (string | number)[]) => confirmed(keys.index
     ? redis.sfWriteUserSession(k(keys.session), k(keys.index), ...args)
-    : redis.sfWriteGuestSession(k(keys.session), ...args)
+    : redis.sfWriteGuestSession(k(keys.session), ...args))
 
   return {
     kind: 'redis',
@@ -154,10 +169,10 @@ export function createRedisSessionStore(client: RedisClient, prefix: string, tim
 
     read(key) {
       // Once connected, the read is the one GET with no await around it; the session reads the lines in place.
-      if (client.status === 'ready') {
-        return redis.get(k(key))
+      if (reader.status === 'ready') {
+        return reader.get(k(key))
       }
-      return Promise.resolve(ready()).then(() => redis.get(k(key)))
+      return Promise.resolve(readerReady()).then(() => reader.get(k(key)))
     },
 
     async create(keys, fields, expiry, options) {
@@ -176,7 +191,7 @@ export function createRedisSessionStore(client: RedisClient, prefix: string, tim
 
     async remove(keys) {
       await ready()
-      await (keys.index ? redis.sfRemoveUserSession(k(keys.session), k(keys.index), keys.hash) : redis.sfRemoveGuestSession(k(keys.session), keys.hash))
+      await confirmed(keys.index ? redis.sfRemoveUserSession(k(keys.session), k(keys.index), keys.hash) : redis.sfRemoveGuestSession(k(keys.session), keys.hash))
     },
 
     async listUserSessions(index, userSessionPrefix, now): Promise<IndexedSession[]> {
@@ -191,11 +206,12 @@ export function createRedisSessionStore(client: RedisClient, prefix: string, tim
 
     async removeUserSessions(index, userSessionPrefix, keepHashes) {
       await ready()
-      return await redis.sfRemoveUserSessions(k(index), k(userSessionPrefix), ...keepHashes) as number
+      return await confirmed(redis.sfRemoveUserSessions(k(index), k(userSessionPrefix), ...keepHashes)) as number
     },
 
     async dispose() {
-      stopWatchdog?.()
+      for (const stop of stopWatchdogs ?? []) stop()
+      closeReader(client)
     },
   }
 }

@@ -73,6 +73,8 @@ export interface SessionStoreOptions {
   sweepIntervalMs: number
   /** The store timeout; bounds the wait for a first Redis connection. */
   timeoutMs?: number
+  /** Redis: replicas that must confirm each write before it is acknowledged (`WAIT`); 0 turns it off. */
+  waitForReplicas?: number
 }
 
 /**
@@ -85,7 +87,7 @@ export interface SessionStoreOptions {
 export function createSessionStore(storage: Storage, driver: Driver, options: SessionStoreOptions): SessionStore {
   if (driver.name === 'redis' && typeof driver.getInstance === 'function') {
     const base = String((driver.options as { base?: string } | undefined)?.base ?? '').replace(/:$/, '')
-    return createRedisSessionStore(driver.getInstance(), base ? `${base}:` : '', options.timeoutMs)
+    return createRedisSessionStore(driver.getInstance(), base ? `${base}:` : '', options.timeoutMs, { waitForReplicas: options.waitForReplicas })
   }
   return createGenericSessionStore(storage, options)
 }

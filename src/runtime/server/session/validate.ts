@@ -1,6 +1,7 @@
 import type { ModuleOptions, StorefrontShopOptions } from '../../types'
 import { defaultOptions, MIN_SECRET_LENGTH, optionEnvName, parseSecrets, SHOP_ID, showOptionValue, StorefrontConfigError } from './options'
 import { readRedisNodes } from './redis-nodes'
+import { readTls } from './redis-options'
 
 /** Longest delay a Node.js timer takes; a longer one fires at once. */
 const MAX_TIMER_MS = 2 ** 31 - 1
@@ -36,6 +37,8 @@ const DRIVERS = ['memory', 'fs', 'redis']
 const SAME_SITE = ['lax', 'strict', 'none']
 const SELECTORS = ['domain', 'path', 'path_or_default']
 const MERGE_POLICIES = ['sum', 'max', 'keep-user']
+const ROLES = ['master', 'slave']
+const STORAGE_NUMBERS: Rules = { waitForReplicas: { min: 0, zero: 'writes are acknowledged without waiting for replicas' } }
 
 /**
  * Checks every option, as runtime config holds it once `NUXT_STOREFRONT_*` variables were applied. Each problem is
@@ -119,14 +122,28 @@ function checkStorage(report: Report, path: string[], value: unknown, topLevel: 
   if (!storage) return
   checkChoice(report, [...path, 'driver'], storage.driver, DRIVERS)
   checkNumbers(report, path, storage, MEMORY_NUMBERS)
+  checkNumbers(report, path, storage, STORAGE_NUMBERS)
+  if (storage.role !== '' && storage.role !== null) checkChoice(report, [...path, 'role'], storage.role, ROLES)
+  const { problems: tlsProblems } = readTls(storage.tls, storage.url, [...path, 'tls'])
+  for (const problem of tlsProblems) problems(report, problem)
   const cluster = checkNodes(report, [...path, 'cluster'], storage.cluster)
   const sentinels = checkNodes(report, [...path, 'sentinels'], storage.sentinels)
+  if (cluster && Number(storage.waitForReplicas) > 0) {
+    report([...path, 'waitForReplicas'], 'is not supported with cluster yet: WAIT must reach the node that took each write; use it with a primary and its replicas, or Sentinel')
+  }
   if (cluster && sentinels) {
     report([...path, 'sentinels'], 'cannot be combined with cluster: configure one of them')
   }
   else if (sentinels && !storage.name && !(topLevel as Section | undefined)?.name) {
     report([...path, 'name'], 'is missing: sentinels need the name of the master group, e.g. "mymaster"')
   }
+}
+
+// readTls reports whole lines that already name the option and its variable.
+function problems(report: Report, line: string) {
+  const [path, ...text] = line.split(' ')
+  const withoutVariable = text.join(' ').replace(/ \(set NUXT_[A-Z0-9_]+\)$/, '')
+  report(path!.split('.'), withoutVariable)
 }
 
 function checkNodes(report: Report, path: string[], value: unknown): boolean {

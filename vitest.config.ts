@@ -26,6 +26,19 @@ export default defineConfig({
       },
       {
         test: {
+          // Failovers, TLS, ACL and write pauses on real redis-server and sentinel processes, each bounded (20
+          // shoppers, a few seconds of load); one file at a time, so that the timings are not two scenarios' sum.
+          name: 'redis-ops',
+          include: ['test/redis-ops/**/*.test.ts'],
+          environment: 'node',
+          globalSetup: ['test/helpers/build-fixtures.ts'],
+          testTimeout: 120_000,
+          hookTimeout: 180_000,
+          fileParallelism: false,
+        },
+      },
+      {
+        test: {
           name: 'browser',
           include: ['test/browser/**/*.test.ts'],
           environment: 'node',

@@ -1,0 +1,136 @@
+import type { FixtureServer } from './server'
+import { createShopper } from './shopper'
+import type { Shopper } from './shopper'
+
+/** One request of the load. */
+interface Sample {
+  kind: 'write' | 'read'
+  start: number
+  end: number
+  status: number
+  detail?: string
+}
+
+/** What a bounded load around a fault saw. */
+export interface FailoverReport {
+  requests: number
+  /** Answers that were not 200, by status. */
+  errors: Record<string, number>
+  errorCount: number
+  /** Writes (basket adds) answered 200. */
+  acknowledgedWrites: number
+  /** Acknowledged adds missing from the basket afterwards. */
+  lostWrites: number
+  /** Shoppers whose login was gone afterwards or who saw `getUser` answer `user: null` (a silent logout). */
+  sessionsLost: number
+  /** From the start of the first failed request to the end of the last one, in ms (0 without failures). */
+  windowMs: number
+  /** From the fault's end to the first successful write that started after it, in ms. */
+  recoveryMs: number
+  /** The distinct problem details of failed writes, with when they first happened (ms after the fault's end). */
+  failures: string[]
+}
+
+/**
+ * Runs `shoppers` logged-in shoppers against a server, each adding a new basket line and reading its user in turn,
+ * runs `fault` once the load is going, keeps the load on until `settle` writes succeeded after the fault (bounded by
+ * `timeoutMs`), then checks every shopper's basket and login.
+ * @param server the built fixture (basic: it has `loginAs`)
+ * @param options the load and the fault
+ * @param options.shoppers how many shoppers
+ * @param options.fault what to break (and, if it is planned, repair); returns when done
+ * @param options.settleWrites successful writes after the fault before the load stops
+ * @param options.timeoutMs the longest the load runs after the fault
+ * @returns the report
+ */
+export async function runFailoverLoad(server: FixtureServer, options: { shoppers?: number, fault: () => Promise<void>, settleWrites?: number, timeoutMs?: number }): Promise<FailoverReport> {
+  const count = options.shoppers ?? 20
+  const samples: Sample[] = []
+  const acked = new Map<number, number[]>()
+  const silentLogout = new Set<number>()
+  const shoppers: Shopper[] = []
+  for (let i = 0; i < count; i++) {
+    const shopper = createShopper(server, { seen: [] })
+    const login = await shopper.rpc('loginAs', { userId: `shopper-${i}` })
+    if (login.status !== 200) throw new Error(`login of shopper ${i} failed: ${login.status} ${JSON.stringify(login.body)}`)
+    shoppers.push(shopper)
+    acked.set(i, [])
+  }
+  let stopped = false
+  let variant = 0
+  const loops = shoppers.map(async (shopper, i) => {
+    for (let round = 0; !stopped; round++) {
+      shopper.seen.length = 0
+      if (round % 10 === 9) {
+        // A new login now and then: a session created during the fault must survive it too.
+        const start = Date.now()
+        const login = await shopper.rpc('loginAs', { userId: `shopper-${i}` })
+        samples.push({ kind: 'write', start, end: Date.now(), status: login.status })
+      }
+      const variantId = ++variant
+      let start = Date.now()
+      const add = await shopper.rpc('addItemToBasket', { variantId, quantity: 1 })
+      samples.push({ kind: 'write', start, end: Date.now(), status: add.status, detail: add.body?.detail })
+      if (add.status === 200) acked.get(i)!.push(variantId)
+      start = Date.now()
+      const user = await shopper.rpc('getUser')
+      samples.push({ kind: 'read', start, end: Date.now(), status: user.status })
+      if (user.status === 200 && user.body.user === null) {
+        silentLogout.add(i)
+        // Logged in again, so that the load goes on as the same user (the basket is the user's, not the session's).
+        await shopper.rpc('loginAs', { userId: `shopper-${i}` })
+      }
+    }
+  })
+  const until = async (probe: () => boolean, timeoutMs: number) => {
+    const end = Date.now() + timeoutMs
+    while (!probe() && Date.now() < end) await new Promise(resolve => setTimeout(resolve, 20))
+  }
+  await until(() => samples.filter(sample => sample.status === 200).length >= count * 4, 20_000)
+  const faultStart = Date.now()
+  await options.fault()
+  const faultEnd = Date.now()
+  const settle = options.settleWrites ?? count * 4
+  const okAfter = () => samples.filter(sample => sample.kind === 'write' && sample.start >= faultEnd && sample.status === 200)
+  await until(() => okAfter().length >= settle, options.timeoutMs ?? 30_000)
+  stopped = true
+  await Promise.all(loops)
+
+  let lostWrites = 0
+  let sessionsLost = 0
+  for (const [i, shopper] of shoppers.entries()) {
+    const user = await shopper.rpc('getUser')
+    if (user.status !== 200 || user.body.user === null || silentLogout.has(i)) sessionsLost++
+    const checker = createShopper(server, { seen: [] })
+    await checker.rpc('loginAs', { userId: `shopper-${i}` })
+    const basket = await checker.rpc('getBasket')
+    const stored = new Set((basket.body.items as { variantId: number }[]).map(item => item.variantId))
+    lostWrites += acked.get(i)!.filter(id => !stored.has(id)).length
+  }
+  const failed = samples.filter(sample => sample.status !== 200 && sample.start >= faultStart - 1000)
+  const errors: Record<string, number> = {}
+  for (const sample of samples.filter(sample => sample.status !== 200)) errors[sample.status] = (errors[sample.status] ?? 0) + 1
+  const firstOk = okAfter().sort((a, b) => a.end - b.end)[0]
+  return {
+    requests: samples.length,
+    errors,
+    errorCount: samples.length - samples.filter(sample => sample.status === 200).length,
+    acknowledgedWrites: [...acked.values()].reduce((sum, list) => sum + list.length, 0),
+    lostWrites,
+    sessionsLost,
+    windowMs: failed.length > 0 ? Math.max(...failed.map(s => s.end)) - Math.min(...failed.map(s => s.start)) : 0,
+    recoveryMs: firstOk ? firstOk.end - faultEnd : Number.POSITIVE_INFINITY,
+    failures: [...new Map(samples.filter(sample => sample.detail).map(sample => [sample.detail, `${sample.start - faultEnd} ms: ${sample.detail}`])).values()].slice(0, 8),
+  }
+}
+
+/**
+ * One line for the test output and the README tables.
+ * @param scenario its name
+ * @param report what the load saw
+ * @returns the line
+ */
+export function describeReport(scenario: string, report: FailoverReport): string {
+  return `[measure] ${scenario}: ${report.requests} requests, window ${report.windowMs} ms, errors ${JSON.stringify(report.errors)}, `
+    + `acknowledged writes ${report.acknowledgedWrites}, lost ${report.lostWrites}, sessions lost ${report.sessionsLost}, first write ok ${report.recoveryMs} ms after the fault`
+}

@@ -17,7 +17,7 @@ import { freePort, startProcess } from './process.mjs'
 
 /**
  * Starts a redis-server of the bench's own on a free loopback port: no persistence, no RDB snapshots.
- * @param {{ cpu?: string }} [options] `cpu` pins it with taskset
+ * @param {{ cpu?: string, args?: string[] }} [options] `cpu` pins it with taskset; `args` go to redis-server
  * @returns {Promise<BenchRedis>} the running server
  */
 export async function startRedis(options = {}) {
@@ -26,7 +26,7 @@ export async function startRedis(options = {}) {
   const child = await startProcess({
     name: 'redis-server',
     command: 'redis-server',
-    args: ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no', '--daemonize', 'no', '--loglevel', 'notice'],
+    args: ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no', '--daemonize', 'no', '--loglevel', 'notice', ...(options.args ?? [])],
     cpu: options.cpu,
     ready: /ready to accept connections/i,
   }).catch((error) => {

@@ -62,6 +62,15 @@ export function formatReport(result) {
     out.push(`after: once every session expired and the driver swept${m.gc ? ', after global.gc()' : ' (run without --expose-gc: no forced GC)'}. heap: V8's live objects; V8 had ${num(m.peakHeapTotalMb, 1)} MB committed at the peak, ${num(m.afterHeapTotalMb, 1)} MB after.`)
     out.push('RSS keeps pages V8 has freed but not yet returned (pooled, or released lazily): it is the high-water mark, not what the entries hold.')
   }
+  if (result.durable) {
+    const d = result.durable
+    out.push('', `Durable writes: session updates through the Redis store on a local primary + replica, ${options.durable.concurrency} concurrent writers, medians over ${options.durable.rounds} rounds of ${options.durable.duration} s`)
+    out.push(table(
+      ['mode', 'writes/s', 'p50 ms', 'p99 ms', 'CPU µs/write', 'writes'],
+      d.modes.map(m => [m.mode === 'durable' ? 'durable (waitForReplicas 1)' : 'default', num(m.writesPerSecond), num(m.p50Ms, 2), num(m.p99Ms, 2), num(m.cpuUsPerWrite, 1), num(m.writes)]),
+    ))
+    out.push(`durable / default: ${num(d.ratio.writesPerSecond, 2)}× the writes per second, ${num(d.ratio.p50Ms, 2)}× the median latency, ${num(d.ratio.cpuUsPerWrite, 2)}× the CPU per write (the bench process, which runs the store).`)
+  }
   if (result.targets?.length) {
     out.push('', 'Targets')
     out.push(table(['', 'target', 'measured'], result.targets.map(t => [t.met === null ? 'n/a' : t.met ? 'MET' : 'MISSED', t.target, t.measured])))

@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url'
 import { buildEngine, ensurePlaygroundBuilt } from './build.mjs'
 import { measureCommands } from './commands.mjs'
 import { measureDestroyScaling } from './destroy-scaling.mjs'
+import { measureDurableWrites } from './durable.mjs'
 import { canPin, runNodeScript } from './process.mjs'
 import { startRedis } from './redis.mjs'
 import { evaluateTargets } from './targets.mjs'
@@ -22,6 +23,7 @@ const MEMORY_WORKER = fileURLToPath(new URL('./memory-worker.mjs', import.meta.u
  * @property {boolean} commands measure store commands per request type
  * @property {false | { sizes: number[], repeats: number }} scaling destroySessionsForUserId scaling
  * @property {false | { sessions: number, maxEntries: number, ttlMs: number, sweepIntervalMs: number }} memory memory store bound
+ * @property {false | { rounds: number, duration: number, concurrency: number }} durable durable writes against the default mode
  */
 
 /** @type {BenchOptions} The defaults of `npm run bench`. */
@@ -33,6 +35,7 @@ export const DEFAULT_OPTIONS = {
   commands: true,
   scaling: { sizes: [10_000, 100_000, 1_000_000], repeats: 20 },
   memory: { sessions: 1_000_000, maxEntries: 200_000, ttlMs: 10_000, sweepIntervalMs: 1000 },
+  durable: { rounds: 3, duration: 3, concurrency: 50 },
 }
 
 /**
@@ -83,6 +86,10 @@ export async function runBench(given = {}) {
   }
   finally {
     await redis.stop()
+  }
+  if (options.durable) {
+    log(`durable writes: ${options.durable.rounds} rounds × ${options.durable.duration} s per mode, ${options.durable.concurrency} concurrent writers, primary + replica`)
+    result.durable = await measureDurableWrites({ ...options.durable, cpu: LOAD_CPU, log })
   }
   if (options.memory) {
     log(`memory store bound: ${options.memory.sessions.toLocaleString('en')} sessions, maxEntries ${options.memory.maxEntries.toLocaleString('en')}`)

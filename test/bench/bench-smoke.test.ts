@@ -16,6 +16,7 @@ describe('npm run bench (smoke)', () => {
       commands: true,
       scaling: { sizes: [1000], repeats: 3 },
       memory: { sessions: 10_000, maxEntries: 2000, ttlMs: 1000, sweepIntervalMs: 200 },
+      durable: { rounds: 1, duration: 1, concurrency: 5 },
     })
 
     expect(result.throughput.map((variant: { id: string }) => variant.id)).toEqual(VARIANTS.map(variant => variant.id))
@@ -44,6 +45,9 @@ describe('npm run bench (smoke)', () => {
     expect(result.memory.created).toBe(10_000)
     expect(result.memory.maxEntriesSeen).toBeLessThanOrEqual(2000)
     expect(result.memory.entriesAfterSweep).toBe(0)
+
+    expect(result.durable.modes.map((mode: { mode: string }) => mode.mode)).toEqual(['default', 'durable'])
+    for (const mode of result.durable.modes) expect(mode.writes, mode.mode).toBeGreaterThan(0)
 
     expect(result.targets.length).toBeGreaterThan(0)
   })

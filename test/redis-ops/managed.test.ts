@@ -163,6 +163,28 @@ describe('fatal and passing connection errors', () => {
     expect(logs).not.toContain('wrong-password')
   })
 
+  it('answers 503 at once when the ACL lacks a command the module needs, and logs once what to fix', async () => {
+    const admin = new Redis({ host: '127.0.0.1', port: redis.port, password: 'the-right-password-0123456789' })
+    cleanups.push(() => admin.disconnect())
+    // The README's line without the script commands.
+    const [, , , ...args] = readmeAclLine().replace('<password>', 'limited-password-0123456789').replace(' +evalsha +eval', '').split(/\s+/)
+    expect(await admin.call('ACL', 'SETUSER', 'limited', ...args)).toBe('OK')
+    const server = await serve({ NUXT_STOREFRONT_STORAGE_SESSION_URL: `redis://limited:limited-password-0123456789@127.0.0.1:${redis.port}` })
+    for (let i = 0; i < 3; i++) {
+      const started = performance.now()
+      expect((await put(server)).status).toBe(503)
+      expect(performance.now() - started).toBeLessThan(1000)
+    }
+    const logs = server.logs()
+    // One line per refused command (ioredis sends EVALSHA, and EVAL for a script the server may not know), however
+    // many requests failed.
+    const lines = logs.match(/cannot use Redis: NOPERM[^\n]*/g) ?? []
+    expect(lines.length).toBeGreaterThanOrEqual(1)
+    expect(new Set(lines).size).toBe(lines.length)
+    expect(lines.every(line => /'eval(?:sha)?'/.test(line))).toBe(true)
+    expect(logs).toContain('ACL SETUSER')
+  })
+
   it('says at start that Redis is not reachable, and uses it once it comes up', async () => {
     const port = await freePort()
     const server = await serve({ NUXT_STOREFRONT_STORAGE_SESSION_URL: `redis://127.0.0.1:${port}`, NUXT_STOREFRONT_STORE_TIMEOUT: '500' })

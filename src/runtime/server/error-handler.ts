@@ -1,5 +1,6 @@
 import type { NitroErrorHandler } from 'nitropack/types'
 import { StoreUnavailableError, StorefrontHttpError } from './session/errors'
+import { describeFatalRedisError } from './session/redis-health'
 import { sendProblem, toProblem } from './problem'
 
 /**
@@ -27,14 +28,16 @@ export default storefrontErrorHandler
 let lastLogged = 0
 let suppressed = 0
 
-// An outage fails every request: one line per 10 s, with the cause, is what an operator needs.
+// An outage fails every request: one line per 10 s, with the cause, is what an operator needs. Causes that waiting
+// will not cure (credentials, certificates, the ACL) were logged once, with what to fix, where they were seen.
 function logStoreFailure(error: unknown) {
+  const failure = [error, (error as { cause?: unknown }).cause].find(e => e instanceof StoreUnavailableError) as StoreUnavailableError | undefined
+  if (failure?.cause !== undefined && describeFatalRedisError(failure.cause)) return
   const now = Date.now()
   if (now - lastLogged < 10_000) {
     suppressed++
     return
   }
-  const failure = [error, (error as { cause?: unknown }).cause].find(e => e instanceof StoreUnavailableError) as StoreUnavailableError | undefined
   const cause = (failure?.cause as Error | undefined)?.message ?? 'unknown cause'
   console.warn(`[storefront] ${failure?.message ?? 'session store unavailable'}: ${cause}${suppressed ? ` (${suppressed} more since the last report)` : ''}`)
   lastLogged = now

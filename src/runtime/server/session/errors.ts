@@ -1,4 +1,5 @@
 import { H3Error } from 'h3'
+import { reportRefusedCommand } from './redis-health'
 
 /** An engine error that carries its HTTP status, so that every layer answers it the same way. */
 export class StorefrontHttpError extends H3Error {
@@ -69,11 +70,13 @@ export async function withStoreTimeout<T>(operation: string, timeoutMs: number, 
 }
 
 /**
- * The error a failed store operation is reported as: HTTP errors pass through, anything else is a 503.
+ * The error a failed store operation is reported as: HTTP errors pass through, anything else is a 503. A command
+ * the Redis ACL refused is logged once, with what to fix.
  * @param operation a name for logs and the error message
  * @param error what the store threw
  * @returns the error to throw
  */
 export function toStoreError(operation: string, error: unknown): Error {
+  if (!(error instanceof H3Error)) reportRefusedCommand(error)
   return error instanceof H3Error ? error : new StoreUnavailableError(operation, { cause: error })
 }

@@ -36,6 +36,24 @@ export function describeFatalRedisError(error: unknown): FatalRedisError | undef
   return undefined
 }
 
+const refusedLogged = new Set<string>()
+
+/**
+ * Logs, once per distinct message, a command the Redis ACL refused (`NOPERM`): such a reply comes back at once, so
+ * the request is a fast 503 anyway, but waiting will not cure it, and the operator needs to know what to change.
+ * Connection errors (credentials, certificates) are logged by the store's monitor instead.
+ * @param error what a store operation threw
+ * @returns true when the error is fatal (of any kind), so that callers can skip their own, repeated log line
+ */
+export function reportRefusedCommand(error: unknown): boolean {
+  const fatal = describeFatalRedisError(error)
+  if (fatal?.kind === 'acl' && !refusedLogged.has(fatal.message)) {
+    refusedLogged.add(fatal.message)
+    console.error(`[storefront] the session store cannot use Redis: ${fatal.message} — ${fatal.hint}`)
+  }
+  return fatal !== undefined
+}
+
 const fatal = new WeakMap<RedisClient, FatalRedisError>()
 const tracked = new WeakSet<RedisClient>()
 const listeners = new WeakMap<RedisClient, Set<(error: FatalRedisError) => void>>()

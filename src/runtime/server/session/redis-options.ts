@@ -31,12 +31,14 @@ export function readPem(value: unknown): { pem?: string, problem?: string } {
   if (typeof value !== 'string') return { problem: `${showOptionValue(value)} is invalid: use a PEM or a file path` }
   const text = value.trim()
   if (text.startsWith('-----BEGIN')) return { pem: text.replace(/\\n/g, '\n') }
+  // A value that cannot be a path may be key material pasted without its header: it is never shown.
+  const shown = text.length <= 256 && !/[\r\n]/.test(text) ? `file ${JSON.stringify(text)}` : 'the value (neither a PEM nor a path)'
   try {
     const pem = readFileSync(text, 'utf8')
-    return pem.includes('-----BEGIN') ? { pem } : { problem: `file ${JSON.stringify(text)} holds no PEM` }
+    return pem.includes('-----BEGIN') ? { pem } : { problem: `${shown} holds no PEM` }
   }
   catch (error) {
-    return { problem: `file ${JSON.stringify(text)} cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'}): use a PEM or a readable file path` }
+    return { problem: `${shown} cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'}): use a PEM or a readable file path` }
   }
 }
 

@@ -582,7 +582,8 @@ describe('production Redis options', () => {
     expect((plain.reconnectOnError as (error: Error) => boolean)(new Error('ERR other'))).toBe(false)
     expect(plain.tls).toBeUndefined()
     const sentinel = await options({ sentinels: 'a:26379', name: 'mymaster', tls: { ca: caFile, cert: PEM.replaceAll('\n', '\\n'), key: '', servername: 'redis.internal' } })
-    expect(sentinel).toMatchObject({ failoverDetector: true, sentinels: [{ host: 'a', port: 26379 }], tls: { ca: PEM, cert: PEM, servername: 'redis.internal' } })
+    expect(sentinel).toMatchObject({ failoverDetector: true, enableTLSForSentinelMode: true, sentinels: [{ host: 'a', port: 26379 }], tls: { ca: PEM, cert: PEM, servername: 'redis.internal' } })
+    expect(await options({ sentinels: 'a:26379', name: 'm' })).not.toHaveProperty('enableTLSForSentinelMode')
     expect(await options({ url: 'rediss://127.0.0.1:1' })).toMatchObject({ tls: {} })
     const own = () => false
     expect(await options({ sentinels: 'a:26379', name: 'm', failoverDetector: false, reconnectOnError: own })).toMatchObject({ failoverDetector: false, reconnectOnError: own })

@@ -62,7 +62,8 @@ export async function createSessionDriver(options: StorefrontStorageOptions, tim
         reconnectOnError: reconnectOnReadOnly,
         ...given,
         ...(tlsOptions.tls ? { tls: tlsOptions.tls } : {}),
-        ...(sentinelNodes ? { sentinels: sentinelNodes, failoverDetector: given.failoverDetector ?? true } : {}),
+        // With Sentinel, ioredis uses TLS to the primary only with enableTLSForSentinelMode.
+        ...(sentinelNodes ? { sentinels: sentinelNodes, failoverDetector: given.failoverDetector ?? true, ...(tlsOptions.tls ? { enableTLSForSentinelMode: given.enableTLSForSentinelMode ?? true } : {}) } : {}),
       }
       const nodes = nodesOf(cluster, 'cluster')
       if (nodes) {

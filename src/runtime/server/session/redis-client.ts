@@ -77,6 +77,8 @@ export function readerOf(client: RedisClient): RedisClient {
     const created = client.duplicate() as RedisClient
     reader = created
     readers.set(client, created)
+    keepConnecting(client)
+    keepConnecting(created)
     const options = client.options as { reconnectOnError?: ((error: Error) => boolean | 1 | 2) | null }
     const own = options.reconnectOnError
     if (typeof own === 'function') {
@@ -89,6 +91,33 @@ export function readerOf(client: RedisClient): RedisClient {
     created.on('error', () => {})
   }
   return reader
+}
+
+const kept = new WeakSet<RedisClient>()
+
+/**
+ * Works around an ioredis behaviour that ends a client for good: when its connection attempt is aborted (Sentinel's
+ * failover detector disconnects on `+switch-master` while the client is still connecting after a lost primary), the
+ * attempt fails with "Connection is closed." and the client goes to status `end` instead of retrying. Such a client
+ * is connected again; one that was closed on purpose (`disconnect()`, `quit()`) is left alone.
+ * @param client the client
+ */
+export function keepConnecting(client: RedisClient): void {
+  if (kept.has(client) || isCluster(client)) return
+  kept.add(client)
+  let abortedAt = 0
+  client.on('error', (error: Error) => {
+    if (error?.message === 'Connection is closed.') abortedAt = Date.now()
+  })
+  client.on('end', () => {
+    if (Date.now() - abortedAt > 50) return
+    const timer = setTimeout(() => {
+      if (client.status !== 'end') return
+      console.warn('[storefront] a Redis connection attempt was aborted (a failover was announced meanwhile): connecting again')
+      ;(client as Redis).connect().catch(() => {})
+    }, 100)
+    timer.unref?.()
+  })
 }
 
 /**

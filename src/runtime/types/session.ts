@@ -55,8 +55,15 @@ export interface StorefrontSession {
   getField: (field: string) => string | undefined
   /** Writes (or with undefined, removes) an internal field; for the module's own layers. */
   setField: (field: string, value: string | undefined) => void
-  /** Re-issues the session under `<userId>:<uuid>`; the old id dies when the request ends. */
-  bindToUser: (userId: string) => void
+  /**
+   * Re-issues the session under `<userId>:<uuid>`; the old id dies when the request ends. With `keep`, only the
+   * fields it accepts carry over into the new session (and no flash from the previous request).
+   */
+  bindToUser: (userId: string, keep?: (field: string) => boolean) => void
+  /** The user's record (one per user and shop) as read with the session or written since; for the module's own layers. */
+  getUserRecord: () => readonly string[] | string | undefined
+  /** Replaces what {@link StorefrontSession.getUserRecord} returns for the rest of the request; for the module's own layers. */
+  setUserRecord: (record: readonly string[] | string | undefined) => void
   /** Runs work alongside the next save (its store commands share the save's round trip); the save fails if it fails. */
   alongNextCommit: (work: () => Promise<void>) => void
 }

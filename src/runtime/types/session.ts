@@ -56,10 +56,10 @@ export interface StorefrontSession {
   /** Writes (or with undefined, removes) an internal field; for the module's own layers. */
   setField: (field: string, value: string | undefined) => void
   /**
-   * Re-issues the session under `<userId>:<uuid>`; the old id dies when the request ends. With `keep`, only the
-   * fields it accepts carry over into the new session (and no flash from the previous request).
+   * Re-issues the session under `<userId>:<uuid>`; the old id dies when the request ends. For the same user the data
+   * stays; from a guest only the keys of `session.guestPortableKeys` carry over; from another user nothing does.
    */
-  bindToUser: (userId: string, keep?: (field: string) => boolean) => void
+  bindToUser: (userId: string) => void
   /** The user's record (one per user and shop) as read with the session or written since; for the module's own layers. */
   getUserRecord: () => readonly string[] | string | undefined
   /** Replaces what {@link StorefrontSession.getUserRecord} returns for the rest of the request; for the module's own layers. */

@@ -128,15 +128,9 @@ class RequestRpcContext implements StorefrontRpcContextBase {
         ))
       : noMerge()
     const record = userFields(user)
-    // A new principal starts clean: another user's session data never carries over; a guest's only for the keys the
-    // app marks as guest-portable; a login as the same user keeps its data.
-    const previous = session.userId
-    const portable = shop.guestPortableFields
-    session.bindToUser(userId, previous === userId
-      ? undefined
-      : previous
-        ? dropEverything
-        : portable.has('*') ? isDataField : field => portable.has(field))
+    // A new principal starts clean (see bindToUser): another user's session data never carries over, a guest's only
+    // for the keys the app marks as guest-portable; a login as the same user keeps its data.
+    session.bindToUser(userId)
     this.writeUserRecord({ set: record, del: [], replace: true }, user)
     session.setField(LEGACY_USER_FIELD, undefined)
     session.setField(TOKENS_FIELD, options.tokens ? sealValue(shop, JSON.stringify(options.tokens)) : undefined)
@@ -323,9 +317,6 @@ class RpcWishlist implements StorefrontWishlistApi {
     return context.guard('wishlist write', async () => step((await context.adapters()).wishlist, await context.writableOwner(), context.adapterContext()))
   }
 }
-
-const dropEverything = () => false
-const isDataField = (field: string) => field.startsWith('d:')
 
 function checkUserId(userId: unknown): string {
   if (!isValidUserId(userId)) {

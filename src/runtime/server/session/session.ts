@@ -427,15 +427,21 @@ class RequestSession implements StorefrontSession {
     this.userRecord = record
   }
 
-  bindToUser(userId: string, keep?: (field: string) => boolean) {
-    if (keep) {
-      // What does not carry over into the new principal's session is dropped before the re-issue copies the rest.
-      for (const field of [...this.mutable().fields.keys()]) {
-        if (!keep(field)) this.writeField(field, undefined)
+  bindToUser(userId: string) {
+    const current = this.info
+    if (current?.kind !== 'user' || current.userId !== userId) {
+      // A new principal starts clean: nothing of another user's session carries over, and of a guest's only the keys
+      // the app marks as guest-portable. What does not carry over is dropped before the re-issue copies the rest.
+      const portable = this.shop.guestPortableFields
+      const keep = current?.kind === 'user' ? undefined : portable.has('*') ? isDataField : (field: string) => portable.has(field)
+      if (this.changes || this.record) {
+        for (const field of [...this.mutable().fields.keys()]) {
+          if (!keep?.(field)) this.writeField(field, undefined)
+        }
       }
       this.incomingFlash = undefined
+      this.userRecord = undefined
     }
-    this.userRecord = undefined
     this.reissue({ kind: 'user', userId, id: createUserSessionId(userId) })
     // A login starts a new session: created now, with a fresh absolute lifetime.
     this.storedMeta = undefined
@@ -636,6 +642,8 @@ class RequestSession implements StorefrontSession {
     return created
   }
 }
+
+const isDataField = (field: string) => field.startsWith(DATA)
 
 function checkKey(key: string): string {
   // A line feed would split the field in two in the Redis store, which keeps a record as lines.

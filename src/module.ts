@@ -54,7 +54,9 @@ export default defineNuxtModule<ModuleOptions>({
 
     // 1. Runtime config: every option can be overridden at start through NUXT_STOREFRONT_*; keys must exist to be
     //    overridable, hence the empty url, base and cluster. The user's runtimeConfig wins over module options.
-    const runtime = defu(nuxt.options.runtimeConfig.storefront as ModuleOptions | undefined, options, {
+    // Through unknown: the generated runtime config types are inferred from the values, and the per-shop keys
+    // declared below for env overrides are empty strings there.
+    const runtime = defu(nuxt.options.runtimeConfig.storefront as unknown as ModuleOptions | undefined, options, {
       storage: { session: { url: '', base: '', cluster: '' } },
     }) as ModuleOptions
     // The same for every shop configured now: each documented per-shop key exists (empty: unset, inherits), so that

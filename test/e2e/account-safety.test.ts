@@ -228,6 +228,10 @@ describe('finding 6: maxDataSize counts stored bytes', () => {
     const refused = await put(server, browser, 'big', '€'.repeat(25_000))
     expect(refused.status).toBe(413)
     expect((await put(server, browser, 'fits', 'a'.repeat(60_000))).status).toBe(200)
+    // The user's record has the same bound: a login with such a user is a 413, and nobody is logged in.
+    const login = await browser.rpc('loginAs', { userId: 'big', fields: { bio: '€'.repeat(25_000) } })
+    expect(login.status).toBe(413)
+    expect((await browser.rpc('getUser')).body).toEqual({ user: null })
   })
 })
 

@@ -79,7 +79,7 @@ export interface StorefrontSessionOptions {
   secret?: string | string[]
   /**
    * Most bytes a session's fields may take as stored: UTF-8 bytes of every name and value (data, flash, tokens as
-   * encrypted), with their separators, the meta field left out.
+   * encrypted), with their separators, the meta field left out. The user's record has the same bound.
    * @default 65536
    */
   maxDataSize?: number

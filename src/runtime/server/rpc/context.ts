@@ -6,7 +6,7 @@ import type { StorefrontBasketApi, StorefrontLoginResult, StorefrontLogger, Stor
 import { mergeGuestIntoUser, noMerge } from '../commerce/merge'
 import { CommerceConflictError, CommerceLimitError } from '../commerce/store'
 import type { ResolvedShop } from '../session/config'
-import { describeValue, withStoreTimeout } from '../session/errors'
+import { describeValue, SessionLimitError, withStoreTimeout } from '../session/errors'
 import { hashSessionId, isValidUserId, parseSessionId } from '../session/id'
 import { userKeys } from '../session/keys'
 import { openValue, sealValue, TOKENS_FIELD } from '../session/sealed'
@@ -118,6 +118,9 @@ class RequestRpcContext implements StorefrontRpcContextBase {
     const adapters = await runtime.adapters()
     const guestHash = !session.userId && !session.isNew ? hashSessionId(session.id) : undefined
     const adapterContext = this.adapterContext()
+    // Checked before anything changes: a user the store cannot take fails the login before the merge.
+    const record = userFields(user)
+    checkUserRecordSize(shop, Object.entries(record).flat())
     const merge = guestHash
       ? await this.guard('login merge', async () => mergeGuestIntoUser(
           await runtime.commerceFor(shop.id),
@@ -127,7 +130,6 @@ class RequestRpcContext implements StorefrontRpcContextBase {
           adapterContext,
         ))
       : noMerge()
-    const record = userFields(user)
     // A new principal starts clean (see bindToUser): another user's session data never carries over, a guest's only
     // for the keys the app marks as guest-portable; a login as the same user keeps its data.
     session.bindToUser(userId)
@@ -239,7 +241,9 @@ class RequestRpcContext implements StorefrontRpcContextBase {
   private writeUserRecord(write: UserRecordWrite, user: StorefrontUser) {
     const { session, shop, runtime } = this
     const keys = userKeys(shop.id, session.userId!)
-    session.setUserRecord(applyUserWrite(session.getUserRecord(), write))
+    const record = applyUserWrite(session.getUserRecord(), write)
+    checkUserRecordSize(shop, record)
+    session.setUserRecord(record)
     session.alongNextCommit(() => this.guard('user write', async () => {
       const store = await runtime.sessionsFor(shop)
       if (await store.writeUser(keys.profile, keys.index, write, shop.maxAgeMs)) return
@@ -315,6 +319,14 @@ class RpcWishlist implements StorefrontWishlistApi {
   private write(step: (wishlist: StorefrontCommerceAdapters['wishlist'], owner: CommerceOwner, adapterContext: CommerceAdapterContext) => Promise<WishlistItem[]>) {
     const context = this.context
     return context.guard('wishlist write', async () => step((await context.adapters()).wishlist, await context.writableOwner(), context.adapterContext()))
+  }
+}
+
+// The user's record has the session data's bound, counted the same way: UTF-8 bytes of names and values as stored.
+function checkUserRecordSize(shop: ResolvedShop, pairs: readonly string[]) {
+  const bytes = pairs.reduce((total, part) => total + Buffer.byteLength(part) + 1, 0)
+  if (bytes > shop.maxDataSize) {
+    throw new SessionLimitError(`the user record would be ${bytes} bytes, over the limit of ${shop.maxDataSize}`)
   }
 }
 

@@ -2,6 +2,7 @@ import { addImports, addPlugin, addRouteMiddleware, addServerImports, addServerP
 import { defu } from 'defu'
 import type { ModuleOptions } from './runtime/types'
 import { defaultOptions, STORAGE_ENV_PLACEHOLDERS } from './runtime/server/session/config'
+import { SHOP_ENV_KEYS } from './runtime/server/session/options'
 import { setupDevtools } from './setup/devtools'
 import { setupRpc } from './setup/rpc'
 
@@ -20,6 +21,12 @@ declare module '@nuxt/schema' {
   interface PublicRuntimeConfig {
     storefront: StorefrontPublicRuntimeConfig
   }
+}
+
+/** An empty value for every per-shop key that the environment may set. */
+function shopPlaceholders() {
+  const empty = (keys: readonly string[]) => Object.fromEntries(keys.map(key => [key, '']))
+  return { session: empty(SHOP_ENV_KEYS.session), storage: { session: empty(SHOP_ENV_KEYS.storage) } }
 }
 
 export default defineNuxtModule<ModuleOptions>({
@@ -48,9 +55,15 @@ export default defineNuxtModule<ModuleOptions>({
     // 1. Runtime config: every option can be overridden at start through NUXT_STOREFRONT_*; keys must exist to be
     //    overridable, hence the empty placeholders of every storage option the README lists as env-settable. The
     //    user's runtimeConfig wins over module options.
-    const runtime = defu(nuxt.options.runtimeConfig.storefront as ModuleOptions | undefined, options, {
+    // Through unknown: the generated runtime config types are inferred from the values, and the per-shop keys
+    // declared below for env overrides are empty strings there.
+    const runtime = defu(nuxt.options.runtimeConfig.storefront as unknown as ModuleOptions | undefined, options, {
       storage: { session: STORAGE_ENV_PLACEHOLDERS },
     }) as ModuleOptions
+    // The same for every shop configured now: each documented per-shop key exists (empty: unset, inherits), so that
+    // NUXT_STOREFRONT_SHOPS_<ID>_SESSION_SECRET and the like apply at start.
+    const declaredShops = runtime.shops && Object.keys(runtime.shops).length > 0 ? runtime.shops : defaultOptions.shops
+    runtime.shops = Object.fromEntries(Object.entries(declaredShops).map(([id, shop]) => [id, defu(shop, shopPlaceholders())]))
     // Assigned through Object.assign: in this repository the generated runtime config types are inferred from the
     // root app's own values, which are narrower than the module's option types.
     Object.assign(nuxt.options.runtimeConfig, { storefront: runtime })

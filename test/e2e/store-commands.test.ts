@@ -87,13 +87,14 @@ describe('store commands per RPC call on Redis', () => {
     expect(count.total).toBe(0)
   })
 
-  it('costs one round trip, one GET and no write for a logged-in getUser', async () => {
+  // The user's record rides in the session's read: one MGET of both keys (same hash tag), one round trip.
+  it('costs one round trip, one MGET of the session and the user record, and no write for a logged-in getUser', async () => {
     const alice = await loggedIn(ALICE)
     await alice.rpc('getUser')
     const { response, roundTrips, count } = await measure('logged-in getUser', () => alice.rpc('getUser'))
     expect(response.body.user.id).toBe('u1')
     expect(roundTrips).toBe(1)
-    expect(count.byCommand).toEqual({ get: 1 })
+    expect(count.byCommand).toEqual({ mget: 1 })
     expect(count.writes).toBe(0)
   })
 
@@ -113,7 +114,7 @@ describe('store commands per RPC call on Redis', () => {
     const { response, roundTrips, count } = await measure('logout', () => alice.rpc('logout'))
     expect(response.body).toEqual({ user: null })
     expect(roundTrips).toBeLessThanOrEqual(2)
-    expect(count.sent.get).toBe(1)
+    expect(count.sent.mget).toBe(1)
     expect(count.byCommand.scan ?? 0).toBe(0)
   })
 

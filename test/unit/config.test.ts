@@ -52,7 +52,7 @@ describe('resolveShops', () => {
       sameSite: 'lax',
       maxAgeMs: 86_400_000,
       refreshIntervalMs: 21_600_000,
-      absoluteMaxAgeMs: 0,
+      absoluteMaxAgeMs: 2_592_000_000,
       secure: false,
     })
   })
@@ -441,7 +441,8 @@ describe('validateOptions', () => {
     ]
 
     it.each(cases)('refuses a bad %s', (path, envName, set, zeroAllowed) => {
-      for (const value of NOT_NUMBERS) {
+      // An empty per-shop key (null or '') is one the module declared for env overrides and nothing set: it inherits.
+      for (const value of NOT_NUMBERS.filter(value => (value !== null && value !== '') || !path.startsWith('shops.'))) {
         expect(expectProblem(set(value), path, envName)).toContain(value === '' ? '""' : String(JSON.stringify(value)))
       }
       if (zeroAllowed) expect(validateOptions(set(0), dev)).toEqual([])
@@ -600,5 +601,40 @@ describe('production Redis options', () => {
     expect(describeFatalRedisError(Object.assign(new Error('self-signed certificate in certificate chain'), { code: 'SELF_SIGNED_CERT_IN_CHAIN' }))?.kind).toBe('tls')
     expect(describeFatalRedisError(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:6379'), { code: 'ECONNREFUSED' }))).toBeUndefined()
     expect(describeFatalRedisError(new Error('no reply from Redis for 2000 ms'))).toBeUndefined()
+  })
+})
+
+describe('cookie prefix, per-shop placeholders and guest-portable keys', () => {
+  it('prefixes the cookie name with __Host-, forces Secure and drops the Domain', () => {
+    const shop = resolveShops({ session: { secret: SECRET, cookiePrefix: '__Host-', secure: null } }, dev).byId.get('1001')!
+    expect(shop.cookieName).toBe('__Host-$session-1001')
+    expect(shop.secure).toBe(true)
+    expect(shop.domainAttribute).toBeUndefined()
+    expect(resolveShops({ session: { secret: SECRET, cookieName: '__Secure-sid-{shopId}' } }, dev).byId.get('1001')!).toMatchObject({ cookieName: '__Secure-sid-1001', secure: true })
+  })
+
+  it('refuses __Host- with a domain or secure false, and an unknown prefix, naming the option set', () => {
+    expect(validateOptions({ session: { cookiePrefix: '__Host-', domain: 'example.com' } }, dev)).toEqual([
+      expect.stringContaining('session.domain "example.com" cannot be combined with the __Host- cookie prefix of shop 1001'),
+    ])
+    const perShop = validateOptions({ shops: { 1001: { path: '/', session: { secure: false } } }, session: { cookiePrefix: '__Host-' } }, dev)
+    expect(perShop).toEqual(['[storefront] shops.1001.session.secure false cannot be combined with the __Host- cookie prefix of shop 1001: browsers drop a __Host- cookie that is not Secure (set NUXT_STOREFRONT_SHOPS_1001_SESSION_SECURE)'])
+    expect(validateOptions({ session: { cookiePrefix: '__Hots-' as '__Host-' } }, dev)[0]).toContain('(set NUXT_STOREFRONT_SESSION_COOKIE_PREFIX)')
+    expect(validateOptions({ session: { cookiePrefix: '__Secure-', domain: 'example.com' } }, dev)).toEqual([])
+  })
+
+  it('lets empty per-shop keys (declared for env overrides) inherit the top-level settings and the shared store', () => {
+    const empty = { cookieName: '', sameSite: '', maxAge: '', secret: '', domain: '', secure: '', maxDataSize: '', guestPortableKeys: '' }
+    const options = { session: { secret: SECRET, domain: 'shop.example' }, shops: { 1001: { path: '/', session: empty, storage: { session: { driver: '', url: '' } } } } } as unknown as ModuleOptions
+    expect(validateOptions(options, prod)).toEqual([])
+    const shop = resolveShops(options, prod).byId.get('1001')!
+    expect(shop).toMatchObject({ cookieName: '$session-1001', sameSite: 'lax', maxAgeMs: 86_400_000, secrets: [SECRET], domainAttribute: 'shop.example', storageId: 'default' })
+  })
+
+  it('turns guestPortableKeys into data fields, a shop\'s own list replacing the top-level one', () => {
+    const shops = resolveShops({ session: { secret: SECRET, guestPortableKeys: ['a'] }, shops: { 1001: { path: '/' }, 1002: { path: '/de', session: { guestPortableKeys: ['b'] } } } }, dev)
+    expect([...shops.byId.get('1001')!.guestPortableFields]).toEqual(['d:a'])
+    expect([...shops.byId.get('1002')!.guestPortableFields]).toEqual(['d:b'])
+    expect(validateOptions({ session: { guestPortableKeys: 'a' as unknown as string[] } }, dev)[0]).toContain('(set NUXT_STOREFRONT_SESSION_GUEST_PORTABLE_KEYS)')
   })
 })

@@ -244,3 +244,40 @@ describe('createSessionEngine', () => {
     expect((await engine.session(event)).get('n')).toBe(1)
   })
 })
+
+describe('a change of principal and the data size', () => {
+  const portableShop = resolveShops({ session: { secret: SECRET, guestPortableKeys: ['keep'], maxDataSize: 100 } }, { production: false }).byId.get('1001')!
+
+  it('carries only guest-portable keys from a guest, everything for the same user, nothing to another user', async () => {
+    const counted = await countingStore()
+    stores.push(counted)
+    const event = request()
+    const session = await loadSession(event, portableShop, counted.store)
+    session.put('keep', 1)
+    session.put('drop', 2)
+    session.flash('notice', 'guest')
+    await session.commit()
+    session.bindToUser('alice')
+    expect(session.all()).toEqual({ keep: 1 })
+    session.put('address', 'Alice Road')
+    await session.commit()
+    session.bindToUser('alice')
+    expect(session.all()).toEqual({ keep: 1, address: 'Alice Road' })
+    session.bindToUser('bob')
+    expect(session.all()).toEqual({})
+    await session.commit()
+    const reread = await loadSession(request(cookieOf(event)), portableShop, counted.store)
+    expect(reread).toMatchObject({ userId: 'bob', isNew: false })
+    expect(reread.all()).toEqual({})
+  })
+
+  it('counts maxDataSize in UTF-8 bytes as stored, not in UTF-16 units', async () => {
+    const counted = await countingStore()
+    stores.push(counted)
+    const session = await loadSession(request(), portableShop, counted.store)
+    // 'd:k' + '"' + 30 × '€' + '"' + 2 line feeds: 3 + 92 + 2 = 97 bytes (34 UTF-16 units of value).
+    session.put('k', '€'.repeat(30))
+    expect(() => session.put('k', '€'.repeat(32))).toThrow(/over the limit of 100/)
+    expect(session.get('k')).toBe('€'.repeat(30))
+  })
+})

@@ -263,6 +263,37 @@ function describeStoreContract(name: string, factory: () => Promise<StoreFixture
       })
     })
 
+    describe('user records', () => {
+      it('reads a user session and its user record together, and merges 50 parallel field writes without a loss', async () => {
+        const userId = newUserId()
+        const keys = userSessionKeys(userId)
+        await createSession(store, keys, { 'd:a': '1' })
+        expect(await store.writeUser(keys.profile!, keys.index!, { set: { id: JSON.stringify(userId), name: '"A"' }, del: [], replace: false }, HOUR)).toBe(false)
+        expect(await store.writeUser(keys.profile!, keys.index!, { set: { id: JSON.stringify(userId), name: '"A"', old: '1' }, del: [], replace: true }, HOUR)).toBe(true)
+        const results = await Promise.all(Array.from({ length: 50 }, (_, i) =>
+          store.writeUser(keys.profile!, keys.index!, { set: { [`f${i}`]: String(i) }, del: i === 0 ? ['old'] : [], replace: false }, HOUR)))
+        expect(results.every(Boolean)).toBe(true)
+        const [session, user] = await store.readWithUser(keys.session, keys.profile!)
+        expect(fieldsOf(session)).toMatchObject({ 'd:a': '1' })
+        const pairs = typeof user === 'string' ? user.split('\n') : [...user!]
+        const fields = Object.fromEntries(Array.from({ length: pairs.length / 2 }, (_, i) => [pairs[2 * i], pairs[2 * i + 1]]))
+        const expected: SessionFields = { id: JSON.stringify(userId), name: '"A"' }
+        for (let i = 0; i < 50; i++) expected[`f${i}`] = String(i)
+        expect(fields).toEqual(expected)
+        // A replace (a login) starts the record afresh.
+        await store.writeUser(keys.profile!, keys.index!, { set: { id: JSON.stringify(userId) }, del: [], replace: true }, HOUR)
+        expect((await store.readWithUser(keys.session, keys.profile!))[1]).toEqual(typeof user === 'string' ? `id\n${JSON.stringify(userId)}` : ['id', JSON.stringify(userId)])
+      })
+
+      it('reads a missing user record as null', async () => {
+        const keys = userSessionKeys(newUserId())
+        await createSession(store, keys)
+        const [session, user] = await store.readWithUser(keys.session, keys.profile!)
+        expect(session).not.toBeNull()
+        expect(user).toBeNull()
+      })
+    })
+
     describe('concurrency', () => {
       it.each(['guest', 'user'] as const)('loses no update among 50 parallel ones (%s)', async (kind) => {
         const keys = kind === 'guest' ? guestKeys() : userSessionKeys(newUserId())

@@ -35,6 +35,13 @@ export interface StorefrontSessionOptions {
    */
   cookieName?: string
   /**
+   * A cookie name prefix the browser enforces: `'__Host-'` (Secure, `Path=/`, no `Domain`: no other host, not even a
+   * sibling subdomain, can set or overwrite the cookie), `'__Secure-'` (Secure), or `''` for none. `'__Host-'` forces
+   * `Secure` and refuses to start together with `domain`.
+   * @default ''
+   */
+  cookiePrefix?: StorefrontCookiePrefix
+  /**
    * `SameSite` of the cookie.
    * @default 'lax'
    */
@@ -50,8 +57,8 @@ export interface StorefrontSessionOptions {
    */
   refreshInterval?: number
   /**
-   * Hard limit in seconds from creation, however active the session is; 0 means none.
-   * @default 0
+   * Hard limit in seconds from creation, however active the session is (30 days); 0 turns it off.
+   * @default 2592000
    */
   absoluteMaxAge?: number
   /**
@@ -71,11 +78,22 @@ export interface StorefrontSessionOptions {
    */
   secret?: string | string[]
   /**
-   * Most bytes of session data (serialised) a session may hold.
+   * Most bytes a session's fields may take as stored: UTF-8 bytes of every name and value (data, flash, tokens as
+   * encrypted), with their separators, the meta field left out. The user's record has the same bound.
    * @default 65536
    */
   maxDataSize?: number
+  /**
+   * Session data keys (`session.put` keys) that a guest session carries into the user's session at login. Nothing
+   * else carries over (the basket and the wishlist are merged); a login as another user than the session's starts
+   * with no data at all. `['*']` carries every key.
+   * @default []
+   */
+  guestPortableKeys?: string[]
 }
+
+/** A cookie name prefix: see `session.cookiePrefix`. */
+export type StorefrontCookiePrefix = '' | '__Host-' | '__Secure-'
 
 /** An unstorage driver name and its options, e.g. `{ driver: 'redis', url: 'redis://127.0.0.1:6379' }`. */
 export interface StorefrontStorageOptions {

@@ -25,7 +25,8 @@ interface Backend { sessions: SessionStore, commerce: CommerceStore }
 
 export default defineNitroPlugin((nitroApp) => {
   const production = !import.meta.dev
-  const config = useRuntimeConfig().storefront as ModuleOptions
+  // Through unknown: the generated runtime config types hold the per-shop keys declared for env overrides as ''.
+  const config = useRuntimeConfig().storefront as unknown as ModuleOptions
   // Every option is checked here, once: one StorefrontConfigError lists each invalid option with the variable that
   // sets it, and the server refuses to start (in production a missing or short secret is one of them), instead of
   // answering every request that touches a session with a 500.

@@ -6,16 +6,17 @@ import type { StorefrontBasketApi, StorefrontLoginResult, StorefrontLogger, Stor
 import { mergeGuestIntoUser, noMerge } from '../commerce/merge'
 import { CommerceConflictError, CommerceLimitError } from '../commerce/store'
 import type { ResolvedShop } from '../session/config'
-import { describeValue, withStoreTimeout } from '../session/errors'
+import { describeValue, SessionLimitError, withStoreTimeout } from '../session/errors'
 import { hashSessionId, isValidUserId, parseSessionId } from '../session/id'
 import { userKeys } from '../session/keys'
+import { openValue, sealValue, TOKENS_FIELD } from '../session/sealed'
 import type { StorefrontSession } from '../session/session'
 import { sessionCookieOptions } from '../session/session'
+import type { UserRecordWrite } from '../session/store'
+import { applyUserWrite, LEGACY_USER_FIELD, userChanges, userFields } from '../session/user-record'
+import { readSessionUser } from '../utils/session-user'
 import type { StorefrontRuntime } from '../utils/runtime'
 import { hasHookListeners } from '../utils/runtime'
-
-const USER = 'u'
-const TOKENS = 't'
 
 /** One logger for every call: it holds no state of its own. */
 const log: StorefrontLogger = {
@@ -69,11 +70,14 @@ class RequestRpcContext implements StorefrontRpcContextBase {
   }
 
   get user() {
-    return this.session.userId ? this.parse<StorefrontUser>(USER) : null
+    return readSessionUser(this.session)
   }
 
   get tokens() {
-    return this.session.userId ? this.parse<StorefrontTokens>(TOKENS) : null
+    const stored = this.session.userId ? this.session.getField(TOKENS_FIELD) : undefined
+    // Sealed at rest: opened with whichever configured secret sealed them.
+    const plain = stored === undefined ? undefined : openValue(this.shop, stored)
+    return plain === undefined ? null : JSON.parse(plain) as StorefrontTokens
   }
 
   get basket(): StorefrontBasketApi {
@@ -94,12 +98,18 @@ class RequestRpcContext implements StorefrontRpcContextBase {
     if (!user || user.id !== current.id) {
       throw createError({ status: 400, message: 'updateUser cannot change the user id' })
     }
-    this.session.setField(USER, JSON.stringify(user))
+    // Only the fields that changed since this request read the user are merged into the stored record, so that a
+    // concurrent edit of another field survives. A session from before user records gets a whole record.
+    const legacy = this.session.getUserRecord() === undefined
+    const write: UserRecordWrite = legacy ? { set: userFields(user), del: [], replace: true } : userChanges(current, user)
+    if (!legacy && Object.keys(write.set).length === 0 && write.del.length === 0) return
+    this.writeUserRecord(write, user)
+    if (legacy) this.session.setField(LEGACY_USER_FIELD, undefined)
   }
 
   updateTokens(tokens: StorefrontTokens) {
     this.requireUser()
-    this.session.setField(TOKENS, JSON.stringify(tokens))
+    this.session.setField(TOKENS_FIELD, sealValue(this.shop, JSON.stringify(tokens)))
   }
 
   async login(user: StorefrontUser, options: { tokens?: StorefrontTokens } = {}): Promise<StorefrontLoginResult> {
@@ -108,6 +118,9 @@ class RequestRpcContext implements StorefrontRpcContextBase {
     const adapters = await runtime.adapters()
     const guestHash = !session.userId && !session.isNew ? hashSessionId(session.id) : undefined
     const adapterContext = this.adapterContext()
+    // Checked before anything changes: a user the store cannot take fails the login before the merge.
+    const record = userFields(user)
+    checkUserRecordSize(shop, Object.entries(record).flat())
     const merge = guestHash
       ? await this.guard('login merge', async () => mergeGuestIntoUser(
           await runtime.commerceFor(shop.id),
@@ -117,9 +130,12 @@ class RequestRpcContext implements StorefrontRpcContextBase {
           adapterContext,
         ))
       : noMerge()
+    // A new principal starts clean (see bindToUser): another user's session data never carries over, a guest's only
+    // for the keys the app marks as guest-portable; a login as the same user keeps its data.
     session.bindToUser(userId)
-    session.setField(USER, JSON.stringify(user))
-    session.setField(TOKENS, options.tokens ? JSON.stringify(options.tokens) : undefined)
+    this.writeUserRecord({ set: record, del: [], replace: true }, user)
+    session.setField(LEGACY_USER_FIELD, undefined)
+    session.setField(TOKENS_FIELD, options.tokens ? sealValue(shop, JSON.stringify(options.tokens)) : undefined)
     // The merged guest data is deleted alongside the save of the new session (one round trip). If that save fails,
     // the login lock keeps guest writes out until it expires; the merge itself is already in the user's basket.
     session.alongNextCommit(() => this.guard('login cleanup', merge.clearGuest))
@@ -211,15 +227,28 @@ class RequestRpcContext implements StorefrontRpcContextBase {
     return this.session.isNew && !this.session.userId
   }
 
-  private parse<T>(field: string): T | null {
-    const raw = this.session.getField(field)
-    return raw === undefined ? null : JSON.parse(raw) as T
+  private requireUser(): StorefrontUser {
+    const user = readSessionUser(this.session)
+    if (!user) throw createError({ status: 401, message: 'not logged in' })
+    return user
   }
 
-  private requireUser(): StorefrontUser {
-    const user = this.parse<StorefrontUser>(USER)
-    if (!user || !this.session.userId) throw createError({ status: 401, message: 'not logged in' })
-    return user
+  /**
+   * Writes the user's record (one per user and shop, read by every session of the user) alongside the next save, in
+   * its round trip, and shows it to the rest of this request. A merge into a record that has gone meanwhile writes
+   * the whole user instead.
+   */
+  private writeUserRecord(write: UserRecordWrite, user: StorefrontUser) {
+    const { session, shop, runtime } = this
+    const keys = userKeys(shop.id, session.userId!)
+    const record = applyUserWrite(session.getUserRecord(), write)
+    checkUserRecordSize(shop, record)
+    session.setUserRecord(record)
+    session.alongNextCommit(() => this.guard('user write', async () => {
+      const store = await runtime.sessionsFor(shop)
+      if (await store.writeUser(keys.profile, keys.index, write, shop.maxAgeMs)) return
+      await store.writeUser(keys.profile, keys.index, { set: userFields(user), del: [], replace: true }, shop.maxAgeMs)
+    }))
   }
 
   private async endSession(reason: 'logout' | 'destroy') {
@@ -290,6 +319,14 @@ class RpcWishlist implements StorefrontWishlistApi {
   private write(step: (wishlist: StorefrontCommerceAdapters['wishlist'], owner: CommerceOwner, adapterContext: CommerceAdapterContext) => Promise<WishlistItem[]>) {
     const context = this.context
     return context.guard('wishlist write', async () => step((await context.adapters()).wishlist, await context.writableOwner(), context.adapterContext()))
+  }
+}
+
+// The user's record has the session data's bound, counted the same way: UTF-8 bytes of names and values as stored.
+function checkUserRecordSize(shop: ResolvedShop, pairs: readonly string[]) {
+  const bytes = pairs.reduce((total, part) => total + Buffer.byteLength(part) + 1, 0)
+  if (bytes > shop.maxDataSize) {
+    throw new SessionLimitError(`the user record would be ${bytes} bytes, over the limit of ${shop.maxDataSize}`)
   }
 }
 

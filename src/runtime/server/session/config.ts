@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { defu } from 'defu'
 import type { ModuleOptions, StorefrontSameSite, StorefrontShopSelector, StorefrontStorageOptions } from '../../types'
-import { defaultOptions, parseSecrets } from './options'
+import { defaultOptions, effectiveCookiePrefix, parseSecrets, shopOptionsSet } from './options'
 import { assertValidOptions } from './validate'
 
 export { defaultOptions, MIN_SECRET_LENGTH, optionEnvName, parseSecrets, STORAGE_ENV_PLACEHOLDERS, StorefrontConfigError } from './options'
@@ -22,6 +22,8 @@ export interface ResolvedShop {
   /** Verification secrets; the last one signs. */
   secrets: string[]
   maxDataSize: number
+  /** Data field names (`d:<key>`) a guest session carries into a login; `'*'` in it carries every one. */
+  guestPortableFields: ReadonlySet<string>
   /** Most sessions one user may have; a login past it ends the least recently active one. 0: no limit. */
   maxSessionsPerUser: number
   storeTimeoutMs: number
@@ -56,7 +58,9 @@ export function resolveShops(options: ModuleOptions, env: { production: boolean 
   const shopEntries = Object.entries(shops && Object.keys(shops).length > 0 ? shops : defaultOptions.shops)
   let devSecret: string | undefined
   const byId = new Map<string, ResolvedShop>()
-  for (const [id, shop] of shopEntries) {
+  for (const [id, declared] of shopEntries) {
+    // Keys the module declared for env overrides and nothing set are empty: they inherit the top-level value.
+    const shop = shopOptionsSet(declared) ?? {}
     const session = defu(shop.session, merged.session) as Required<ModuleOptions>['session'] & Record<string, unknown>
     const storage = defu(shop.storage?.session, merged.storage.session) as StorefrontStorageOptions
     // defu concatenates arrays: a shop's own secret list must replace the top-level one, not extend it.
@@ -69,20 +73,26 @@ export function resolveShops(options: ModuleOptions, env: { production: boolean 
     const sameSite = String(session.sameSite).toLowerCase() as StorefrontSameSite
     // Unset (null, or '' once it has been through runtime config) means: on in production.
     const secure = session.secure === null || session.secure === undefined || (session.secure as unknown) === '' ? env.production : Boolean(session.secure)
+    // A prefixed cookie is dropped by browsers unless it is Secure (and, for __Host-, has no Domain: checked at start).
+    const prefix = effectiveCookiePrefix(session.cookiePrefix, session.cookieName)
+    const cookieName = String(session.cookieName).replaceAll('{shopId}', id)
+    // As with secrets, a shop's own list replaces the top-level one (defu would concatenate them).
+    const portable = shop.session?.guestPortableKeys ?? merged.session.guestPortableKeys ?? []
     byId.set(id, {
       id,
       domain: shop.domain || undefined,
       path: shop.path ? normalisePath(shop.path) : undefined,
-      cookieName: String(session.cookieName).replaceAll('{shopId}', id),
+      cookieName: cookieName.startsWith(prefix) ? cookieName : prefix + cookieName,
       sameSite,
       // Browsers drop SameSite=None cookies that are not Secure.
-      secure: sameSite === 'none' ? true : secure,
-      domainAttribute: session.domain || undefined,
+      secure: sameSite === 'none' || prefix !== '' ? true : secure,
+      domainAttribute: prefix === '__Host-' ? undefined : session.domain || undefined,
       maxAgeMs,
       refreshIntervalMs: Number(session.refreshInterval) > 0 ? Number(session.refreshInterval) * 1000 : Math.floor(maxAgeMs / 4),
       absoluteMaxAgeMs: Number(session.absoluteMaxAge) * 1000,
       secrets,
       maxDataSize: Number(session.maxDataSize),
+      guestPortableFields: new Set([portable].flat().map(key => String(key) === '*' ? '*' : `d:${key}`)),
       maxSessionsPerUser: Number(merged.maxSessionsPerUser),
       storeTimeoutMs: Number(merged.storeTimeout),
       storage,

@@ -16,6 +16,8 @@ export interface SessionKeys {
   index?: string
   /** For user-bound sessions: the prefix that, followed by a hash, gives a session key of that user. */
   userSessionPrefix?: string
+  /** For user-bound sessions: the user's record, one per user and shop, read with the session in one round trip. */
+  profile?: string
 }
 
 /**
@@ -32,11 +34,11 @@ export function ownerKey(shopId: string, owner: { kind: 'guest', hash: string } 
  * The index and session prefix of one user.
  * @param shopId the shop
  * @param userId a validated user id
- * @returns the index key and the session key prefix
+ * @returns the index key, the session key prefix and the user's record
  */
-export function userKeys(shopId: string, userId: string): { index: string, userSessionPrefix: string, owner: string } {
+export function userKeys(shopId: string, userId: string): { index: string, userSessionPrefix: string, owner: string, profile: string } {
   const owner = ownerKey(shopId, { kind: 'user', userId })
-  return { owner, index: `${owner}:i`, userSessionPrefix: `${owner}:s:` }
+  return { owner, index: `${owner}:i`, userSessionPrefix: `${owner}:s:`, profile: `${owner}:p` }
 }
 
 /**
@@ -52,5 +54,5 @@ export function sessionKeys(shopId: string, info: SessionIdInfo): SessionKeys {
     return { hash, owner, session: `${owner}:s` }
   }
   const user = userKeys(shopId, info.userId)
-  return { hash, owner: user.owner, session: user.userSessionPrefix + hash, index: user.index, userSessionPrefix: user.userSessionPrefix }
+  return { hash, owner: user.owner, session: user.userSessionPrefix + hash, index: user.index, userSessionPrefix: user.userSessionPrefix, profile: user.profile }
 }

@@ -1,4 +1,4 @@
-import type { ModuleOptions } from '../../types'
+import type { ModuleOptions, StorefrontShopOptions } from '../../types'
 
 /** Shortest secret accepted in production. */
 export const MIN_SECRET_LENGTH = 32
@@ -13,14 +13,16 @@ export const defaultOptions = {
   defaultShopId: '',
   session: {
     cookieName: '$session-{shopId}',
+    cookiePrefix: '',
     sameSite: 'lax',
     maxAge: 86400,
     refreshInterval: 0,
-    absoluteMaxAge: 0,
+    absoluteMaxAge: 2592000,
     domain: '',
     secure: null,
     secret: '',
     maxDataSize: 65536,
+    guestPortableKeys: [] as string[],
   },
   storage: { session: { driver: 'memory' } },
   storeTimeout: 2000,
@@ -47,6 +49,62 @@ export const STORAGE_ENV_PLACEHOLDERS = {
   sentinelPassword: '',
   tls: { ca: '', cert: '', key: '', servername: '' },
   waitForReplicas: 0,
+}
+
+/** The cookie name prefixes the browser enforces, and none. */
+export const COOKIE_PREFIXES = ['', '__Host-', '__Secure-']
+
+/**
+ * The per-shop options that can be overridden from the environment (`NUXT_STOREFRONT_SHOPS_<ID>_SESSION_…` and
+ * `…_STORAGE_SESSION_…`): the module declares them for every shop configured at build time, because Nitro applies an
+ * env variable only to a runtime config key that exists. A declared key is empty (`''`) until something sets it.
+ */
+export const SHOP_ENV_KEYS = {
+  session: ['cookieName', 'cookiePrefix', 'sameSite', 'maxAge', 'refreshInterval', 'absoluteMaxAge', 'domain', 'secure', 'secret', 'maxDataSize', 'guestPortableKeys'],
+  storage: ['driver', 'url', 'base', 'cluster', 'sentinels', 'name'],
+} as const
+
+/**
+ * A shop's options without the empty placeholders of {@link SHOP_ENV_KEYS} (null or `''`): an unset per-shop key
+ * inherits the top-level one, and a shop whose storage keys are all unset uses the shared store.
+ * @param shop a shop's options as runtime config holds them
+ * @returns the options that are set
+ */
+export function shopOptionsSet(shop: StorefrontShopOptions | undefined | null): StorefrontShopOptions | undefined | null {
+  if (!shop || typeof shop !== 'object') return shop
+  const out: StorefrontShopOptions = { ...shop }
+  if (isPlainObject(shop.session)) out.session = withoutUnset(shop.session)
+  if (isPlainObject(shop.storage)) {
+    const storage = { ...shop.storage }
+    if (isPlainObject(storage.session)) {
+      const session = withoutUnset(storage.session)
+      if (Object.keys(session).length > 0) storage.session = session
+      else delete storage.session
+    }
+    if (Object.keys(storage).length > 0) out.storage = storage
+    else delete out.storage
+  }
+  return out
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+}
+
+function withoutUnset<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, entry]) => entry !== null && entry !== undefined && entry !== '')) as T
+}
+
+/**
+ * The cookie prefix in effect: the `cookiePrefix` option, or the prefix the cookie name starts with.
+ * @param cookiePrefix the option
+ * @param cookieName the name option
+ * @returns `'__Host-'`, `'__Secure-'` or `''`
+ */
+export function effectiveCookiePrefix(cookiePrefix: unknown, cookieName: unknown): string {
+  if (cookiePrefix === '__Host-' || cookiePrefix === '__Secure-') return cookiePrefix
+  const name = String(cookieName ?? '')
+  return name.startsWith('__Host-') ? '__Host-' : name.startsWith('__Secure-') ? '__Secure-' : ''
 }
 
 /** Raised for a configuration that cannot run; the message says what to set, one line per problem. */

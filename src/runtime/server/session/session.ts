@@ -12,6 +12,7 @@ import { sessionKeys } from './keys'
 import type { StoredMeta } from './meta'
 import { parseMeta, sessionExpiry, userAgent } from './meta'
 import { hasFlashField, isFlashField, isLongRecord, lineValue, META_FIELD as META, META_START, metaEnd, recordPairs } from './record'
+import { resealIfStale, TOKENS_FIELD } from './sealed'
 import type { SessionFields, SessionRecord, SessionStore } from './store'
 
 const DATA = 'd:'
@@ -153,25 +154,40 @@ export function openSession(event: H3Event, shop: ResolvedShop, store: SessionSt
     if (context) context.loaded = session
     return Promise.resolve(session)
   }
-  let reading: Promise<SessionRecord | null>
-  try {
-    // A store that enforces the store timeout itself (Redis: its watchdog) needs no timer per call.
-    reading = store.timesOutItself ? store.read(presented.keys.session) : withStoreTimeout('read', shop.storeTimeoutMs, () => store.read(presented.keys.session))
+  const keys = presented.keys
+  const failed = (error: unknown) => {
+    // Runs after the caller has put the promise on the context: take it off, so that a later call can load again.
+    if (context) context.session = undefined
+    throw toStoreError('read', error)
   }
-  catch (error) {
-    reading = Promise.reject(error)
+  // A store that enforces the store timeout itself (Redis: its watchdog) needs no timer per call.
+  const timed = <T>(read: () => Promise<T>): Promise<T> => {
+    try {
+      return store.timesOutItself ? read() : withStoreTimeout('read', shop.storeTimeoutMs, read)
+    }
+    catch (error) {
+      return Promise.reject(error)
+    }
   }
-  return reading.then(
+  if (keys.profile) {
+    // A user session is read with its user's record, in the same round trip.
+    const profile = keys.profile
+    return timed(() => store.readWithUser(keys.session, profile)).then(
+      (records) => {
+        session.open(presented, records[0], Date.now(), records[1])
+        if (context) context.loaded = session
+        return session
+      },
+      failed,
+    )
+  }
+  return timed(() => store.read(keys.session)).then(
     (record) => {
-      session.open(presented, record, Date.now())
+      session.open(presented, record, Date.now(), null)
       if (context) context.loaded = session
       return session
     },
-    (error) => {
-      // Runs after the caller has put the promise on the context: take it off, so that a later call can load again.
-      if (context) context.session = undefined
-      throw toStoreError('read', error)
-    },
+    failed,
   )
 }
 
@@ -179,7 +195,7 @@ export function openSession(event: H3Event, shop: ResolvedShop, store: SessionSt
 interface Changes {
   /** Every field but meta and incoming flash, as it will be saved. */
   fields: Map<string, string>
-  /** Bytes of field names and values, checked against `maxDataSize`. */
+  /** UTF-8 bytes of field names and values with their line feeds, as stored; checked against `maxDataSize`. */
   size: number
   dirty: Set<string>
   removed: Set<string>
@@ -218,6 +234,7 @@ class RequestSession implements StorefrontSession {
   private declare pendingRemovals: { keys: SessionKeys, userId?: string }[] | undefined
   private declare alongside: (() => Promise<void>)[] | undefined
   private declare cookieAction: 'set' | 'clear' | undefined
+  private declare userRecord: SessionRecord | undefined
 
   constructor(event: H3Event, shop: ResolvedShop, store: SessionStore, hooks: SessionHooks, detached: boolean, presentedCookie: boolean) {
     this.shopId = shop.id
@@ -241,6 +258,7 @@ class RequestSession implements StorefrontSession {
     this.pendingRemovals = undefined
     this.alongside = undefined
     this.cookieAction = undefined
+    this.userRecord = undefined
   }
 
   /** What `JSON.stringify` shows of a session: never its data, id or the shop's settings. */
@@ -253,13 +271,19 @@ class RequestSession implements StorefrontSession {
     return this.toJSON()
   }
 
-  /** Takes in the record a valid cookie pointed at; a missing, expired or malformed one leaves a fresh guest. */
-  open(presented: Presented, record: SessionRecord | null, now: number) {
+  /**
+   * Takes in the record a valid cookie pointed at (and for a user session, the user's record); a missing, expired or
+   * malformed one leaves a fresh guest. The absolute lifetime is checked against the creation time too, so that it
+   * applies to sessions created before it was set or lowered.
+   */
+  open(presented: Presented, record: SessionRecord | null, now: number, userRecord: SessionRecord | null) {
     const meta = record === null ? undefined : presented.metaOf(record)
-    if (!record || !meta || meta.e <= now || (meta.a && meta.a <= now)) {
+    const absolute = this.shop.absoluteMaxAgeMs
+    if (!record || !meta || meta.e <= now || (meta.a && meta.a <= now) || (absolute > 0 && meta.c + absolute <= now)) {
       this.hasEnded = true
       return
     }
+    if (userRecord !== null) this.userRecord = userRecord
     this.info = presented.info
     this.keys = presented.keys
     this.exists = true
@@ -395,7 +419,29 @@ class RequestSession implements StorefrontSession {
     this.writeField(field, value)
   }
 
+  getUserRecord() {
+    return this.userRecord
+  }
+
+  setUserRecord(record: SessionRecord | undefined) {
+    this.userRecord = record
+  }
+
   bindToUser(userId: string) {
+    const current = this.info
+    if (current?.kind !== 'user' || current.userId !== userId) {
+      // A new principal starts clean: nothing of another user's session carries over, and of a guest's only the keys
+      // the app marks as guest-portable. What does not carry over is dropped before the re-issue copies the rest.
+      const portable = this.shop.guestPortableFields
+      const keep = current?.kind === 'user' ? undefined : portable.has('*') ? isDataField : (field: string) => portable.has(field)
+      if (this.changes || this.record) {
+        for (const field of [...this.mutable().fields.keys()]) {
+          if (!keep?.(field)) this.writeField(field, undefined)
+        }
+      }
+      this.incomingFlash = undefined
+      this.userRecord = undefined
+    }
     this.reissue({ kind: 'user', userId, id: createUserSessionId(userId) })
     // A login starts a new session: created now, with a fresh absolute lifetime.
     this.storedMeta = undefined
@@ -442,7 +488,7 @@ class RequestSession implements StorefrontSession {
         if (field === META || isFlashField(field) || fields.has(field)) continue
         const value = record[i + 1]!
         fields.set(field, value)
-        size += field.length + value.length
+        size += storedBytes(field, value)
       }
     }
     this.changes = { fields, size, dirty: new Set(), removed: new Set() }
@@ -452,7 +498,7 @@ class RequestSession implements StorefrontSession {
   private writeField(field: string, value: string | undefined) {
     const changes = this.mutable()
     const previous = changes.fields.get(field)
-    const next = changes.size - (previous === undefined ? 0 : field.length + previous.length) + (value === undefined ? 0 : field.length + value.length)
+    const next = changes.size - (previous === undefined ? 0 : storedBytes(field, previous)) + (value === undefined ? 0 : storedBytes(field, value))
     if (value !== undefined && next > this.shop.maxDataSize) {
       throw new SessionLimitError(`session data would be ${next} bytes, over the limit of ${this.shop.maxDataSize}`)
     }
@@ -505,10 +551,18 @@ class RequestSession implements StorefrontSession {
     this.record = undefined
     this.recordIndex = undefined
     this.changes = undefined
+    this.userRecord = undefined
   }
 
   private guardStore<T>(operation: string, work: () => Promise<T>): Promise<T> {
     return withStoreTimeout(operation, this.store.timesOutItself ? 0 : this.shop.storeTimeoutMs, work)
+  }
+
+  /** Tokens stored in clear or sealed under an older secret are sealed under the signing secret by any write. */
+  private resealTokens(changes: Changes) {
+    const stored = changes.fields.get(TOKENS_FIELD)
+    const resealed = stored === undefined ? undefined : resealIfStale(this.shop, stored)
+    if (resealed !== undefined) this.writeField(TOKENS_FIELD, resealed)
   }
 
   private async commitChanges() {
@@ -534,6 +588,7 @@ class RequestSession implements StorefrontSession {
       const { expiresAt, absolute } = sessionExpiry(shop, createdAt, at)
       const meta: StoredMeta = { c: createdAt, s: at, e: expiresAt, ...(absolute ? { a: absolute } : {}), ua: userAgent(event) }
       this.storedMeta = meta
+      this.resealTokens(changes)
       const record: SessionFields = { [META]: JSON.stringify(meta) }
       for (const [field, value] of changes.fields) record[field] = value
       const stored = await this.guardStore('create', () => store.create(keys, record, { ttlMs: expiresAt - at, expiresAt }, { maxPerUser: shop.maxSessionsPerUser }))
@@ -553,6 +608,7 @@ class RequestSession implements StorefrontSession {
         changes.dirty.add(META)
         this.cookieAction = 'set'
       }
+      this.resealTokens(changes)
       const meta = this.storedMeta!
       const set: SessionFields = {}
       for (const field of changes.dirty) set[field] = field === META ? JSON.stringify(meta) : changes.fields.get(field)!
@@ -587,6 +643,8 @@ class RequestSession implements StorefrontSession {
   }
 }
 
+const isDataField = (field: string) => field.startsWith(DATA)
+
 function checkKey(key: string): string {
   // A line feed would split the field in two in the Redis store, which keeps a record as lines.
   if (typeof key !== 'string' || key.length === 0 || key.length > MAX_KEY_LENGTH || key.includes('\n')) {
@@ -618,6 +676,11 @@ function indexRecord(record: readonly string[]): Map<string, string> {
     if (!index.has(record[i]!)) index.set(record[i]!, record[i + 1]!)
   }
   return index
+}
+
+/** Bytes a field takes as stored: its name and value in UTF-8, each followed by a line feed. */
+function storedBytes(field: string, value: string): number {
+  return Buffer.byteLength(field) + Buffer.byteLength(value) + 2
 }
 
 function serialise(value: unknown): string | undefined {

@@ -4,6 +4,8 @@ import type { IndexedSession, SessionExpiry, SessionFields, SessionStore, Sessio
 import { recordExpiresAt } from './store'
 
 type UserIndex = Record<string, number>
+/** A user's record as a generic store keeps it: the fields, and when it ends (ms since epoch). */
+interface StoredUser { e: number, f: SessionFields }
 
 /**
  * A session store on any unstorage driver. Read-modify-write steps run under a per-key lock, which makes them atomic
@@ -27,6 +29,19 @@ export function createGenericSessionStore(storage: Storage, options: SessionStor
 
   // One lock per owner: a user's records and index change together, so they share the user's lock (the index key).
   const lockFor = (keys: SessionStoreKeys) => keys.index ?? keys.session
+
+  async function readUser(key: string, now = Date.now()): Promise<StoredUser | null> {
+    const stored = await storage.getItem<StoredUser>(key)
+    return stored && typeof stored === 'object' && typeof stored.e === 'number' && stored.e > now && stored.f ? stored : null
+  }
+
+  // Callers hold the user's lock. A user's record lives as long as the user's longest-lived session.
+  async function extendUser(key: string | undefined, expiry: SessionExpiry) {
+    const stored = key ? await readUser(key) : null
+    if (key && stored && stored.e < expiry.expiresAt) {
+      await storage.setItem(key, { e: expiry.expiresAt, f: stored.f }, { ttl: ttlSeconds(expiry) })
+    }
+  }
 
   // Callers hold the owner's lock.
   async function indexUpdate(index: string | undefined, change: (entries: UserIndex) => void, ttlMs: number) {
@@ -55,11 +70,31 @@ export function createGenericSessionStore(storage: Storage, options: SessionStor
       return fields ? toSessionRecord(fields) : null
     },
 
+    readWithUser: async (key, userKey) => {
+      const [fields, user] = await Promise.all([readLive(key), readUser(userKey)])
+      return [fields ? toSessionRecord(fields) : null, user ? Object.entries(user.f).flat() : null] as const
+    },
+
+    writeUser: (key, lockKey, write, ttlMs) => withLock(lockKey, async () => {
+      const now = Date.now()
+      const stored = await readUser(key, now)
+      if (!write.replace && !stored) {
+        return false
+      }
+      const fields: SessionFields = write.replace ? {} : { ...stored!.f }
+      Object.assign(fields, write.set)
+      for (const field of write.del) delete fields[field]
+      const expiresAt = Math.max(now + ttlMs, stored?.e ?? 0)
+      await storage.setItem(key, { e: expiresAt, f: fields }, { ttl: ttlSeconds({ ttlMs: expiresAt - now, expiresAt }) })
+      return true
+    }),
+
     create: (keys, fields, expiry, options) => withLock(lockFor(keys), async () => {
       if (await readLive(keys.session)) {
         return false
       }
       await storage.setItem(keys.session, fields, { ttl: ttlSeconds(expiry) })
+      await extendUser(keys.profile, expiry)
       const evicted: string[] = []
       await indexUpdate(keys.index, (entries) => {
         entries[keys.hash] = expiry.expiresAt
@@ -86,6 +121,7 @@ export function createGenericSessionStore(storage: Storage, options: SessionStor
         delete fields[field]
       }
       await storage.setItem(keys.session, fields, { ttl: ttlSeconds(expiry) })
+      await extendUser(keys.profile, expiry)
       await indexUpdate(keys.index, (entries) => {
         entries[keys.hash] = expiry.expiresAt
       }, expiry.ttlMs)
@@ -163,8 +199,15 @@ export async function sweepExpired(storage: Storage): Promise<number> {
   const now = Date.now()
   let removed = 0
   for (const key of await storage.getKeys()) {
-    const value = await storage.getItem<SessionFields | UserIndex>(key)
+    const value = await storage.getItem<SessionFields | UserIndex | StoredUser>(key)
     if (!value || typeof value !== 'object') {
+      continue
+    }
+    if (key.endsWith(':p') && typeof (value as StoredUser).e === 'number') {
+      if ((value as StoredUser).e <= now) {
+        await storage.removeItem(key)
+        removed++
+      }
       continue
     }
     if (/:s(?::[\w-]+)?$/.test(key) && typeof (value as SessionFields).m === 'string') {

@@ -9,7 +9,8 @@ import type { IndexedSession, SessionStore } from './store'
 //
 // Applies a write to a session record. ARGV: mode ('c' create-if-absent | 'u' update-if-present), ttl ms,
 // expiresAt ms, hash, most sessions per user (0: no limit), number of field pairs, the pairs, then the fields to
-// delete. KEYS[2] is the user index, if any. An update never recreates a destroyed record, so a late save cannot
+// delete. KEYS[2] is the user index and KEYS[3] the user's record, if any: the record is kept alive as long as the
+// user's longest-lived session. An update never recreates a destroyed record, so a late save cannot
 // resurrect a session. A create past the per-user limit deletes the sessions that would expire first.
 const WRITE_SESSION = `
 local current = redis.call('GET', KEYS[1])
@@ -55,6 +56,10 @@ for i = 1, #names do
   end
 end
 redis.call('SET', KEYS[1], table.concat(out, '\\n'), 'PX', ttl)
+if KEYS[3] then
+  local left = redis.call('PTTL', KEYS[3])
+  if left >= 0 and left < ttl then redis.call('PEXPIRE', KEYS[3], ttl) end
+end
 if KEYS[2] then
   redis.call('ZADD', KEYS[2], ARGV[3], ARGV[4])
   if redis.call('PTTL', KEYS[2]) < ttl then redis.call('PEXPIRE', KEYS[2], ttl) end
@@ -116,10 +121,58 @@ end
 return removed
 `
 
+// Writes a user's record (lines like a session's, one per top-level key of the user). ARGV: mode ('r' replace |
+// 'm' merge into the stored record, which must exist), ttl ms, number of field pairs, the pairs, then the fields to
+// delete. The record keeps the longer of its remaining lifetime and the ttl. Two merges of different fields never
+// lose either: each changes only its own fields, inside one script.
+const WRITE_USER = `
+local current = redis.call('GET', KEYS[1])
+if ARGV[1] == 'm' and not current then return 0 end
+local names, values, at = {}, {}, {}
+local function put(name, value)
+  local i = at[name]
+  if not i then
+    i = #names + 1
+    names[i] = name
+    at[name] = i
+  end
+  values[i] = value
+end
+if current and ARGV[1] == 'm' then
+  local pos, len = 1, #current
+  while pos <= len do
+    local a = string.find(current, '\\n', pos, true)
+    if not a then return redis.error_reply('SF_MALFORMED') end
+    local b = string.find(current, '\\n', a + 1, true) or (len + 1)
+    put(string.sub(current, pos, a - 1), string.sub(current, a + 1, b - 1))
+    pos = b + 1
+  end
+end
+local npairs = tonumber(ARGV[3])
+local first = 4
+for i = first, first + 2 * npairs - 1, 2 do put(ARGV[i], ARGV[i + 1]) end
+for i = first + 2 * npairs, #ARGV do
+  if at[ARGV[i]] then values[at[ARGV[i]]] = false end
+end
+local out = {}
+for i = 1, #names do
+  if values[i] then
+    out[#out + 1] = names[i]
+    out[#out + 1] = values[i]
+  end
+end
+local ttl = tonumber(ARGV[2])
+local left = redis.call('PTTL', KEYS[1])
+if left > ttl then ttl = left end
+redis.call('SET', KEYS[1], table.concat(out, '\\n'), 'PX', ttl)
+return 1
+`
+
 // A guest session has no index: the same scripts are registered once with one key and once with two.
 const SCRIPTS = {
   sfWriteGuestSession: { lua: WRITE_SESSION, keys: 1 },
-  sfWriteUserSession: { lua: WRITE_SESSION, keys: 2 },
+  sfWriteUserSession: { lua: WRITE_SESSION, keys: 3 },
+  sfWriteUser: { lua: WRITE_USER, keys: 1 },
   sfRemoveGuestSession: { lua: REMOVE_SESSION, keys: 1 },
   sfRemoveUserSession: { lua: REMOVE_SESSION, keys: 2 },
   sfListUserSessions: { lua: LIST_USER_SESSIONS, keys: 1 },
@@ -159,8 +212,8 @@ export function createRedisSessionStore(client: RedisClient, prefix: string, tim
     return result
   }
 
-  const runWrite = (keys: { session: string, index?: string }, ...args: (string | number)[]) => confirmed(keys.index
-    ? redis.sfWriteUserSession(k(keys.session), k(keys.index), ...args)
+  const runWrite = (keys: { session: string, index?: string, profile?: string }, ...args: (string | number)[]) => confirmed(keys.index
+    ? redis.sfWriteUserSession(k(keys.session), k(keys.index), k(keys.profile ?? `${keys.index.slice(0, -2)}:p`), ...args)
     : redis.sfWriteGuestSession(k(keys.session), ...args))
 
   return {
@@ -173,6 +226,21 @@ export function createRedisSessionStore(client: RedisClient, prefix: string, tim
         return reader.get(k(key))
       }
       return Promise.resolve(readerReady()).then(() => reader.get(k(key)))
+    },
+
+    readWithUser(key, userKey) {
+      // Both keys carry the user's hash tag: one MGET, one slot, on Redis Cluster too.
+      if (reader.status === 'ready') {
+        return reader.mget(k(key), k(userKey)) as Promise<[string | null, string | null]>
+      }
+      return Promise.resolve(readerReady()).then(() => reader.mget(k(key), k(userKey)) as Promise<[string | null, string | null]>)
+    },
+
+    async writeUser(key, _lockKey, write, ttlMs) {
+      await ready()
+      const pairs = Object.entries(write.set).flat()
+      const written = await confirmed(redis.sfWriteUser(k(key), write.replace ? 'r' : 'm', Math.max(1, Math.ceil(ttlMs)), pairs.length / 2, ...pairs, ...write.del))
+      return written === 1
     },
 
     async create(keys, fields, expiry, options) {

@@ -24,11 +24,21 @@ export interface SessionExpiry {
   expiresAt: number
 }
 
-/** The keys a write needs: the record, and for user sessions the per-user index. */
+/** The keys a write needs: the record, and for user sessions the per-user index and the user's record. */
 export interface SessionStoreKeys {
   hash: string
   session: string
   index?: string
+  /** The user's record, whose lifetime a user session's write extends to its own. */
+  profile?: string
+}
+
+/** A change to a user's record: fields (top-level keys of the user, values JSON texts) to set and to delete. */
+export interface UserRecordWrite {
+  set: SessionFields
+  del: string[]
+  /** Replace the whole record (a login); otherwise merge into the stored one, which must exist. */
+  replace: boolean
 }
 
 /** One entry of a user's index, with the record's meta field. */
@@ -48,6 +58,13 @@ export interface SessionStore {
   readonly timesOutItself?: boolean
   /** Reads a record; null when missing or expired. */
   read: (key: string) => Promise<SessionRecord | null>
+  /** Reads a user session and its user's record in one round trip (one MGET on Redis). */
+  readWithUser: (key: string, userKey: string) => Promise<readonly [SessionRecord | null, SessionRecord | null]>
+  /**
+   * Writes a user's record in one atomic step (a script on Redis, under the user's lock elsewhere). It lives at least
+   * `ttlMs` and never less than it already had. A merge into a record that is gone writes nothing and returns false.
+   */
+  writeUser: (key: string, lockKey: string, write: UserRecordWrite, ttlMs: number) => Promise<boolean>
   /**
    * Creates a record unless one exists and records it in the index. With `maxPerUser`, the user's least recently
    * active sessions past that number are deleted in the same step. Returns false when the key was taken.

@@ -1,5 +1,5 @@
 import type { ModuleOptions, StorefrontShopOptions } from '../../types'
-import { defaultOptions, MIN_SECRET_LENGTH, optionEnvName, parseSecrets, SHOP_ID, showOptionValue, StorefrontConfigError } from './options'
+import { COOKIE_PREFIXES, defaultOptions, effectiveCookiePrefix, MIN_SECRET_LENGTH, optionEnvName, parseSecrets, SHOP_ID, shopOptionsSet, showOptionValue, StorefrontConfigError } from './options'
 import { readRedisNodes } from './redis-nodes'
 import { readTls } from './redis-options'
 
@@ -54,7 +54,9 @@ export function validateOptions(options: ModuleOptions, env: { production: boole
     problems.push(`[storefront] ${path.join('.')} ${text} (set ${optionEnvName(path)})`)
   }
   // As in resolveShops: shops of your own replace the default shop.
-  const shops = (options.shops && Object.keys(options.shops).length > 0 ? options.shops : defaultOptions.shops) as Record<string, StorefrontShopOptions>
+  // Per-shop keys declared for env overrides and left unset are empty: they inherit, as in resolveShops.
+  const declared = (options.shops && Object.keys(options.shops).length > 0 ? options.shops : defaultOptions.shops) as Record<string, StorefrontShopOptions>
+  const shops = Object.fromEntries(Object.entries(declared).map(([id, shop]) => [id, shopOptionsSet(shop)])) as Record<string, StorefrontShopOptions>
   checkChoice(report, ['shopSelector'], options.shopSelector, SELECTORS)
   if (options.defaultShopId && !Object.hasOwn(shops, String(options.defaultShopId))) {
     report(['defaultShopId'], `${showOptionValue(options.defaultShopId)} is not a configured shop: use one of ${Object.keys(shops).join(', ')}`)
@@ -77,6 +79,7 @@ export function validateOptions(options: ModuleOptions, env: { production: boole
     }
     const shop = section(report, ['shops', id], value)
     checkSession(report, ['shops', id, 'session'], shop?.session)
+    checkCookiePrefix(report, id, options.session as Section | undefined, shop?.session as Section | undefined)
     const shopStorage = section(report, ['shops', id, 'storage'], shop?.storage)
     checkStorage(report, ['shops', id, 'storage', 'session'], shopStorage?.session, storage?.session)
   }
@@ -115,6 +118,30 @@ function checkSession(report: Report, path: string[], value: unknown) {
   checkNumbers(report, path, session, SESSION_NUMBERS)
   // Unset (null, or '' once it has been through runtime config) means: on in production.
   if (session.secure !== null && session.secure !== '') checkBoolean(report, [...path, 'secure'], session.secure)
+  checkChoice(report, [...path, 'cookiePrefix'], session.cookiePrefix, COOKIE_PREFIXES)
+  const portable = session.guestPortableKeys
+  if (portable !== undefined && (!Array.isArray(portable) || portable.some(key => typeof key !== 'string' || key.length === 0 || key.length > 128 || key.includes('\n')))) {
+    report([...path, 'guestPortableKeys'], `${showOptionValue(portable)} is invalid: use a JSON array of session keys, e.g. ["recentlyViewed"], or ["*"] for every key`)
+  }
+}
+
+// A prefixed cookie that browsers would drop is refused at start: __Host- with a Domain, or either prefix without
+// Secure. The shop's settings are merged over the top-level ones, as in resolveShops; the problem is reported on the
+// option that was set.
+function checkCookiePrefix(report: Report, id: string, topLevel: Section | undefined, own: Section | undefined) {
+  const pick = (key: string): { path: string[], value: unknown } => own?.[key] !== undefined
+    ? { path: ['shops', id, 'session', key], value: own[key] }
+    : { path: ['session', key], value: topLevel?.[key] }
+  const prefix = effectiveCookiePrefix(pick('cookiePrefix').value, pick('cookieName').value)
+  if (!prefix) return
+  const domain = pick('domain')
+  if (prefix === '__Host-' && domain.value) {
+    report(domain.path, `${showOptionValue(domain.value)} cannot be combined with the __Host- cookie prefix of shop ${id}: browsers drop a __Host- cookie that has a Domain; leave domain empty, or use cookiePrefix '__Secure-'`)
+  }
+  const secure = pick('secure')
+  if (secure.value === false) {
+    report(secure.path, `false cannot be combined with the ${prefix} cookie prefix of shop ${id}: browsers drop a ${prefix} cookie that is not Secure`)
+  }
 }
 
 function checkStorage(report: Report, path: string[], value: unknown, topLevel: unknown) {

@@ -2,6 +2,7 @@ import type { H3Event } from 'h3'
 import { createError } from 'h3'
 import type { StorefrontUser } from '../../types'
 import { useStorefrontEngine } from './runtime'
+import { readSessionUser } from './session-user'
 
 /**
  * The logged-in user of a request.
@@ -16,9 +17,9 @@ import { useStorefrontEngine } from './runtime'
  */
 export async function requireStorefrontUser(event: H3Event): Promise<StorefrontUser> {
   const session = await useStorefrontEngine().session(event)
-  const raw = session.userId ? session.getField('u') : undefined
-  if (!raw) {
+  const user = readSessionUser(session)
+  if (!user) {
     throw createError({ status: 401, message: 'not logged in' })
   }
-  return JSON.parse(raw) as StorefrontUser
+  return user
 }

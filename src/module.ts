@@ -4,6 +4,7 @@ import type { ModuleOptions } from './runtime/types'
 import { defaultOptions } from './runtime/server/session/config'
 import { setupDevtools } from './setup/devtools'
 import { setupRpc } from './setup/rpc'
+import { setupStorage } from './setup/storage'
 
 export type * from './runtime/types'
 
@@ -77,6 +78,7 @@ export default defineNuxtModule<ModuleOptions>({
       { name: 'defineRpcHandler', from: runtimeDir.resolve('./server/rpc/define') },
     ])
     setupRpc(nuxt, runtimeDir, runtime.rpc ?? {})
+    setupStorage(nuxt, runtime)
 
     // 3. App: composables, the user plugin (SSR load, background revalidation) and the auth middleware.
     const composables = (file: string, names: string[]) => addImports(names.map(name => ({ name, from: runtimeDir.resolve(`./app/composables/${file}`) })))

@@ -4,6 +4,7 @@ import type { StorefrontTokens, StorefrontUser } from '../../types'
 import type { BasketLine, CommerceAdapterContext, CommerceLimits, CommerceOwner, StorefrontCommerceAdapters, WishlistItem } from '../../types/commerce'
 import type { StorefrontBasketApi, StorefrontLoginResult, StorefrontLogger, StorefrontRpcContext, StorefrontRpcContextBase, StorefrontSessionInfo, StorefrontWishlistApi } from '../../types/rpc'
 import { mergeGuestIntoUser, noMerge } from '../commerce/merge'
+import { describeSession, hashForHandle } from './devices'
 import { CommerceConflictError, CommerceLimitError } from '../commerce/store'
 import type { ResolvedShop } from '../session/config'
 import { describeValue, withStoreTimeout } from '../session/errors'
@@ -155,10 +156,25 @@ class RequestRpcContext implements StorefrontRpcContextBase {
     const store = await runtime.sessionsFor(shop)
     const entries = await this.guard('list sessions', () => store.listUserSessions(keys.index, keys.userSessionPrefix, Date.now()))
     const currentHash = session.userId === userId && !session.isNew ? hashSessionId(session.id) : undefined
-    return entries.map(({ hash, meta }) => {
-      const m = JSON.parse(meta) as { c: number, s: number, e: number, ua?: string }
-      return { handle: hash, current: hash === currentHash, createdAt: m.c, lastSeenAt: m.s, expiresAt: m.e, userAgent: m.ua ?? '' }
-    }).sort((a, b) => a.createdAt - b.createdAt)
+    return entries.map(entry => describeSession(shop, userId, entry, currentHash)).sort((a, b) => a.createdAt - b.createdAt)
+  }
+
+  async revokeSessionForUserId(userId: string, handle: string): Promise<boolean> {
+    const { session, shop, runtime } = this
+    const keys = userKeys(shop.id, checkUserId(userId))
+    const store = await runtime.sessionsFor(shop)
+    const entries = await this.guard('list sessions', () => store.listUserSessions(keys.index, keys.userSessionPrefix, Date.now()))
+    const hash = typeof handle === 'string' ? hashForHandle(shop, userId, entries, handle) : undefined
+    if (!hash) return false
+    if (session.userId === userId && !session.isNew && hash === hashSessionId(session.id)) {
+      await this.logout()
+      return true
+    }
+    await this.guard('revoke session', () => store.remove({ hash, session: keys.userSessionPrefix + hash, index: keys.index }))
+    if (hasHookListeners(runtime.hooks, 'storefront:session:destroyed')) {
+      await runtime.hooks.callHook('storefront:session:destroyed', { shopId: shop.id, userId, event: this.event })
+    }
+    return true
   }
 
   /** The basket and wishlist adapters in use. */
@@ -206,9 +222,46 @@ class RequestRpcContext implements StorefrontRpcContextBase {
     return this.owner()
   }
 
+  /**
+   * Runs a write as {@link writableOwner}'s owner. When the write created the guest's session and then failed (an
+   * adapter refused the line, say), the session is deleted again and its cookie withdrawn: a failed request saves
+   * nothing.
+   * @param step the write
+   * @returns what the write returned
+   */
+  async writeAs<T>(step: (owner: CommerceOwner) => Promise<T>): Promise<T> {
+    const creates = this.session.isNew
+    const owner = await this.writableOwner()
+    try {
+      return await step(owner)
+    }
+    catch (error) {
+      if (creates) await this.undoCreate()
+      throw error
+    }
+  }
+
   /** True while a guest has no stored session: nothing to read. */
   hasNothingStored(): boolean {
     return this.session.isNew && !this.session.userId
+  }
+
+  private async undoCreate() {
+    const { session, event, shop } = this
+    session.destroy()
+    try {
+      await session.commit()
+    }
+    catch (error) {
+      // The write failed already; a record left behind by a failed delete expires with the guest TTL.
+      log.warn(`could not delete the session of a failed first write: ${(error as Error).message}`)
+    }
+    const cookies = event.node.res.getHeader('set-cookie')
+    if (cookies !== undefined) {
+      const kept = [cookies].flat().map(String).filter(cookie => !cookie.startsWith(`${shop.cookieName}=`))
+      if (kept.length > 0) event.node.res.setHeader('set-cookie', kept)
+      else event.node.res.removeHeader('set-cookie')
+    }
   }
 
   private parse<T>(field: string): T | null {
@@ -262,7 +315,7 @@ class RpcBasket implements StorefrontBasketApi {
 
   private write(step: (basket: StorefrontCommerceAdapters['basket'], owner: CommerceOwner, adapterContext: CommerceAdapterContext) => Promise<BasketLine[]>) {
     const context = this.context
-    return context.guard('basket write', async () => step((await context.adapters()).basket, await context.writableOwner(), context.adapterContext()))
+    return context.guard('basket write', async () => context.writeAs(async owner => step((await context.adapters()).basket, owner, context.adapterContext())))
   }
 }
 
@@ -289,7 +342,7 @@ class RpcWishlist implements StorefrontWishlistApi {
 
   private write(step: (wishlist: StorefrontCommerceAdapters['wishlist'], owner: CommerceOwner, adapterContext: CommerceAdapterContext) => Promise<WishlistItem[]>) {
     const context = this.context
-    return context.guard('wishlist write', async () => step((await context.adapters()).wishlist, await context.writableOwner(), context.adapterContext()))
+    return context.guard('wishlist write', async () => context.writeAs(async owner => step((await context.adapters()).wishlist, owner, context.adapterContext())))
   }
 }
 

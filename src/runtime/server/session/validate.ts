@@ -1,5 +1,6 @@
 import type { ModuleOptions, StorefrontShopOptions } from '../../types'
 import { defaultOptions, MIN_SECRET_LENGTH, optionEnvName, parseSecrets, SHOP_ID, showOptionValue, StorefrontConfigError } from './options'
+import { builtinDriverPath, DRIVER_CHOICES, isDriverInstance } from './drivers'
 import { readRedisNodes } from './redis-nodes'
 
 /** Longest delay a Node.js timer takes; a longer one fires at once. */
@@ -32,7 +33,6 @@ const MEMORY_NUMBERS: Rules = {
   sweepIntervalMs: { min: 0, max: MAX_TIMER_MS, unit: 'milliseconds', zero: 'no background sweep' },
 }
 
-const DRIVERS = ['memory', 'fs', 'redis']
 const SAME_SITE = ['lax', 'strict', 'none']
 const SELECTORS = ['domain', 'path', 'path_or_default']
 const MERGE_POLICIES = ['sum', 'max', 'keep-user']
@@ -117,7 +117,10 @@ function checkSession(report: Report, path: string[], value: unknown) {
 function checkStorage(report: Report, path: string[], value: unknown, topLevel: unknown) {
   const storage = section(report, path, value)
   if (!storage) return
-  checkChoice(report, [...path, 'driver'], storage.driver, DRIVERS)
+  const driver = storage.driver
+  if (driver !== undefined && driver !== 'memory' && !isDriverInstance(driver) && !builtinDriverPath(driver)) {
+    report([...path, 'driver'], `${showOptionValue(driver)} is not supported: ${DRIVER_CHOICES}`)
+  }
   checkNumbers(report, path, storage, MEMORY_NUMBERS)
   const cluster = checkNodes(report, [...path, 'cluster'], storage.cluster)
   const sentinels = checkNodes(report, [...path, 'sentinels'], storage.sentinels)

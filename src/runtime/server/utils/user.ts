@@ -1,13 +1,13 @@
 import type { H3Event } from 'h3'
-import { createError } from 'h3'
 import type { StorefrontUser } from '../../types'
+import { StorefrontHttpError } from '../session/errors'
 import { useStorefrontEngine } from './runtime'
 
 /**
  * The logged-in user of a request.
  * @param event the request
  * @returns the user
- * @throws a 401 for a guest
+ * @throws a 401 for a guest, answered as `application/problem+json` with a `WWW-Authenticate` challenge
  * @example
  * export default defineEventHandler(async (event) => {
  *   const user = await requireStorefrontUser(event)
@@ -18,7 +18,7 @@ export async function requireStorefrontUser(event: H3Event): Promise<StorefrontU
   const session = await useStorefrontEngine().session(event)
   const raw = session.userId ? session.getField('u') : undefined
   if (!raw) {
-    throw createError({ status: 401, message: 'not logged in' })
+    throw new StorefrontHttpError(401, 'Unauthorized', 'not logged in')
   }
   return JSON.parse(raw) as StorefrontUser
 }

@@ -16,6 +16,8 @@ export default defineRpcHandler(async ({ email, password }, context) => {
     email: v.pipe(v.string(), v.trim(), v.toLowerCase(), v.email('enter a valid email address'), v.maxLength(254)),
     password: v.pipe(v.string(), v.minLength(1, 'enter your password'), v.maxLength(256)),
   }),
+  // The sign-in form works before hydration and without JavaScript: it posts to /api/form/login.
+  form: true,
 })
 
 function describeMerge(units: number, wishlist: number): string {

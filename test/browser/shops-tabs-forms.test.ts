@@ -149,6 +149,8 @@ describe('forms with JavaScript disabled', () => {
     await page.press('[data-test=password]', 'Enter')
     await page.waitForURL(/\/account$/)
     expect(await page.textContent('[data-test=account-name]')).toBe('Alice')
+    // The merge report the login flashed is shown by the page the form post led to.
+    expect(await page.textContent('[data-test=notice]')).toContain('Welcome back, Alice')
     expect(urls.filter(url => url.includes('alice-secret-1'))).toEqual([])
 
     await page.goto('/p/6')

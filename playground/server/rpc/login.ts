@@ -8,9 +8,11 @@ export default defineRpcHandler(async ({ email, password }, context) => {
   }
   // A real shop would pass the commerce API's tokens here: they stay on the server.
   const { merge } = await context.login(user, { tokens: { accessToken: `demo-${crypto.randomUUID()}` } })
-  // Shown once by the next page (getFlash).
-  context.session.flash('notice', `Welcome back, ${user.firstName}${describeMerge(merge.unitsAdded, merge.wishlistAdded)}`)
-  return { user, merge }
+  const notice = `Welcome back, ${user.firstName}${describeMerge(merge.unitsAdded, merge.wishlistAdded)}`
+  // With JavaScript the page shows the notice from the result; after a form post without JavaScript, the page the
+  // browser is sent to reads it from the flash while it renders.
+  context.session.flash('notice', notice)
+  return { user, merge, notice }
 }, {
   input: v.object({
     email: v.pipe(v.string(), v.trim(), v.toLowerCase(), v.email('enter a valid email address'), v.maxLength(254)),

@@ -45,6 +45,16 @@ export function useLoadedAt(shopId: string) {
 }
 
 /**
+ * Reads a shop's basket and wishlist again: a login merged the guest's into the user's, a logout left a guest's.
+ * @param shopId the shop
+ * @returns once both have answered (a failed one keeps its last value)
+ */
+export async function reloadLists(shopId: string): Promise<void> {
+  const scope = { shopId }
+  await Promise.allSettled([useBasket(scope).refresh(), useWishlist(scope).refresh()])
+}
+
+/**
  * Loads a shop's user, basket and wishlist at once: during SSR in-process with the page's session (one session read;
  * basket and wishlist are read in the same store round trip), in the browser as three calls in parallel.
  * @param shopId the shop

@@ -1,11 +1,12 @@
 import { computed, readonly } from 'vue'
+import { useNuxtApp } from '#imports'
 import type { ComputedRef, DeepReadonly, Ref } from 'vue'
 import type { StorefrontUser } from '../../types'
 import { useRpcCall } from './rpc'
 import type { RpcMethodName, RpcMethodParams, RpcMethodResult } from './rpc'
 import { scopeShopId, useShopState } from './state'
 import type { ShopScope } from './state'
-import { tellOtherTabs } from './sync'
+import { reloadLists, tellOtherTabs } from './sync'
 
 /** The client-side view of the current user. */
 export interface StorefrontUserState {
@@ -32,11 +33,12 @@ export interface UseStorefrontUser {
   /** Fetches the user; with `{ background: true }` the last known value stays visible (`fromCache`) meanwhile. */
   refresh: (options?: { background?: boolean }) => Promise<void>
   /**
-   * Calls the app's RPC method named `login` (`server/rpc/login.ts`) with its params, stores the `user` it returns and
-   * returns its result. Typed from that method; a type error when the app has none.
+   * Calls the app's RPC method named `login` (`server/rpc/login.ts`) with its params, stores the `user` it returns,
+   * reads the (merged) basket and wishlist again and returns its result. Typed from that method; a type error when
+   * the app has none.
    */
   login: AppMethodCall<'login'>
-  /** Logs out (the built-in `logout` method); the other tabs of the shop follow. */
+  /** Logs out (the built-in `logout` method) and reads the guest's empty lists; the other tabs of the shop follow. */
   logout: () => Promise<void>
   /**
    * Calls the app's RPC method named `updateUser` (`server/rpc/updateUser.ts`), stores the `user` it returns and
@@ -63,9 +65,13 @@ export function useUser(scope: ShopScope = {}): UseStorefrontUser {
   const loginCall = useRpcCall('login' as RpcMethodName, callScope) as unknown as (params: unknown) => Promise<{ user?: StorefrontUser }>
   const updateCall = useRpcCall('updateUser' as RpcMethodName, callScope) as unknown as (params: unknown) => Promise<{ user?: StorefrontUser }>
   const logoutCall = useRpcCall('logout', callScope)
-  const setUser = (user: StorefrontUser | null) => {
+  const nuxtApp = useNuxtApp()
+  // After a login (the guest's basket and wishlist were merged) or a logout, this tab reads its lists again, and the
+  // other tabs do the same when they hear of the new user.
+  const setUser = async (user: StorefrontUser | null) => {
     state.value = { user, isInitialized: true, fromCache: false }
     tellOtherTabs(shopId, 'user', user)
+    await nuxtApp.runWithContext(() => reloadLists(shopId))
   }
 
   async function refresh(options: { background?: boolean } = {}) {
@@ -91,16 +97,19 @@ export function useUser(scope: ShopScope = {}): UseStorefrontUser {
     refresh,
     login: (async (params: unknown) => {
       const result = await loginCall(params)
-      setUser(result.user ?? null)
+      await setUser(result.user ?? null)
       return result
     }) as AppMethodCall<'login'>,
     async logout() {
       await logoutCall()
-      setUser(null)
+      await setUser(null)
     },
     updateUser: (async (params: unknown) => {
       const result = await updateCall(params)
-      if (result.user) setUser(result.user)
+      if (result.user) {
+        state.value = { user: result.user, isInitialized: true, fromCache: false }
+        tellOtherTabs(shopId, 'user', result.user)
+      }
       return result
     }) as AppMethodCall<'updateUser'>,
   }

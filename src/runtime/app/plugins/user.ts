@@ -1,7 +1,7 @@
 import { addRouteMiddleware, defineNuxtPlugin, useState } from '#imports'
 import type { BasketLine, StorefrontUser, WishlistItem } from '../../types'
 import { useStorefrontShop, useShopIdOf } from '../composables/shop'
-import { loadShopper, STALE_AFTER_MS, tabChannel, useLoadedAt } from '../composables/sync'
+import { loadShopper, reloadLists, STALE_AFTER_MS, tabChannel, useLoadedAt } from '../composables/sync'
 import type { StorefrontTabMessage } from '../composables/sync'
 
 /**
@@ -36,7 +36,7 @@ export default defineNuxtPlugin({
         if (kind === 'user') {
           useState(`storefront-user:${from}`).value = { user: value as StorefrontUser | null, isInitialized: true, fromCache: false }
           // A login merged the guest's basket, a logout left a guest's: the lists are read again.
-          loadShopper(from).catch(() => {})
+          reloadLists(from).catch(() => {})
         }
         else if (kind === 'basket' || kind === 'wishlist') {
           useState(`storefront-${kind}:${from}`).value = { items: value as BasketLine[] | WishlistItem[], loaded: true }

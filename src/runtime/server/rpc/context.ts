@@ -1,9 +1,10 @@
 import type { H3Event } from 'h3'
 import { createError, deleteCookie } from 'h3'
 import type { StorefrontTokens, StorefrontUser } from '../../types'
-import type { BasketLine, CommerceAdapterContext, CommerceLimits, CommerceOwner, StorefrontCommerceAdapters, WishlistItem } from '../../types/commerce'
+import type { CommerceAdapterContext, CommerceLimits, CommerceOwner, StorefrontCommerceAdapters } from '../../types/commerce'
 import type { StorefrontBasketApi, StorefrontLoginResult, StorefrontLogger, StorefrontRpcContext, StorefrontRpcContextBase, StorefrontSessionInfo, StorefrontWishlistApi } from '../../types/rpc'
 import { mergeGuestIntoUser, noMerge } from '../commerce/merge'
+import { RpcBasket, RpcWishlist } from './commerce-api'
 import { describeSession, hashForHandle } from './devices'
 import { CommerceConflictError, CommerceLimitError } from '../commerce/store'
 import type { ResolvedShop } from '../session/config'
@@ -283,66 +284,6 @@ class RequestRpcContext implements StorefrontRpcContextBase {
     if (reason === 'logout' && userId && hasHookListeners(runtime.hooks, 'storefront:logout')) {
       await runtime.hooks.callHook('storefront:logout', { shopId: shop.id, userId, event: this.event })
     }
-  }
-}
-
-class RpcBasket implements StorefrontBasketApi {
-  declare readonly limits: CommerceLimits
-  private declare context: RequestRpcContext
-
-  constructor(context: RequestRpcContext) {
-    this.context = context
-    this.limits = context.limits()
-  }
-
-  async get() {
-    const context = this.context
-    if (context.hasNothingStored()) return []
-    return context.guard('basket read', async () => (await context.adapters()).basket.get(context.owner(), context.adapterContext()))
-  }
-
-  add(line: BasketLine) {
-    return this.write(async (basket, owner, adapterContext) => basket.add(owner, line, adapterContext))
-  }
-
-  setQuantity(line: BasketLine) {
-    return this.write(async (basket, owner, adapterContext) => basket.setQuantity(owner, line, adapterContext))
-  }
-
-  remove(variantId: number) {
-    return this.write(async (basket, owner, adapterContext) => basket.remove(owner, variantId, adapterContext))
-  }
-
-  private write(step: (basket: StorefrontCommerceAdapters['basket'], owner: CommerceOwner, adapterContext: CommerceAdapterContext) => Promise<BasketLine[]>) {
-    const context = this.context
-    return context.guard('basket write', async () => context.writeAs(async owner => step((await context.adapters()).basket, owner, context.adapterContext())))
-  }
-}
-
-class RpcWishlist implements StorefrontWishlistApi {
-  private declare context: RequestRpcContext
-
-  constructor(context: RequestRpcContext) {
-    this.context = context
-  }
-
-  async get() {
-    const context = this.context
-    if (context.hasNothingStored()) return []
-    return context.guard('wishlist read', async () => (await context.adapters()).wishlist.get(context.owner(), context.adapterContext()))
-  }
-
-  add(item: WishlistItem) {
-    return this.write(async (wishlist, owner, adapterContext) => wishlist.add(owner, item, adapterContext))
-  }
-
-  remove(productId: number) {
-    return this.write(async (wishlist, owner, adapterContext) => wishlist.remove(owner, productId, adapterContext))
-  }
-
-  private write(step: (wishlist: StorefrontCommerceAdapters['wishlist'], owner: CommerceOwner, adapterContext: CommerceAdapterContext) => Promise<WishlistItem[]>) {
-    const context = this.context
-    return context.guard('wishlist write', async () => context.writeAs(async owner => step((await context.adapters()).wishlist, owner, context.adapterContext())))
   }
 }
 

@@ -31,7 +31,7 @@ describe('npm run bench (smoke)', () => {
       expect(variant.failed, `${variant.id}: responses that were not 2xx`).toBe(0)
     }
 
-    expect(result.commands.map((command: { label: string }) => command.label)).toHaveLength(7)
+    expect(result.commands.map((command: { label: string }) => command.label)).toHaveLength(8)
     for (const command of result.commands) {
       expect(command.status, command.label).toBe(200)
       expect(command.check, command.label).toBeUndefined()
@@ -44,6 +44,9 @@ describe('npm run bench (smoke)', () => {
     expect(result.memory.created).toBe(10_000)
     expect(result.memory.maxEntriesSeen).toBeLessThanOrEqual(2000)
     expect(result.memory.entriesAfterSweep).toBe(0)
+    // The same run into unstorage's lru-cache driver, for the comparison.
+    expect(result.memoryLru).toMatchObject({ driver: 'lru-cache', created: 10_000, entriesAfterSweep: 0 })
+    expect(result.memoryLru.maxEntriesSeen).toBeLessThanOrEqual(2000)
 
     expect(result.targets.length).toBeGreaterThan(0)
   })

@@ -4,14 +4,25 @@ import type { ModuleOptions } from './runtime/types'
 import { defaultOptions, STORAGE_ENV_PLACEHOLDERS } from './runtime/server/session/config'
 import { SHOP_ENV_KEYS } from './runtime/server/session/options'
 import { setupDevtools } from './setup/devtools'
+import { setupShopPages } from './setup/pages'
+import type { StorefrontPageMeta } from './setup/pages'
 import { setupRpc } from './setup/rpc'
+import { setupStorage } from './setup/storage'
 
 export type * from './runtime/types'
+export type { StorefrontPageMeta } from './setup/pages'
 
 /** What the browser gets to know: how to pick a shop, nothing else. */
 export interface StorefrontPublicRuntimeConfig {
   shops: Record<string, { path: string, domain: string }>
   defaultShopId: string
+}
+
+declare module '#app' {
+  interface PageMeta {
+    /** How the page takes part in the shops: `{ prefix: false }` serves it at its own path only, not under `/de`. */
+    storefront?: StorefrontPageMeta
+  }
 }
 
 declare module '@nuxt/schema' {
@@ -91,8 +102,9 @@ export default defineNuxtModule<ModuleOptions>({
       { name: 'defineRpcHandler', from: runtimeDir.resolve('./server/rpc/define') },
     ])
     setupRpc(nuxt, runtimeDir, runtime.rpc ?? {})
+    setupStorage(nuxt, runtime)
 
-    // 3. App: composables, the user plugin (SSR load, background revalidation) and the auth middleware.
+    // 3. App: composables, the plugin (SSR load of user, basket and wishlist; tabs in step), the middleware, the shop pages.
     const composables = (file: string, names: string[]) => addImports(names.map(name => ({ name, from: runtimeDir.resolve(`./app/composables/${file}`) })))
     composables('rpc', ['useRpc', 'useRpcCall', 'StorefrontRpcError'])
     composables('shop', ['useStorefrontShop'])
@@ -101,6 +113,9 @@ export default defineNuxtModule<ModuleOptions>({
     composables('sessions', ['useSessions'])
     addPlugin(runtimeDir.resolve('./app/plugins/user'))
     addRouteMiddleware({ name: 'storefront-auth', path: runtimeDir.resolve('./app/middleware/storefront-auth') })
+    addRouteMiddleware({ name: 'storefront-guest', path: runtimeDir.resolve('./app/middleware/storefront-guest') })
+    // Pages: each page is also served under every path shop's prefix (build time).
+    setupShopPages(nuxt, shops)
 
     // 4. Development: the DevTools tab.
     if (nuxt.options.dev) {

@@ -116,6 +116,13 @@ export async function measureCommands({ redis, log = () => {} }) {
     const alice = await loggedIn(ALICE_LOGIN)
     await alice.rpc('getUser')
     await measure('logged-in read (getUser)', () => alice.rpc('getUser'), body => (body?.user?.id === 'u1' ? undefined : 'expected user u1'))
+    // A full SSR render of a logged-in page whose header shows basket and wishlist counts: the module's plugin loads
+    // user, basket and wishlist in-process with the page's session (one session read; the two lists in one round trip).
+    await alice.rpc('addItemToBasket', { variantId: 4902, quantity: 2 })
+    await alice.rpc('addItemToWishlist', { productId: 4 })
+    await alice.get('/wishlist')
+    await measure('SSR of a logged-in page with basket and wishlist counts (GET /wishlist)', () => alice.get('/wishlist'), body => (
+      /data-test="basket-count"[^>]*>2</.test(body ?? '') && /data-test="wishlist-count"[^>]*>1</.test(body ?? '') ? undefined : 'expected basket count 2 and wishlist count 1 in the page'))
     const basket = await guestWithLines(5)
     await measure('login with a 5-line guest basket', () => basket.rpc('login', ALICE_LOGIN), body => (body?.merge?.linesAdded === 5 ? undefined : 'expected 5 merged lines'))
     await measure('logout', () => alice.rpc('logout'), body => (body?.user === null ? undefined : 'expected user null'))

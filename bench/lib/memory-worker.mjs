@@ -6,11 +6,16 @@ import { createStorage } from 'unstorage'
 import { ENGINE_BUNDLE } from './paths.mjs'
 import { BASKET } from './payload.mjs'
 
-const { sessions, maxEntries, ttlMs, sweepIntervalMs, batch } = JSON.parse(process.argv[2])
+const { sessions, maxEntries, ttlMs, sweepIntervalMs, batch, driver: driverName = 'storefront-memory' } = JSON.parse(process.argv[2])
 const engine = await import(ENGINE_BUNDLE)
-const driver = engine.storefrontMemoryDriver({ maxEntries, sweepIntervalMs })
-const store = engine.createSessionStore(createStorage({ driver }), driver, { nativeTtl: true, sweepIntervalMs: 0 })
-const { data } = driver.getInstance()
+// 'lru-cache': unstorage's lru-cache driver at its best for this run: one global TTL equal to the sessions' (it drops
+// the per-item ttl the store passes), purged by a timer per entry (ttlAutopurge), the same entry bound.
+const lru = driverName === 'lru-cache'
+const driver = lru
+  ? (await import('unstorage/drivers/lru-cache')).default({ max: maxEntries, ttl: ttlMs, ttlAutopurge: true })
+  : engine.storefrontMemoryDriver({ maxEntries, sweepIntervalMs })
+const store = engine.createSessionStore(createStorage({ driver }), driver, { nativeTtl: !lru, sweepIntervalMs: 0 })
+const data = lru ? driver.getInstance() : driver.getInstance().data
 const basket = JSON.stringify(BASKET)
 const mb = bytes => Math.round(bytes / 1e5) / 10
 
@@ -59,6 +64,7 @@ await store.dispose()
 await driver.dispose?.()
 
 console.log(JSON.stringify({
+  driver: driverName,
   sessions,
   created,
   maxEntries,

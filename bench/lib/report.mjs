@@ -59,6 +59,14 @@ export function formatReport(result) {
       ['inserted in s', 'max entries seen', 'entries after sweep', 'RSS base MB', 'RSS peak MB', 'RSS after MB', 'heap base MB', 'heap peak MB', 'heap after MB'],
       [[num(m.insertSeconds, 1), num(m.maxEntriesSeen), num(m.entriesAfterSweep), num(m.baselineRssMb, 1), num(m.peakRssMb, 1), num(m.afterRssMb, 1), num(m.baselineHeapMb, 1), num(m.peakHeapMb, 1), num(m.afterHeapMb, 1)]],
     ))
+    if (result.memoryLru) {
+      const l = result.memoryLru
+      out.push('', 'The same run into unstorage\'s lru-cache driver (global TTL = the sessions\' TTL, ttlAutopurge, max = maxEntries):')
+      out.push(table(
+        ['inserted in s', 'max entries seen', 'entries after expiry', 'RSS peak MB', 'RSS after MB', 'heap peak MB', 'heap after MB'],
+        [[num(l.insertSeconds, 1), num(l.maxEntriesSeen), num(l.entriesAfterSweep), num(l.peakRssMb, 1), num(l.afterRssMb, 1), num(l.peakHeapMb, 1), num(l.afterHeapMb, 1)]],
+      ))
+    }
     out.push(`after: once every session expired and the driver swept${m.gc ? ', after global.gc()' : ' (run without --expose-gc: no forced GC)'}. heap: V8's live objects; V8 had ${num(m.peakHeapTotalMb, 1)} MB committed at the peak, ${num(m.afterHeapTotalMb, 1)} MB after.`)
     out.push('RSS keeps pages V8 has freed but not yet returned (pooled, or released lazily): it is the high-water mark, not what the entries hold.')
   }

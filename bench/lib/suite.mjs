@@ -94,6 +94,8 @@ export async function runBench(given = {}) {
   if (options.memory) {
     log(`memory store bound: ${options.memory.sessions.toLocaleString('en')} sessions, maxEntries ${options.memory.maxEntries.toLocaleString('en')}`)
     result.memory = await runNodeScript({ script: MEMORY_WORKER, input: { batch: 1000, ...options.memory }, nodeArgs: ['--expose-gc'] })
+    log('the same into unstorage\'s lru-cache driver, for comparison')
+    result.memoryLru = await runNodeScript({ script: MEMORY_WORKER, input: { batch: 1000, ...options.memory, driver: 'lru-cache' }, nodeArgs: ['--expose-gc'] })
   }
   result.targets = evaluateTargets(result)
   result.environment.loadAverageEnd = loadavg().map(n => Math.round(n * 100) / 100)

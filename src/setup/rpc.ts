@@ -8,7 +8,7 @@ import type { StorefrontRpcOptions } from '../runtime/types'
 /** The methods the module provides; an app replaces one only when it lists it in `rpc.overrides`. */
 export const BUILT_IN_METHODS = [
   'getUser', 'logout', 'getBasket', 'addItemToBasket', 'updateItemInBasket', 'removeItemFromBasket',
-  'getWishlist', 'addItemToWishlist', 'removeItemFromWishlist', 'listSessions', 'logoutOtherDevices',
+  'getWishlist', 'addItemToWishlist', 'removeItemFromWishlist', 'listSessions', 'logoutOtherDevices', 'revokeSession',
 ] as const
 
 const METHOD_FILE = /^[A-Z]\w{0,63}\.(?:ts|js|mjs)$/i
@@ -58,6 +58,8 @@ export function setupRpc(nuxt: Nuxt, runtimeDir: Resolver, options: StorefrontRp
   const route = runtimeDir.resolve('./server/rpc/route')
   for (const name of methods.keys()) addServerHandler({ route: `/api/rpc/${name}`, handler: route })
   addServerHandler({ route: '/api/rpc/**', handler: route })
+  // HTML forms without JavaScript, for methods defined with `form: true`.
+  addServerHandler({ route: '/api/form/**', handler: runtimeDir.resolve('./server/rpc/form') })
   addServerPlugin(runtimeDir.resolve('./server/plugins/rpc-ssr'))
 
   // Types: the registry module for the server, and the method map that useRpc infers params and results from.

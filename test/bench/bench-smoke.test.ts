@@ -32,7 +32,7 @@ describe('npm run bench (smoke)', () => {
       expect(variant.failed, `${variant.id}: responses that were not 2xx`).toBe(0)
     }
 
-    expect(result.commands.map((command: { label: string }) => command.label)).toHaveLength(7)
+    expect(result.commands.map((command: { label: string }) => command.label)).toHaveLength(8)
     for (const command of result.commands) {
       expect(command.status, command.label).toBe(200)
       expect(command.check, command.label).toBeUndefined()
@@ -45,6 +45,9 @@ describe('npm run bench (smoke)', () => {
     expect(result.memory.created).toBe(10_000)
     expect(result.memory.maxEntriesSeen).toBeLessThanOrEqual(2000)
     expect(result.memory.entriesAfterSweep).toBe(0)
+    // The same run into unstorage's lru-cache driver, for the comparison.
+    expect(result.memoryLru).toMatchObject({ driver: 'lru-cache', created: 10_000, entriesAfterSweep: 0 })
+    expect(result.memoryLru.maxEntriesSeen).toBeLessThanOrEqual(2000)
 
     expect(result.durable.modes.map((mode: { mode: string }) => mode.mode)).toEqual(['default', 'durable'])
     for (const mode of result.durable.modes) expect(mode.writes, mode.mode).toBeGreaterThan(0)

@@ -16,7 +16,8 @@ describe('configuration checked at start', () => {
 
   it('refuses to start with an unknown session driver', async () => {
     const output = await refused({ NUXT_STOREFRONT_STORAGE_SESSION_DRIVER: 'redsi' })
-    expect(output).toContain(`[storefront] storage.session.driver "redsi" is not supported: use 'memory', 'fs' or 'redis' (set NUXT_STOREFRONT_STORAGE_SESSION_DRIVER)`)
+    expect(output).toContain(`[storefront] storage.session.driver "redsi" is not supported: use 'memory', 'fs', 'redis' or another unstorage built-in driver`)
+    expect(output).toContain('(set NUXT_STOREFRONT_STORAGE_SESSION_DRIVER)')
   })
 
   it('refuses to start with a store timeout that is not a number', async () => {
@@ -47,6 +48,23 @@ describe('configuration checked at start', () => {
     })
     for (const name of ['STORAGE_SESSION_DRIVER', 'STORE_TIMEOUT', 'COMMERCE_MERGE_POLICY', 'STORAGE_SESSION_CLUSTER', 'SESSION_SECRET']) {
       expect(output).toContain(`(set NUXT_STOREFRONT_${name})`)
+    }
+  })
+
+  // Before: any name but memory, fs and redis passed typecheck and build, then answered every session request with a 500.
+  it.each(['lru-cache', 'lruCache'])('runs on the unstorage built-in driver %s, chosen at start, and warns that it is for one instance', async (driver) => {
+    const server = await startFixtureServer('basic', { NUXT_STOREFRONT_STORAGE_SESSION_DRIVER: driver })
+    try {
+      const put = await server.fetch('/api/session/put', postJson({ key: 'a', value: 1 }))
+      expect(put.status).toBe(200)
+      const cookie = put.headers.getSetCookie()[0]!.split(';')[0]!
+      const state = await server.fetch('/api/session/state', { headers: { cookie } })
+      expect(state.status).toBe(200)
+      expect(JSON.stringify(await state.json())).toContain('"a":1')
+      expect(server.logs()).toMatch(/keeps sessions on the "(lru-cache|lruCache)" driver through the generic store, which is safe on one server instance only/)
+    }
+    finally {
+      await server.stop()
     }
   })
 

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import { connect } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { RedisProcess } from '../helpers/redis'
@@ -99,6 +100,16 @@ async function streamOverLimit(port: number, path: string) {
   const afterwards = !settled ? 'hung' : received.lastIndexOf('HTTP/1.1 ') > 0 ? 'answered' : 'closed'
   socket.destroy()
   return { head, received, afterwards }
+}
+
+async function redisKeyCount() {
+  const client = redis.client()
+  try {
+    return await client.dbsize()
+  }
+  finally {
+    client.disconnect()
+  }
 }
 
 function decodedCookie(shopper: Shopper, shop = '1001') {
@@ -369,7 +380,7 @@ describe.each(['memory', 'redis'] as const)('the RPC contract on the %s store', 
       ok(await alice.rpc('logoutOtherDevices'))
       const { sessions } = ok(await alice.rpc('listSessions'))
       expect(sessions).toHaveLength(1)
-      expect(Object.keys(sessions[0]).sort()).toEqual(['createdAt', 'current', 'lastSeenAt', 'userAgent'])
+      expect(Object.keys(sessions[0]).sort()).toEqual(['browser', 'createdAt', 'current', 'device', 'handle', 'lastSeenAt', 'os', 'userAgent'])
       expect(sessions[0]).toMatchObject({ current: true, userAgent: 'rpc-test/1.0 (list)' })
       expect(sessions[0].createdAt).toBeGreaterThanOrEqual(started - 1000)
       expect(sessions[0].lastSeenAt).toBeGreaterThanOrEqual(sessions[0].createdAt)
@@ -388,6 +399,79 @@ describe.each(['memory', 'redis'] as const)('the RPC contract on the %s store', 
       expect(ok(await bob.rpc('getUser')).user).toEqual(BOB_USER)
       expect(ok(await alice.rpc('getUser')).user).toEqual(ALICE_USER)
       expect(ok(await bob.rpc('listSessions')).sessions).toEqual([expect.objectContaining({ current: true })])
+    })
+  })
+
+  describe('devices: handles and revokeSession', () => {
+    const FIREFOX = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:128.0) Gecko/20100101 Firefox/128.0'
+    const IPHONE = 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1'
+
+    it('lists each device with an opaque per-user handle and its parsed user agent, and revokes exactly one', async () => {
+      const desktop = await loggedIn(BOB, FIREFOX)
+      ok(await desktop.rpc('logoutOtherDevices'))
+      const phone = await loggedIn(BOB, IPHONE)
+      const third = await loggedIn(BOB, 'rpc-test/1.0 (third)')
+      const { sessions } = ok(await desktop.rpc('listSessions'))
+      expect(sessions).toHaveLength(3)
+      const byAgent = (ua: string) => sessions.find((entry: { userAgent: string }) => entry.userAgent === ua)
+      expect(byAgent(FIREFOX)).toMatchObject({ current: true, browser: 'Firefox', os: 'Windows', device: 'desktop' })
+      expect(byAgent(IPHONE)).toMatchObject({ current: false, browser: 'Safari', os: 'iOS', device: 'mobile' })
+      // The handle is neither the session id, nor its store hash, nor a part of the cookie.
+      for (const entry of sessions) {
+        expect(entry.handle).toMatch(/^[\w-]{22}$/)
+        for (const jar of [desktop, phone, third]) {
+          const value = decodedCookie(jar)!.split('=').slice(1).join('=')
+          const id = value.slice(2, value.lastIndexOf('.'))
+          expect(value).not.toContain(entry.handle)
+          expect(createHash('sha256').update(id).digest('hex')).not.toContain(entry.handle)
+          expect(createHash('sha256').update(id).digest('base64url')).not.toContain(entry.handle)
+        }
+      }
+      // Another user cannot use Bob's handle.
+      const alice = await loggedIn(ALICE)
+      problem(await alice.rpc('revokeSession', { handle: byAgent(IPHONE).handle }), 404)
+      expect(ok(await phone.rpc('getUser')).user).toEqual(BOB_USER)
+      problem(await desktop.rpc('revokeSession', { handle: 'x'.repeat(65) }), 400)
+      problem(await shopper().rpc('revokeSession', { handle: byAgent(IPHONE).handle }), 401)
+
+      expect(ok(await desktop.rpc('revokeSession', { handle: byAgent(IPHONE).handle }))).toEqual({ revoked: true })
+      expect(ok(await phone.rpc('getUser'))).toEqual({ user: null })
+      expect(ok(await third.rpc('getUser')).user).toEqual(BOB_USER)
+      expect(ok(await desktop.rpc('getUser')).user).toEqual(BOB_USER)
+      const after = ok(await desktop.rpc('listSessions')).sessions
+      expect(after.map((entry: { userAgent: string }) => entry.userAgent).sort()).toEqual([FIREFOX, 'rpc-test/1.0 (third)'].sort())
+      // A revoked handle is gone: a second revoke is a 404.
+      problem(await desktop.rpc('revokeSession', { handle: byAgent(IPHONE).handle }), 404)
+    })
+  })
+
+  describe('failed requests and 401s', () => {
+    it('a guest\'s first write that fails stores no session and sets no cookie', async () => {
+      const guest = shopper()
+      const before = await redisKeyCount()
+      const refused = await guest.rpc('addItemToBasket', { variantId: 999_999, quantity: 1 })
+      problem(refused, 404, /unknown variant/)
+      expect(refused.headers.getSetCookie()).toEqual([])
+      expect(guest.cookie()).toBeUndefined()
+      if (store === 'redis') expect(await redisKeyCount()).toBe(before)
+      // The next, valid write works as a first write.
+      ok(await guest.rpc('addItemToBasket', { variantId: 101, quantity: 1 }))
+      expect(guest.cookie()).toBeDefined()
+    })
+
+    it('a 401 carries a WWW-Authenticate challenge, over RPC and from requireStorefrontUser in a plain route', async () => {
+      const refused = await shopper().rpc('listSessions')
+      problem(refused, 401)
+      expect(refused.headers.get('www-authenticate')).toBe('Cookie realm="storefront", cookie-name="$session-1001"')
+      const route = await server.fetch('/api/orders')
+      expect(route.status).toBe(401)
+      expect(route.headers.get('content-type')).toContain('application/problem+json')
+      expect(route.headers.get('www-authenticate')).toMatch(/^Cookie realm="storefront"/)
+      expect(await route.json()).toEqual({ type: 'about:blank', title: 'Unauthorized', status: 401, detail: 'not logged in' })
+      const alice = await loggedIn(ALICE)
+      const allowed = await server.fetch('/api/orders', { headers: { cookie: alice.cookieHeader() } })
+      expect(allowed.status).toBe(200)
+      expect(await allowed.json()).toEqual({ email: 'alice@example.com', orders: [] })
     })
   })
 

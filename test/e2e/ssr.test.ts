@@ -3,6 +3,7 @@ import { postJson, setCookiePair } from '../helpers/cookies'
 import type { RedisProcess } from '../helpers/redis'
 import { startRedis } from '../helpers/redis'
 import { monitorCommands } from '../helpers/redis-monitor'
+import { startRoundTripProxy } from '../helpers/redis-proxy'
 import type { FixtureServer } from '../helpers/server'
 import { startFixtureServer } from '../helpers/server'
 
@@ -64,6 +65,40 @@ describe('page renders', () => {
     expect(response.status).toBe(200)
     expect(response.headers.get('cache-control')).toBe('private, no-store')
     expect(await response.text()).toContain('Hello, <span data-test="account-name">Bob</span>')
+  })
+
+  it('renders a logged-in page with basket and wishlist counts from one session read and two round trips, and hydrates them', async () => {
+    const proxy = await startRoundTripProxy(redis.port)
+    const counted = await startFixtureServer('playground', { REDIS_URL: proxy.url })
+    try {
+      const login = await counted.fetch('/api/rpc/login', postJson({ payload: { email: 'alice@example.com', password: 'alice-secret-1' } }))
+      const cookie = setCookiePair(login, '$session-1001')!
+      const headers = { 'content-type': 'application/json', cookie }
+      await counted.fetch('/api/rpc/addItemToBasket', { method: 'POST', headers, body: JSON.stringify({ payload: { variantId: 4801, quantity: 3 } }) })
+      await counted.fetch('/api/rpc/addItemToWishlist', { method: 'POST', headers, body: JSON.stringify({ payload: { productId: 48 } }) })
+      await counted.fetch('/wishlist', { headers: { cookie } })
+      let response!: Response
+      proxy.reset()
+      const commands = await monitorCommands(redis, async () => {
+        response = await counted.fetch('/wishlist', { headers: { cookie } })
+      })
+      const roundTrips = proxy.roundTrips()
+      const html = await response.text()
+      expect(response.status).toBe(200)
+      expect(html).toMatch(/data-test="basket-count"[^>]*>\d+</)
+      expect(Number(/data-test="basket-count"[^>]*>(\d+)</.exec(html)![1])).toBeGreaterThanOrEqual(3)
+      expect(html).toMatch(/data-test="wishlist-count"[^>]*>[1-9]\d*</)
+      expect(commands.filter(c => c.name === 'get' && isSessionKey(c.args[0]!))).toHaveLength(1)
+      expect(commands.map(c => c.name).sort()).toEqual(['get', 'hgetall', 'zrange'])
+      expect(roundTrips).toBeLessThanOrEqual(2)
+      // The lists travel in the payload, so the browser does not fetch them again.
+      expect(html).toContain('storefront-basket:1001')
+      expect(html).toContain('storefront-wishlist:1001')
+    }
+    finally {
+      await counted.stop()
+      await proxy.close()
+    }
   })
 
   it('redirects a guest from a protected page to login during SSR', async () => {

@@ -187,6 +187,50 @@ describe('the consumer app\'s production server, configured by the README\'s env
     expect(response.headers.get('location')).toBe('/login?redirect=/account')
   })
 
+  it('serves the pages under the /de shop too, with its own login', async () => {
+    expect((await server.fetch('/de/login')).status).toBe(200)
+    const account = await server.fetch('/de/account')
+    expect(account.status).toBe(302)
+    expect(account.headers.get('location')).toBe('/de/login?redirect=/de/account')
+  })
+
+  it('answers requireStorefrontUser\'s 401 with problem+json and a WWW-Authenticate challenge', async () => {
+    const response = await server.fetch('/api/orders')
+    expect(response.status).toBe(401)
+    expect(response.headers.get('content-type')).toContain('application/problem+json')
+    expect(response.headers.get('www-authenticate')).toMatch(/^Cookie realm="storefront"/)
+  })
+
+  it('signs in from the README\'s login form without JavaScript, and storefront-guest then skips the login page', async () => {
+    const posted = await server.fetch('/api/form/login', {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', 'sec-fetch-site': 'same-origin', 'referer': `${server.url}/login` },
+      body: new URLSearchParams({ email: 'ada@example.com', password: 'correct horse battery staple', redirect: '/account' }).toString(),
+    })
+    expect(posted.status).toBe(303)
+    expect(posted.headers.get('location')).toBe('/account')
+    const cookie = posted.headers.getSetCookie().find(header => header.startsWith('$session-1001='))!.split(';')[0]!
+    const login = await server.fetch('/login', { headers: { cookie } })
+    expect(login.status).toBe(302)
+    expect(login.headers.get('location')).toBe('/')
+  })
+
+  it('lists devices with handles and revokes one (revokeSession)', async () => {
+    const credentials = { email: 'ada@example.com', password: 'correct horse battery staple' }
+    const first = new CookieJar('1001')
+    expect((await first.rpc(server, 'login', credentials)).status).toBe(200)
+    // Ada's sessions from other tests go first, so that the list holds these two.
+    expect((await first.rpc(server, 'logoutOtherDevices')).status).toBe(200)
+    const second = new CookieJar('1001')
+    expect((await second.rpc(server, 'login', credentials)).status).toBe(200)
+    const { sessions } = (await first.rpc(server, 'listSessions')).body
+    expect(sessions).toHaveLength(2)
+    const other = sessions.find((entry: { current: boolean }) => !entry.current)
+    expect(other.handle).toMatch(/^[\w-]{22}$/)
+    expect((await first.rpc(server, 'revokeSession', { handle: other.handle })).status).toBe(200)
+    expect((await second.rpc(server, 'getUser')).body).toEqual({ user: null })
+  })
+
   it('works in Chromium: add to basket, sign in, land on the account page with the basket merged', async () => {
     const browser = await launchChromium()
     const problems: PageProblems = { list: [] }

@@ -6,11 +6,25 @@ import type { StorefrontRpcMethods } from '#storefront/rpc-methods'
 import type { RpcCallArgs, RpcMethodName, RpcMethodParams, RpcMethodResult } from '../../src/runtime/app/composables/rpc'
 import { useRpc, useRpcCall } from '../../src/runtime/app/composables/rpc'
 import { defineRpcHandler } from '../../src/runtime/server/rpc/define'
+import type { AppMethodCall, UseStorefrontUser } from '../../src/runtime/app/composables/user'
 import type { BasketLine, RpcParams, RpcResult, StorefrontUser, WishlistItem } from '../../src/runtime/types'
+
+describe('useUser().login and updateUser', () => {
+  it('are a type error to call when the app has no method of that name (this app has neither)', () => {
+    expectTypeOf<AppMethodCall<'login'>>().toBeNever()
+    expectTypeOf<AppMethodCall<'updateUser'>>().toBeNever()
+    expectTypeOf<UseStorefrontUser['login']>().toBeNever()
+  })
+
+  it('take the params and give the result of a method that exists', () => {
+    expectTypeOf<AppMethodCall<'addItemToBasket'>>().parameters.toEqualTypeOf<[params: { variantId: number, quantity: number }]>()
+    expectTypeOf<AppMethodCall<'addItemToBasket'>>().returns.resolves.toEqualTypeOf<{ items: BasketLine[] }>()
+  })
+})
 
 describe('RPC types', () => {
   it('knows every built-in method by name', () => {
-    expectTypeOf<'getUser' | 'getBasket' | 'addItemToBasket' | 'listSessions' | 'logoutOtherDevices'>().toExtend<RpcMethodName>()
+    expectTypeOf<'getUser' | 'getBasket' | 'addItemToBasket' | 'listSessions' | 'logoutOtherDevices' | 'revokeSession'>().toExtend<RpcMethodName>()
     expectTypeOf<'noSuchMethod'>().not.toExtend<RpcMethodName>()
   })
 

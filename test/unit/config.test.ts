@@ -10,6 +10,7 @@ import { applyEnv } from 'nitropack/runtime/internal/utils.env'
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest'
 import type { ModuleOptions } from '../../src/runtime/types'
 import { defaultOptions, MIN_SECRET_LENGTH, optionEnvName, resolveShops, STORAGE_ENV_PLACEHOLDERS, StorefrontConfigError } from '../../src/runtime/server/session/config'
+import lruCacheDriver from 'unstorage/drivers/lru-cache'
 import { createSessionDriver } from '../../src/runtime/server/session/drivers'
 import { describeFatalRedisError } from '../../src/runtime/server/session/redis-health'
 import { readRedisNodes } from '../../src/runtime/server/session/redis-nodes'
@@ -19,6 +20,8 @@ import { validateOptions } from '../../src/runtime/server/session/validate'
 const SECRET = 'a-production-secret-of-32-chars!!'
 const OTHER = 'another-production-secret-32-chars'
 const dev = { production: false }
+/** A driver name as the environment may give it: not one the option's type allows. */
+const untyped = (name: string) => name as 'redis'
 const prod = { production: true }
 
 function shopOf(options: ModuleOptions, id: string, env = dev) {
@@ -355,15 +358,30 @@ describe('validateOptions', () => {
 
   describe('storage.session.driver', () => {
     it('refuses an unknown driver, naming the option and its variable', () => {
-      expect(validateOptions({ storage: { session: { driver: 'redsi' } } }, dev)).toEqual([
-        `[storefront] storage.session.driver "redsi" is not supported: use 'memory', 'fs' or 'redis' (set NUXT_STOREFRONT_STORAGE_SESSION_DRIVER)`,
+      expect(validateOptions({ storage: { session: { driver: untyped('redsi') } } }, dev)).toEqual([
+        `[storefront] storage.session.driver "redsi" is not supported: use 'memory', 'fs', 'redis' or another unstorage built-in driver (e.g. 'lru-cache', 'db0', 'upstash', 'mongodb'; see https://unstorage.unjs.io/drivers), or set a driver instance in the storefront:storage hook (set NUXT_STOREFRONT_STORAGE_SESSION_DRIVER)`,
       ])
-      expectProblem({ storage: { session: { driver: '' } } }, 'storage.session.driver', 'NUXT_STOREFRONT_STORAGE_SESSION_DRIVER')
-      expectProblem({ storage: { session: { driver: 'Redis' } } }, 'storage.session.driver', 'NUXT_STOREFRONT_STORAGE_SESSION_DRIVER')
+      expectProblem({ storage: { session: { driver: untyped('') } } }, 'storage.session.driver', 'NUXT_STOREFRONT_STORAGE_SESSION_DRIVER')
+      expectProblem({ storage: { session: { driver: untyped('Redis') } } }, 'storage.session.driver', 'NUXT_STOREFRONT_STORAGE_SESSION_DRIVER')
+    })
+
+    it('takes any unstorage built-in driver by name, as Nitro does, and a driver instance', () => {
+      for (const driver of ['lru-cache', 'lruCache', 'upstash', 'vercel-kv', 'cloudflare-kv-binding', 'mongodb', 'db0', 'fs-lite', 's3']) {
+        expect(validateOptions({ storage: { session: { driver } } } as ModuleOptions, dev)).toEqual([])
+      }
+      expect(validateOptions({ storage: { session: { driver: lruCacheDriver({}) } } }, dev)).toEqual([])
+    })
+
+    it('creates a built-in driver by name and takes a driver instance, both for the generic store', async () => {
+      const byName = await createSessionDriver({ driver: 'lru-cache', max: 50 }, 2000)
+      expect(byName).toMatchObject({ driver: { name: 'lru-cache', options: { max: 50 } }, nativeTtl: false })
+      const instance = lruCacheDriver({ max: 5 })
+      expect(await createSessionDriver({ driver: instance }, 2000)).toEqual({ driver: instance, nativeTtl: false })
+      await expect(createSessionDriver({ driver: untyped('mongo') }, 2000)).rejects.toThrow(/"mongo" is not supported: use 'memory', 'fs', 'redis' or another unstorage built-in driver/)
     })
 
     it('refuses an unknown driver of one shop', () => {
-      const options: ModuleOptions = { shops: { 1001: { path: '/' }, 1002: { path: '/de', storage: { session: { driver: 'mongo' } } } } }
+      const options: ModuleOptions = { shops: { 1001: { path: '/' }, 1002: { path: '/de', storage: { session: { driver: untyped('mongo') } } } } }
       expect(expectProblem(options, 'shops.1002.storage.session.driver', 'NUXT_STOREFRONT_SHOPS_1002_STORAGE_SESSION_DRIVER')).toContain('"mongo"')
     })
   })
@@ -417,7 +435,7 @@ describe('validateOptions', () => {
       const cluster = await createSessionDriver({ driver: 'redis', cluster: '127.0.0.1:7390' }, 2000)
       expect(cluster.driver.options).toMatchObject({ cluster: [{ host: '127.0.0.1', port: 7390 }] })
       await expect(createSessionDriver({ driver: 'redis', cluster: '127.0.0.1' }, 2000)).rejects.toThrow(StorefrontConfigError)
-      await expect(createSessionDriver({ driver: 'redsi' }, 2000)).rejects.toThrow(/storage\.session\.driver "redsi" is not supported/)
+      await expect(createSessionDriver({ driver: untyped('redsi') }, 2000)).rejects.toThrow(/storage\.session\.driver "redsi" is not supported/)
     })
   })
 

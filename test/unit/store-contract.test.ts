@@ -358,6 +358,22 @@ describeStoreContract('fs', async () => {
   return genericFixture(fsDriver({ base }), { nativeTtl: false }, () => rmSync(base, { recursive: true, force: true }))
 })
 
+// unstorage's lru-cache driver ignores a per-item ttl, so the generic store checks expiry on read, as on fs.
+describeStoreContract('lru-cache', async () => {
+  const { default: lruCacheDriver } = await import('unstorage/drivers/lru-cache')
+  return genericFixture(lruCacheDriver({ max: 10_000 }), { nativeTtl: false })
+})
+
+// A SQL store: unstorage's db0 driver on SQLite through Node's built-in node:sqlite (db0's node-sqlite connector).
+describeStoreContract('db0 on SQLite', async () => {
+  const { createDatabase } = await import('db0')
+  const { default: sqlite } = await import('db0/connectors/node-sqlite')
+  const { default: db0Driver } = await import('unstorage/drivers/db0')
+  const dir = mkdtempSync(join(tmpdir(), 'storefront-db0-'))
+  const database = createDatabase(sqlite({ path: join(dir, 'sessions.sqlite') }))
+  return genericFixture(db0Driver({ database }), { nativeTtl: false }, () => rmSync(dir, { recursive: true, force: true }))
+})
+
 /** A Redis-backed fixture whose look-arounds go through a raw client (a server or a cluster). */
 function rawRedisFixture(store: SessionStore, raw: Redis | Cluster, base: string, dispose: () => Promise<void>): StoreFixture {
   return {

@@ -1,4 +1,5 @@
 import * as v from 'valibot'
+import { welcomeNotice } from '../../shared/welcome'
 import { verifyDemoCredentials } from '../utils/users'
 
 export default defineRpcHandler(async ({ email, password }, context) => {
@@ -8,19 +9,15 @@ export default defineRpcHandler(async ({ email, password }, context) => {
   }
   // A real shop would pass the commerce API's tokens here: they stay on the server.
   const { merge } = await context.login(user, { tokens: { accessToken: `demo-${crypto.randomUUID()}` } })
-  // Shown once by the next page (getFlash).
-  context.session.flash('notice', `Welcome back, ${user.firstName}${describeMerge(merge.unitsAdded, merge.wishlistAdded)}`)
+  // With JavaScript the sign-in page makes the notice from the result; after a form post without JavaScript, the
+  // page the browser is sent to reads it from the flash while it renders.
+  context.session.flash('notice', welcomeNotice(user.firstName, merge))
   return { user, merge }
 }, {
   input: v.object({
     email: v.pipe(v.string(), v.trim(), v.toLowerCase(), v.email('enter a valid email address'), v.maxLength(254)),
     password: v.pipe(v.string(), v.minLength(1, 'enter your password'), v.maxLength(256)),
   }),
+  // The sign-in form works before hydration and without JavaScript: it posts to /api/form/login.
+  form: true,
 })
-
-function describeMerge(units: number, wishlist: number): string {
-  const parts = []
-  if (units > 0) parts.push(`${units} ${units === 1 ? 'item' : 'items'} from your guest basket ${units === 1 ? 'was' : 'were'} added`)
-  if (wishlist > 0) parts.push(`${wishlist} saved ${wishlist === 1 ? 'product was' : 'products were'} added to your wishlist`)
-  return parts.length > 0 ? `: ${parts.join(', and ')}` : ''
-}

@@ -4,13 +4,14 @@ import { describeFatalRedisError } from './session/redis-health'
 import { sendProblem, toProblem } from './problem'
 
 /**
- * Answers the session engine's errors (store unavailable, limits, bad input) and every RPC error with
+ * Answers the session engine's errors (store unavailable, limits, bad input, `requireStorefrontUser`'s 401) and every
+ * RPC and form-route error with
  * `application/problem+json`; every other error goes on to the next handler (Nuxt's error page).
  */
 const storefrontErrorHandler: NitroErrorHandler = async (error, event) => {
   // h3 may wrap a thrown engine error; the engine's own error carries the status.
   const ours = [error, (error as { cause?: unknown }).cause].find(e => e instanceof StorefrontHttpError)
-  if (!ours && !event.path.startsWith('/api/rpc/')) {
+  if (!ours && !event.path.startsWith('/api/rpc/') && !event.path.startsWith('/api/form/')) {
     return
   }
   const problem = toProblem(ours ?? error, !import.meta.dev)

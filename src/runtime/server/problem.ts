@@ -75,4 +75,9 @@ function setProblemHead(event: H3Event, problem: ProblemDetails) {
   setResponseStatus(event, problem.status, problem.title)
   setResponseHeader(event, 'content-type', 'application/problem+json')
   setResponseHeader(event, 'cache-control', 'no-store')
+  if (problem.status === 401) {
+    // RFC 9110 §15.5.2: a 401 carries a challenge. The session cookie is the credential; the "Cookie" scheme names it.
+    const cookieName = (event.context.storefront as { shop?: { cookieName?: string } } | undefined)?.shop?.cookieName
+    setResponseHeader(event, 'www-authenticate', `Cookie realm="storefront"${cookieName ? `, cookie-name="${cookieName}"` : ''}`)
+  }
 }

@@ -1,3 +1,5 @@
+import type { BuiltinDriverName, Driver } from 'unstorage'
+
 /**
  * Data kept in the session through `session.get`/`session.put`. Augment it to type your keys, in a file that is a
  * module (one with an `import` or `export {}`; without one, the block declares a new module instead of augmenting):
@@ -98,10 +100,12 @@ export type StorefrontCookiePrefix = '' | '__Host-' | '__Secure-'
 /** An unstorage driver name and its options, e.g. `{ driver: 'redis', url: 'redis://127.0.0.1:6379' }`. */
 export interface StorefrontStorageOptions {
   /**
-   * `memory` (embedded, development only), `fs` or `redis`.
+   * `memory` (embedded, development only), `redis` (atomic across instances), or any other unstorage built-in driver
+   * by name (`fs`, `lru-cache`, `db0`, `upstash`, `mongodb`, …), which the generic store uses (safe on one instance
+   * only). The `storefront:storage` hook may also set a driver instance.
    * @default 'memory'
    */
-  driver?: 'memory' | 'fs' | 'redis' | (string & {})
+  driver?: BuiltinDriverName | 'memory' | Driver
   /**
    * Driver options, passed through. For Redis, `cluster` and `sentinels` take a list of `{ host, port }` or
    * `host:port,host:port` (every node with its port), and `sentinels` needs the master's `name`.

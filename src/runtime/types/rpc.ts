@@ -6,7 +6,10 @@ import type { StorefrontTokens, StorefrontUser } from './index'
 
 /** One of a user's sessions, as listing shows it. */
 export interface StorefrontSessionInfo {
-  /** An opaque handle (the SHA-256 of the id), stable for the session's life. */
+  /**
+   * An opaque handle for `revokeSessionForUserId` and the `revokeSession` method: stable for the session's life and
+   * the signing secret's, meaningful only for this user, and neither the session id nor its store key.
+   */
   handle: string
   /** Whether it is the session of the current request. */
   current: boolean
@@ -14,6 +17,12 @@ export interface StorefrontSessionInfo {
   lastSeenAt: number
   expiresAt: number
   userAgent: string
+  /** Browser family read from the user agent (`Firefox`, `Chrome`, `Safari`, `Edge`, …), `''` when unknown. */
+  browser: string
+  /** Operating system (`Windows`, `macOS`, `iOS`, `Android`, `Linux`, …), `''` when unknown. */
+  os: string
+  /** Device class. */
+  device: 'desktop' | 'mobile' | 'tablet' | 'bot' | 'unknown'
 }
 
 /** What `login` returns. */
@@ -75,6 +84,8 @@ export interface StorefrontRpcContextBase {
   destroySessionsForUserId: (userId: string, sessionsToKeep?: string[]) => Promise<number>
   /** The live sessions of a user. */
   listSessionsForUserId: (userId: string) => Promise<StorefrontSessionInfo[]>
+  /** Ends the one session of the user that has this handle (from `listSessionsForUserId`); false when none has. */
+  revokeSessionForUserId: (userId: string, handle: string) => Promise<boolean>
   /** The session data API. */
   session: StorefrontSession
   basket: StorefrontBasketApi
@@ -99,6 +110,12 @@ export interface RpcHandlerOptions<S extends StandardSchemaV1 | undefined = unde
   method?: 'POST' | 'GET'
   /** A Standard Schema validator (zod, valibot, …) for the params; a failure is a 400 naming the field. */
   input?: S
+  /**
+   * `true` also serves the method to an HTML form without JavaScript: `POST /api/form/<name>` with the form's fields as
+   * params (a field named `quantity:number` is sent as the number `quantity`), answered with a 303 redirect back.
+   * @default false
+   */
+  form?: boolean
 }
 
 /** A defined RPC method. `P` is what callers send, `R` what they get back. */
@@ -108,6 +125,8 @@ export interface RpcDefinition<P = unknown, R = unknown> {
   readonly input?: StandardSchemaV1
   /** True when the handler takes only the context. */
   readonly contextOnly: boolean
+  /** True when HTML forms may call it at `/api/form/<name>`. */
+  readonly form?: boolean
   readonly handler: (params: P, context: StorefrontRpcContext) => R | Promise<R>
 }
 

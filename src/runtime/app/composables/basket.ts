@@ -2,7 +2,9 @@ import { computed } from 'vue'
 import type { ComputedRef, Ref } from 'vue'
 import type { BasketLine, WishlistItem } from '../../types'
 import { useRpcCall } from './rpc'
-import { useShopState } from './state'
+import { scopeShopId, useShopState } from './state'
+import type { ShopScope } from './state'
+import { tellOtherTabs } from './sync'
 
 /** Client state of a list loaded from the server. */
 interface ListState<T> {
@@ -24,29 +26,38 @@ export interface UseStorefrontBasket {
 }
 
 /**
- * The current shopper's basket (the user's once logged in), shared under `storefront-basket:<shopId>`.
+ * The current shopper's basket (the user's once logged in), shared under `storefront-basket:<shopId>`. Loaded during
+ * SSR with the user, kept in step across the shop's tabs.
+ * @param scope `{ shopId }` for another shop than the current page's
  * @returns the basket and its actions
  * @example
  * const { items, count, add } = useBasket()
  * await add(101, 2)
  */
-export function useBasket(): UseStorefrontBasket {
-  const state = useShopState<ListState<BasketLine>>('basket', () => ({ items: [], loaded: false }))
+export function useBasket(scope: ShopScope = {}): UseStorefrontBasket {
+  const shopId = scopeShopId(scope)
+  const state = useShopState<ListState<BasketLine>>('basket', () => ({ items: [], loaded: false }), shopId)
   const set = (items: BasketLine[]) => {
     state.value = { items, loaded: true }
     return items
   }
-  const getBasket = useRpcCall('getBasket')
-  const addItem = useRpcCall('addItemToBasket')
-  const updateItem = useRpcCall('updateItemInBasket')
-  const removeItem = useRpcCall('removeItemFromBasket')
+  // What this tab changed, the other tabs of the shop take over.
+  const changed = (items: BasketLine[]) => {
+    tellOtherTabs(shopId, 'basket', items)
+    return set(items)
+  }
+  const callScope = { shopId }
+  const getBasket = useRpcCall('getBasket', callScope)
+  const addItem = useRpcCall('addItemToBasket', callScope)
+  const updateItem = useRpcCall('updateItemInBasket', callScope)
+  const removeItem = useRpcCall('removeItemFromBasket', callScope)
   return {
     items: computed(() => state.value.items),
     count: computed(() => state.value.items.reduce((sum, line) => sum + line.quantity, 0)),
     loaded: computed(() => state.value.loaded),
-    add: async (variantId, quantity = 1) => set((await addItem({ variantId, quantity })).items),
-    update: async (variantId, quantity) => set((await updateItem({ variantId, quantity })).items),
-    remove: async variantId => set((await removeItem({ variantId })).items),
+    add: async (variantId, quantity = 1) => changed((await addItem({ variantId, quantity })).items),
+    update: async (variantId, quantity) => changed((await updateItem({ variantId, quantity })).items),
+    remove: async variantId => changed((await removeItem({ variantId })).items),
     refresh: async () => set((await getBasket()).items),
   }
 }
@@ -63,27 +74,35 @@ export interface UseStorefrontWishlist {
 }
 
 /**
- * The current shopper's wishlist, shared under `storefront-wishlist:<shopId>`.
+ * The current shopper's wishlist, shared under `storefront-wishlist:<shopId>`. Loaded during SSR with the user, kept
+ * in step across the shop's tabs.
+ * @param scope `{ shopId }` for another shop than the current page's
  * @returns the wishlist and its actions
  * @example
  * const { has, toggle } = useWishlist()
  */
-export function useWishlist(): UseStorefrontWishlist {
-  const state: Ref<ListState<WishlistItem>> = useShopState<ListState<WishlistItem>>('wishlist', () => ({ items: [], loaded: false }))
+export function useWishlist(scope: ShopScope = {}): UseStorefrontWishlist {
+  const shopId = scopeShopId(scope)
+  const state: Ref<ListState<WishlistItem>> = useShopState<ListState<WishlistItem>>('wishlist', () => ({ items: [], loaded: false }), shopId)
   const set = (items: WishlistItem[]) => {
     state.value = { items, loaded: true }
     return items
   }
-  const getWishlist = useRpcCall('getWishlist')
-  const addItem = useRpcCall('addItemToWishlist')
-  const removeItem = useRpcCall('removeItemFromWishlist')
+  const changed = (items: WishlistItem[]) => {
+    tellOtherTabs(shopId, 'wishlist', items)
+    return set(items)
+  }
+  const callScope = { shopId }
+  const getWishlist = useRpcCall('getWishlist', callScope)
+  const addItem = useRpcCall('addItemToWishlist', callScope)
+  const removeItem = useRpcCall('removeItemFromWishlist', callScope)
   const has = (productId: number) => state.value.items.some(item => item.productId === productId)
   return {
     items: computed(() => state.value.items),
     count: computed(() => state.value.items.length),
     loaded: computed(() => state.value.loaded),
     has,
-    toggle: async productId => set((await (has(productId) ? removeItem({ productId }) : addItem({ productId }))).items),
+    toggle: async productId => changed((await (has(productId) ? removeItem({ productId }) : addItem({ productId }))).items),
     refresh: async () => set((await getWishlist()).items),
   }
 }

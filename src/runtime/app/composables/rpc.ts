@@ -6,6 +6,7 @@ import { useAsyncData, useRequestEvent } from '#imports'
 import type { RpcParams, RpcResult } from '../../types/rpc'
 import { getSsrRpcCaller } from '../../shared/ssr-rpc'
 import { useStorefrontShop } from './shop'
+import type { ShopScope } from './state'
 
 /** Every RPC method name of the app. */
 export type RpcMethodName = keyof StorefrontRpcMethods & string
@@ -28,13 +29,14 @@ export class StorefrontRpcError extends Error {
  * A function that calls one RPC method. In the browser it POSTs to `/api/rpc/<method>` with `x-shop-id`; during SSR
  * it runs the method in-process with the page request's session.
  * @param method the method name
+ * @param scope `{ shopId }` to call for another shop than the current page's (route middleware does)
  * @returns the caller
  * @example
  * const addItemToBasket = useRpcCall('addItemToBasket')
  * const { items } = await addItemToBasket({ variantId: 101, quantity: 1 })
  */
-export function useRpcCall<M extends RpcMethodName>(method: M): (...args: RpcCallArgs<M>) => Promise<RpcMethodResult<M>> {
-  const shopId = useStorefrontShop()
+export function useRpcCall<M extends RpcMethodName>(method: M, scope: ShopScope = {}): (...args: RpcCallArgs<M>) => Promise<RpcMethodResult<M>> {
+  const shopId = scope.shopId ? { value: scope.shopId } : useStorefrontShop()
   const event = import.meta.server ? useRequestEvent() : undefined
   return async (...args) => {
     const params = args[0]

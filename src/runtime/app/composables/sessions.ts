@@ -13,18 +13,22 @@ export interface UseStorefrontSessions {
   refresh: () => Promise<StorefrontDevice[]>
   /** Ends every other session of the user; returns how many ended. */
   logoutOtherDevices: () => Promise<number>
+  /** Ends the one session with this handle (a device of the list), then reloads the list. */
+  revoke: (handle: string) => Promise<void>
 }
 
 /**
  * The logged-in user's devices (sessions), shared under `storefront-sessions:<shopId>`.
  * @returns the devices and actions
  * @example
- * const { sessions, logoutOtherDevices } = useSessions()
+ * const { sessions, revoke } = useSessions()
+ * await revoke(sessions.value.find(device => !device.current)!.handle)
  */
 export function useSessions(): UseStorefrontSessions {
   const state = useShopState<StorefrontDevice[]>('sessions', () => [])
   const listSessions = useRpcCall('listSessions')
   const logoutOthers = useRpcCall('logoutOtherDevices')
+  const revokeSession = useRpcCall('revokeSession')
   async function refresh() {
     state.value = (await listSessions()).sessions
     return state.value
@@ -36,6 +40,10 @@ export function useSessions(): UseStorefrontSessions {
       const { destroyed } = await logoutOthers()
       await refresh()
       return destroyed
+    },
+    async revoke(handle) {
+      await revokeSession({ handle })
+      await refresh()
     },
   }
 }

@@ -1,29 +1,51 @@
 import { computed } from 'vue'
 import type { ComputedRef } from 'vue'
 import { useRequestURL, useRoute, useRuntimeConfig } from '#imports'
+import { matchShopId, shopPath } from '../../shared/shop-match'
+import type { PublicShop } from '../../shared/shop-match'
+
+/** What `useStorefrontShop` returns: the shop id as a computed ref, with the shop's prefix and a link helper. */
+export type StorefrontShopRef = ComputedRef<string> & {
+  /** The shop's path prefix: `''` for a shop at `/` or on a domain of its own, e.g. `/de` otherwise. */
+  prefix: ComputedRef<string>
+  /** A path inside the current shop: `link('/account')` is `/de/account` in the shop at `/de`. */
+  link: (path: string) => string
+}
 
 /**
  * The shop of the current page, chosen the way the server chooses it: by domain, else by the longest path prefix,
- * else the default shop. RPC calls send it as `x-shop-id`.
- * @returns the shop id
+ * else the default shop. RPC calls send it as `x-shop-id`. Its `link` builds paths inside the shop.
+ * @returns the shop id, its prefix and `link`
  * @example
- * const shopId = useStorefrontShop()
+ * const shop = useStorefrontShop()
+ * shop.value // '1002' on /de/…
+ * shop.link('/basket') // '/de/basket'
  */
-export function useStorefrontShop(): ComputedRef<string> {
-  const { shops, defaultShopId } = useRuntimeConfig().public.storefront
+export function useStorefrontShop(): StorefrontShopRef {
   const route = useRoute()
+  const id = useShopIdOf(() => route.path)
+  const prefix = computed(() => prefixOf(id.value))
+  return Object.assign(id, { prefix, link: (path: string) => shopPath(prefix.value, path) })
+}
+
+/**
+ * The shop of a path, without reading the current route (route middleware must use the target route instead).
+ * @param path a getter of the path
+ * @returns the shop id
+ */
+export function useShopIdOf(path: () => string): ComputedRef<string> {
+  const { shops, defaultShopId } = useRuntimeConfig().public.storefront
   const host = useRequestURL().hostname.toLowerCase()
-  return computed(() => {
-    const entries = Object.entries(shops)
-    const byDomain = entries.find(([, shop]) => shop.domain && shop.domain.toLowerCase() === host)
-    if (byDomain) return byDomain[0]
-    let best: [string, { path: string }] | undefined
-    for (const entry of entries) {
-      const path = entry[1].path
-      if (!path) continue
-      const matches = path === '/' || route.path === path || route.path.startsWith(`${path}/`)
-      if (matches && (!best || path.length > best[1].path.length)) best = entry
-    }
-    return best?.[0] ?? defaultShopId
-  })
+  return computed(() => matchShopId(shops, defaultShopId, host, path()))
+}
+
+/**
+ * The path prefix of a shop.
+ * @param shopId the shop
+ * @returns `''` for a shop at `/` (or by domain only), e.g. `/de` otherwise
+ */
+export function prefixOf(shopId: string): string {
+  const shops: Record<string, PublicShop> = useRuntimeConfig().public.storefront.shops
+  const path = shops[shopId]?.path ?? ''
+  return path === '/' ? '' : path
 }

@@ -1,9 +1,12 @@
 import { computed, readonly } from 'vue'
+import { useNuxtApp } from '#imports'
 import type { ComputedRef, DeepReadonly, Ref } from 'vue'
-import type { MergeReport, StorefrontUser } from '../../types'
+import type { StorefrontUser } from '../../types'
 import { useRpcCall } from './rpc'
-import type { RpcMethodName } from './rpc'
-import { useShopState } from './state'
+import type { RpcMethodName, RpcMethodParams, RpcMethodResult } from './rpc'
+import { scopeShopId, useShopState } from './state'
+import type { ShopScope } from './state'
+import { reloadLists, tellOtherTabs } from './sync'
 
 /** The client-side view of the current user. */
 export interface StorefrontUserState {
@@ -14,6 +17,12 @@ export interface StorefrontUserState {
   fromCache: boolean
 }
 
+/**
+ * The app's RPC method `M` as `useUser` calls it: typed from the method's params and result, or `never` (calling it is
+ * a type error) when the app has no method of that name.
+ */
+export type AppMethodCall<M extends string> = M extends RpcMethodName ? (params: RpcMethodParams<M>) => Promise<RpcMethodResult<M>> : never
+
 /** What `useUser` returns. */
 export interface UseStorefrontUser {
   user: ComputedRef<StorefrontUser | null>
@@ -23,28 +32,47 @@ export interface UseStorefrontUser {
   state: DeepReadonly<Ref<StorefrontUserState>>
   /** Fetches the user; with `{ background: true }` the last known value stays visible (`fromCache`) meanwhile. */
   refresh: (options?: { background?: boolean }) => Promise<void>
-  /** Calls the app's `login` method with its params and stores the user it returns. */
-  login: (credentials: Record<string, unknown>) => Promise<{ user: StorefrontUser, merge?: MergeReport }>
+  /**
+   * Calls the app's RPC method named `login` (`server/rpc/login.ts`) with its params, stores the `user` it returns,
+   * reads the (merged) basket and wishlist again and returns its result. Typed from that method; a type error when
+   * the app has none.
+   */
+  login: AppMethodCall<'login'>
+  /** Logs out (the built-in `logout` method) and reads the guest's empty lists; the other tabs of the shop follow. */
   logout: () => Promise<void>
-  /** Calls the app's `updateUser` method and stores the user it returns. */
-  updateUser: (changes: Record<string, unknown>) => Promise<StorefrontUser>
+  /**
+   * Calls the app's RPC method named `updateUser` (`server/rpc/updateUser.ts`), stores the `user` it returns and
+   * returns its result. Typed from that method; a type error when the app has none.
+   */
+  updateUser: AppMethodCall<'updateUser'>
 }
 
 /**
  * The current shopper's user, shared by every component of the shop (state key `storefront-user:<shopId>`).
- * Loaded during SSR by the module's plugin; revalidated in the background on navigation.
+ * Loaded during SSR by the module's plugin, kept in step across tabs, revalidated on navigation when stale.
+ * @param scope `{ shopId }` for another shop than the current page's (route middleware does)
  * @returns the user state and actions
  * @example
  * const { user, isLoggedIn, login } = useUser()
  * await login({ email, password })
  */
-export function useUser(): UseStorefrontUser {
-  const state = useShopState<StorefrontUserState>('user', () => ({ user: null, isInitialized: false, fromCache: false }))
-  const getUser = useRpcCall('getUser')
-  // login and updateUser are the app's own methods; their params are the app's business.
-  const loginCall = useRpcCall('login' as RpcMethodName) as unknown as (params: unknown) => Promise<{ user: StorefrontUser, merge?: MergeReport }>
-  const updateCall = useRpcCall('updateUser' as RpcMethodName) as unknown as (params: unknown) => Promise<{ user: StorefrontUser }>
-  const logoutCall = useRpcCall('logout')
+export function useUser(scope: ShopScope = {}): UseStorefrontUser {
+  const shopId = scopeShopId(scope)
+  const state = useShopState<StorefrontUserState>('user', () => ({ user: null, isInitialized: false, fromCache: false }), shopId)
+  const callScope = { shopId }
+  const getUser = useRpcCall('getUser', callScope)
+  // The app's own methods: typed through AppMethodCall where the public signature is declared.
+  const loginCall = useRpcCall('login' as RpcMethodName, callScope) as unknown as (params: unknown) => Promise<{ user?: StorefrontUser }>
+  const updateCall = useRpcCall('updateUser' as RpcMethodName, callScope) as unknown as (params: unknown) => Promise<{ user?: StorefrontUser }>
+  const logoutCall = useRpcCall('logout', callScope)
+  const nuxtApp = useNuxtApp()
+  // After a login (the guest's basket and wishlist were merged) or a logout, this tab reads its lists again, and the
+  // other tabs do the same when they hear of the new user.
+  const setUser = async (user: StorefrontUser | null) => {
+    state.value = { user, isInitialized: true, fromCache: false }
+    tellOtherTabs(shopId, 'user', user)
+    await nuxtApp.runWithContext(() => reloadLists(shopId))
+  }
 
   async function refresh(options: { background?: boolean } = {}) {
     if (options.background && state.value.isInitialized) {
@@ -67,19 +95,22 @@ export function useUser(): UseStorefrontUser {
     fromCache: computed(() => state.value.fromCache),
     state: readonly(state),
     refresh,
-    async login(credentials) {
-      const result = await loginCall(credentials)
-      state.value = { user: result.user, isInitialized: true, fromCache: false }
+    login: (async (params: unknown) => {
+      const result = await loginCall(params)
+      await setUser(result.user ?? null)
       return result
-    },
+    }) as AppMethodCall<'login'>,
     async logout() {
       await logoutCall()
-      state.value = { user: null, isInitialized: true, fromCache: false }
+      await setUser(null)
     },
-    async updateUser(changes) {
-      const { user } = await updateCall(changes)
-      state.value = { user, isInitialized: true, fromCache: false }
-      return user
-    },
+    updateUser: (async (params: unknown) => {
+      const result = await updateCall(params)
+      if (result.user) {
+        state.value = { user: result.user, isInitialized: true, fromCache: false }
+        tellOtherTabs(shopId, 'user', result.user)
+      }
+      return result
+    }) as AppMethodCall<'updateUser'>,
   }
 }

@@ -1,22 +1,21 @@
-import { defineNuxtRouteMiddleware, navigateTo, useRuntimeConfig } from '#imports'
+import { defineNuxtRouteMiddleware, navigateTo } from '#imports'
+import { prefixOf, useShopIdOf } from '../composables/shop'
 import { useUser } from '../composables/user'
+import { shopPath } from '../../shared/shop-match'
 
 /**
- * Protects a page: a guest is sent to the login page with `?redirect=<path>`, in the same shop.
+ * Protects a page: a guest of the target page's shop is sent to that shop's login page with `?redirect=<path>`.
  * Use it with `definePageMeta({ middleware: 'storefront-auth' })`.
  */
 export default defineNuxtRouteMiddleware(async (to) => {
-  const { isLoggedIn, isInitialized, refresh } = useUser()
+  // The shop of the page being entered, not of the page being left: each shop has its own login.
+  const shopId = useShopIdOf(() => to.path).value
+  const { isLoggedIn, isInitialized, refresh } = useUser({ shopId })
   if (!isInitialized.value) {
     await refresh().catch(() => {})
   }
   if (isLoggedIn.value) {
     return
   }
-  const { shops } = useRuntimeConfig().public.storefront
-  const prefix = Object.values(shops)
-    .map(shop => shop.path)
-    .filter(path => path && path !== '/' && (to.path === path || to.path.startsWith(`${path}/`)))
-    .sort((a, b) => b.length - a.length)[0] ?? ''
-  return navigateTo({ path: `${prefix}/login`, query: { redirect: to.fullPath } })
+  return navigateTo({ path: shopPath(prefixOf(shopId), '/login'), query: { redirect: to.fullPath } })
 })

@@ -1,23 +1,47 @@
-import { defineNuxtPlugin } from '#imports'
-import { useUser } from '../composables/user'
+import { addRouteMiddleware, defineNuxtPlugin, useState } from '#imports'
+import type { BasketLine, StorefrontUser, WishlistItem } from '../../types'
+import { useStorefrontShop, useShopIdOf } from '../composables/shop'
+import { loadShopper, reloadLists, STALE_AFTER_MS, tabChannel, useLoadedAt } from '../composables/sync'
+import type { StorefrontTabMessage } from '../composables/sync'
 
 /**
- * Loads the user during SSR (in-process, with the page request's session) so the first render knows who is logged
- * in, and revalidates it in the background after each client-side navigation, showing the last value meanwhile.
+ * Loads the shop's user, basket and wishlist during SSR (in-process, with the page request's session: one session
+ * read, and basket and wishlist in one store round trip), so that the page hydrates without a refetch. In the
+ * browser, a navigation into a shop not loaded yet waits for it; one into a shop loaded more than
+ * {@link STALE_AFTER_MS} ago revalidates in the background. Tabs keep each other in step over a BroadcastChannel.
  */
 export default defineNuxtPlugin({
   name: 'storefront-user',
   async setup(nuxtApp) {
-    const { refresh, isInitialized } = useUser()
+    const shopId = useStorefrontShop().value
     if (import.meta.server) {
-      await refresh().catch(() => {})
+      await loadShopper(shopId)
       return
     }
-    if (!isInitialized.value) {
-      refresh().catch(() => {})
+    if (useLoadedAt(shopId).value === 0) {
+      loadShopper(shopId).catch(() => {})
     }
-    nuxtApp.hook('page:finish', () => {
-      refresh({ background: true }).catch(() => {})
+    addRouteMiddleware('storefront-shop-state', async (to) => {
+      // The target's shop, from the target route: useRoute() inside middleware would give the route being left.
+      const target = useShopIdOf(() => to.path).value
+      const loadedAt = useLoadedAt(target).value
+      if (loadedAt === 0) await loadShopper(target).catch(() => {})
+      else if (Date.now() - loadedAt > STALE_AFTER_MS) loadShopper(target, { background: true }).catch(() => {})
+    }, { global: true })
+
+    tabChannel()?.addEventListener('message', (message: MessageEvent<StorefrontTabMessage>) => {
+      const { shopId: from, kind, value } = message.data ?? {}
+      if (typeof from !== 'string') return
+      nuxtApp.runWithContext(() => {
+        if (kind === 'user') {
+          useState(`storefront-user:${from}`).value = { user: value as StorefrontUser | null, isInitialized: true, fromCache: false }
+          // A login merged the guest's basket, a logout left a guest's: the lists are read again.
+          reloadLists(from).catch(() => {})
+        }
+        else if (kind === 'basket' || kind === 'wishlist') {
+          useState(`storefront-${kind}:${from}`).value = { items: value as BasketLine[] | WishlistItem[], loaded: true }
+        }
+      })
     })
   },
 })

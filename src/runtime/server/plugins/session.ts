@@ -11,6 +11,7 @@ import { sendProblemBody } from '../problem'
 import { defaultOptions, resolveShops, StorefrontConfigError } from '../session/config'
 import type { ResolvedShop } from '../session/config'
 import { createSessionDriver } from '../session/drivers'
+import type { DriverLoader } from '../session/drivers'
 import { createSessionEngine } from '../session/engine'
 import type { RedisClient } from '../session/redis-client'
 import { describeFatalRedisError } from '../session/redis-health'
@@ -18,6 +19,7 @@ import { monitorRedis } from '../session/redis-monitor'
 import { createSessionStore } from '../session/store'
 import type { SessionStore } from '../session/store'
 import { setStorefrontRuntime } from '../utils/runtime'
+import { loaders as driverLoaders } from '#storefront/session-drivers'
 
 const SKIPPED_PATHS = /^\/(?:_nuxt\/|__nuxt|favicon\.ico$)/
 
@@ -43,10 +45,8 @@ export default defineNitroPlugin((nitroApp) => {
         const mount = shop.storageId === 'default' ? 'storefront:session' : `storefront:session-${shop.id}`
         const storage = { ...shop.storage }
         await nitroApp.hooks.callHook('storefront:storage', storage, { shopId: shop.id, storageId: shop.storageId })
-        if (production && (storage.driver ?? 'memory') === 'memory') {
-          console.warn(`[storefront] shop ${shop.id} keeps sessions in the embedded memory store, which is for development only: set NUXT_STOREFRONT_STORAGE_SESSION_DRIVER=redis and NUXT_STOREFRONT_STORAGE_SESSION_URL`)
-        }
-        const { driver, nativeTtl } = await createSessionDriver(storage, shop.storeTimeoutMs)
+        const { driver, nativeTtl } = await createSessionDriver(storage, shop.storeTimeoutMs, driverLoaders as Record<string, DriverLoader>)
+        if (production) warnAboutGenericStore(shop.id, storage.driver ?? 'memory', driver)
         useStorage().mount(mount, driver)
         const client = driver.getInstance?.()
         watchRedisErrors(client)
@@ -111,7 +111,7 @@ export default defineNitroPlugin((nitroApp) => {
       return
     }
     // A failed request saves nothing: its changes are dropped, never half-applied.
-    if (getResponseStatus(event) >= 400 || response.body instanceof Error) {
+    if (getResponseStatus(event) >= 400 || response.body instanceof Error || event.context.storefront.discard) {
       return
     }
     return engine.commit(event).then(
@@ -122,6 +122,16 @@ export default defineNitroPlugin((nitroApp) => {
     )
   })
 })
+
+// Only Redis has the scripts that make every session step atomic across instances; unstorage has no compare-and-set.
+function warnAboutGenericStore(shopId: string, name: unknown, driver: { name?: string }) {
+  if (name === 'memory') {
+    console.warn(`[storefront] shop ${shopId} keeps sessions in the embedded memory store, which is for development only: set NUXT_STOREFRONT_STORAGE_SESSION_DRIVER=redis and NUXT_STOREFRONT_STORAGE_SESSION_URL`)
+  }
+  else if (driver.name !== 'redis') {
+    console.warn(`[storefront] shop ${shopId} keeps sessions on the ${JSON.stringify(typeof name === 'string' ? name : driver.name ?? 'custom')} driver through the generic store, which is safe on one server instance only (unstorage has no compare-and-set): run several instances on Redis (NUXT_STOREFRONT_STORAGE_SESSION_DRIVER=redis)`)
+  }
+}
 
 // The dev server shows a failed plugin's error on every page but not in the terminal, so in development it is printed
 // there as well; in production the error ends the process, which prints it.

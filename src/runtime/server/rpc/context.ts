@@ -1,9 +1,11 @@
 import type { H3Event } from 'h3'
 import { createError, deleteCookie } from 'h3'
 import type { StorefrontTokens, StorefrontUser } from '../../types'
-import type { BasketLine, CommerceAdapterContext, CommerceLimits, CommerceOwner, StorefrontCommerceAdapters, WishlistItem } from '../../types/commerce'
+import type { CommerceAdapterContext, CommerceLimits, CommerceOwner, StorefrontCommerceAdapters } from '../../types/commerce'
 import type { StorefrontBasketApi, StorefrontLoginResult, StorefrontLogger, StorefrontRpcContext, StorefrontRpcContextBase, StorefrontSessionInfo, StorefrontWishlistApi } from '../../types/rpc'
 import { mergeGuestIntoUser, noMerge } from '../commerce/merge'
+import { RpcBasket, RpcWishlist } from './commerce-api'
+import { describeSession, hashForHandle } from './devices'
 import { CommerceConflictError, CommerceLimitError } from '../commerce/store'
 import type { ResolvedShop } from '../session/config'
 import { describeValue, SessionLimitError, withStoreTimeout } from '../session/errors'
@@ -171,10 +173,25 @@ class RequestRpcContext implements StorefrontRpcContextBase {
     const store = await runtime.sessionsFor(shop)
     const entries = await this.guard('list sessions', () => store.listUserSessions(keys.index, keys.userSessionPrefix, Date.now()))
     const currentHash = session.userId === userId && !session.isNew ? hashSessionId(session.id) : undefined
-    return entries.map(({ hash, meta }) => {
-      const m = JSON.parse(meta) as { c: number, s: number, e: number, ua?: string }
-      return { handle: hash, current: hash === currentHash, createdAt: m.c, lastSeenAt: m.s, expiresAt: m.e, userAgent: m.ua ?? '' }
-    }).sort((a, b) => a.createdAt - b.createdAt)
+    return entries.map(entry => describeSession(shop, userId, entry, currentHash)).sort((a, b) => a.createdAt - b.createdAt)
+  }
+
+  async revokeSessionForUserId(userId: string, handle: string): Promise<boolean> {
+    const { session, shop, runtime } = this
+    const keys = userKeys(shop.id, checkUserId(userId))
+    const store = await runtime.sessionsFor(shop)
+    const entries = await this.guard('list sessions', () => store.listUserSessions(keys.index, keys.userSessionPrefix, Date.now()))
+    const hash = typeof handle === 'string' ? hashForHandle(shop, userId, entries, handle) : undefined
+    if (!hash) return false
+    if (session.userId === userId && !session.isNew && hash === hashSessionId(session.id)) {
+      await this.logout()
+      return true
+    }
+    await this.guard('revoke session', () => store.remove({ hash, session: keys.userSessionPrefix + hash, index: keys.index }))
+    if (hasHookListeners(runtime.hooks, 'storefront:session:destroyed')) {
+      await runtime.hooks.callHook('storefront:session:destroyed', { shopId: shop.id, userId, event: this.event })
+    }
+    return true
   }
 
   /** The basket and wishlist adapters in use. */
@@ -222,6 +239,25 @@ class RequestRpcContext implements StorefrontRpcContextBase {
     return this.owner()
   }
 
+  /**
+   * Runs a write as {@link writableOwner}'s owner. When the write created the guest's session and then failed (an
+   * adapter refused the line, say), the session is deleted again and its cookie withdrawn: a failed request saves
+   * nothing.
+   * @param step the write
+   * @returns what the write returned
+   */
+  async writeAs<T>(step: (owner: CommerceOwner) => Promise<T>): Promise<T> {
+    const creates = this.session.isNew
+    const owner = await this.writableOwner()
+    try {
+      return await step(owner)
+    }
+    catch (error) {
+      if (creates) await this.undoCreate()
+      throw error
+    }
+  }
+
   /** True while a guest has no stored session: nothing to read. */
   hasNothingStored(): boolean {
     return this.session.isNew && !this.session.userId
@@ -231,6 +267,27 @@ class RequestRpcContext implements StorefrontRpcContextBase {
     const user = readSessionUser(this.session)
     if (!user) throw createError({ status: 401, message: 'not logged in' })
     return user
+  private async undoCreate() {
+    const { session, event, shop } = this
+    session.destroy()
+    try {
+      await session.commit()
+    }
+    catch (error) {
+      // The write failed already; a record left behind by a failed delete expires with the guest TTL.
+      log.warn(`could not delete the session of a failed first write: ${(error as Error).message}`)
+    }
+    const cookies = event.node.res.getHeader('set-cookie')
+    if (cookies !== undefined) {
+      const kept = [cookies].flat().map(String).filter(cookie => !cookie.startsWith(`${shop.cookieName}=`))
+      if (kept.length > 0) event.node.res.setHeader('set-cookie', kept)
+      else event.node.res.removeHeader('set-cookie')
+    }
+  }
+
+  private parse<T>(field: string): T | null {
+    const raw = this.session.getField(field)
+    return raw === undefined ? null : JSON.parse(raw) as T
   }
 
   /**
@@ -259,66 +316,6 @@ class RequestRpcContext implements StorefrontRpcContextBase {
     if (reason === 'logout' && userId && hasHookListeners(runtime.hooks, 'storefront:logout')) {
       await runtime.hooks.callHook('storefront:logout', { shopId: shop.id, userId, event: this.event })
     }
-  }
-}
-
-class RpcBasket implements StorefrontBasketApi {
-  declare readonly limits: CommerceLimits
-  private declare context: RequestRpcContext
-
-  constructor(context: RequestRpcContext) {
-    this.context = context
-    this.limits = context.limits()
-  }
-
-  async get() {
-    const context = this.context
-    if (context.hasNothingStored()) return []
-    return context.guard('basket read', async () => (await context.adapters()).basket.get(context.owner(), context.adapterContext()))
-  }
-
-  add(line: BasketLine) {
-    return this.write(async (basket, owner, adapterContext) => basket.add(owner, line, adapterContext))
-  }
-
-  setQuantity(line: BasketLine) {
-    return this.write(async (basket, owner, adapterContext) => basket.setQuantity(owner, line, adapterContext))
-  }
-
-  remove(variantId: number) {
-    return this.write(async (basket, owner, adapterContext) => basket.remove(owner, variantId, adapterContext))
-  }
-
-  private write(step: (basket: StorefrontCommerceAdapters['basket'], owner: CommerceOwner, adapterContext: CommerceAdapterContext) => Promise<BasketLine[]>) {
-    const context = this.context
-    return context.guard('basket write', async () => step((await context.adapters()).basket, await context.writableOwner(), context.adapterContext()))
-  }
-}
-
-class RpcWishlist implements StorefrontWishlistApi {
-  private declare context: RequestRpcContext
-
-  constructor(context: RequestRpcContext) {
-    this.context = context
-  }
-
-  async get() {
-    const context = this.context
-    if (context.hasNothingStored()) return []
-    return context.guard('wishlist read', async () => (await context.adapters()).wishlist.get(context.owner(), context.adapterContext()))
-  }
-
-  add(item: WishlistItem) {
-    return this.write(async (wishlist, owner, adapterContext) => wishlist.add(owner, item, adapterContext))
-  }
-
-  remove(productId: number) {
-    return this.write(async (wishlist, owner, adapterContext) => wishlist.remove(owner, productId, adapterContext))
-  }
-
-  private write(step: (wishlist: StorefrontCommerceAdapters['wishlist'], owner: CommerceOwner, adapterContext: CommerceAdapterContext) => Promise<WishlistItem[]>) {
-    const context = this.context
-    return context.guard('wishlist write', async () => step((await context.adapters()).wishlist, await context.writableOwner(), context.adapterContext()))
   }
 }
 

@@ -5,7 +5,8 @@ import type { RpcDefinition, RpcHandlerOptions, StorefrontRpcContext } from '../
  * Defines an RPC method, served at `/api/rpc/<file name>`. A handler with one parameter and no `input` schema gets the
  * context only; otherwise it gets `(params, context)`.
  * @param handler the method
- * @param options `method: 'GET'` to make it public (GET-able), `input` to validate params with a Standard Schema
+ * @param options `method: 'GET'` to make it public (GET-able), `input` to validate params with a Standard Schema,
+ *   `form: true` to serve HTML forms without JavaScript at `/api/form/<name>`
  * @returns the definition (export it as default from a file in `server/rpc/`)
  * @example
  * // server/rpc/addToWishlist.ts
@@ -28,6 +29,7 @@ export function defineRpcHandler(handler: (...args: never[]) => unknown, options
     method,
     input: options.input,
     contextOnly,
+    form: options.form === true,
     handler: contextOnly
       ? (_params: unknown, context: StorefrontRpcContext) => (handler as (c: StorefrontRpcContext) => unknown)(context)
       : handler as RpcDefinition['handler'],

@@ -84,18 +84,30 @@ export async function readBodyPayload(event: H3Event, limit: number): Promise<un
   if (type !== JSON_TYPE) {
     throw createError({ status: 415, message: `content-type must be application/json, got ${JSON.stringify(type.slice(0, 64) || 'none')}` })
   }
-  const declared = Number(requestHeader(event, 'content-length') ?? Number.NaN)
-  if (declared > limit) {
-    throw tooLarge(limit)
-  }
-  const body = Number.isNaN(declared) ? await readStreamed(event, limit) : takeArrived(event, declared) ?? await readRawBody(event, false)
+  const body = await readBodyBytes(event, limit)
   if (!body || body.length === 0) return undefined
-  if (body.length > limit) throw tooLarge(limit)
   const parsed = parseJsonSafely(body.toString('utf8'))
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
     throw createError({ status: 400, message: 'the body must be a JSON object { "payload": <params> }' })
   }
   return (parsed as { payload?: unknown }).payload
+}
+
+/**
+ * Reads a request body of at most `limit` bytes.
+ * @param event the request
+ * @param limit the most bytes taken
+ * @returns the body, or undefined when there is none
+ * @throws a 413 for a larger body, as soon as it is known to be larger
+ */
+export async function readBodyBytes(event: H3Event, limit: number): Promise<Buffer | undefined> {
+  const declared = Number(requestHeader(event, 'content-length') ?? Number.NaN)
+  if (declared > limit) {
+    throw tooLarge(limit)
+  }
+  const body = Number.isNaN(declared) ? await readStreamed(event, limit) : takeArrived(event, declared) ?? await readRawBody(event, false)
+  if (body && body.length > limit) throw tooLarge(limit)
+  return body
 }
 
 /**

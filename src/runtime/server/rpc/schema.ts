@@ -33,3 +33,23 @@ export function integerObject<F extends IntegerFields>(fields: F): StandardSchem
     },
   }
 }
+
+/**
+ * A Standard Schema for `{ handle }`: a device handle from the session list, 1 to 64 characters.
+ * @returns the schema
+ */
+export function handleObject(): StandardSchemaV1<{ handle: string }, { handle: string }> {
+  return {
+    '~standard': {
+      version: 1,
+      vendor: 'storefront',
+      validate(value) {
+        const handle = value !== null && typeof value === 'object' ? (value as { handle?: unknown }).handle : undefined
+        if (typeof handle !== 'string' || handle.length < 1 || handle.length > 64) {
+          return { issues: [{ message: 'expected a string of 1 to 64 characters', path: ['handle'] }] }
+        }
+        return { value: { handle } }
+      },
+    },
+  }
+}

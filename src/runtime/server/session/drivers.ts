@@ -1,3 +1,4 @@
+import { builtinDrivers } from 'unstorage'
 import type { Driver } from 'unstorage'
 import type { StorefrontStorageOptions } from '../../types'
 import { storefrontMemoryDriver } from './memory-driver'
@@ -11,8 +12,32 @@ export interface SessionDriver {
   nativeTtl: boolean
 }
 
+/** Loads an unstorage driver factory; the server passes the drivers it bundled at build time. */
+export type DriverLoader = () => Promise<{ default: (options: Record<string, unknown>) => Driver }>
+
 /**
- * Creates the unstorage driver for `storage.session`: `memory` (embedded), `fs` or `redis`. Redis gets settings that
+ * Whether a value is an unstorage driver instance (what the `storefront:storage` hook may set as `driver`).
+ * @param value the `driver` option
+ * @returns true for an object with `getItem` and `setItem`
+ */
+export function isDriverInstance(value: unknown): value is Driver {
+  return typeof value === 'object' && value !== null && typeof (value as Driver).getItem === 'function' && typeof (value as Driver).setItem === 'function'
+}
+
+/**
+ * The module path of an unstorage built-in driver, by the names Nitro's storage config takes (`lru-cache` or
+ * `lruCache`).
+ * @param name the driver name
+ * @returns e.g. `unstorage/drivers/lru-cache`, or undefined for a name unstorage does not know
+ */
+export function builtinDriverPath(name: unknown): string | undefined {
+  return typeof name === 'string' && Object.hasOwn(builtinDrivers, name) ? (builtinDrivers as Record<string, string>)[name] : undefined
+}
+
+/**
+ * Creates the unstorage driver for `storage.session`: `memory` (embedded), `fs`, `redis`, any other unstorage
+ * built-in driver by name (resolved through unstorage's `builtinDrivers`, as Nitro resolves its storage config), or a
+ * driver instance. Every driver but Redis goes through the generic store, which is atomic within one instance only. Redis gets settings that
  * fail fast during an outage instead of queueing commands: no offline queue, no resend after a reconnect, and a
  * connect timeout equal to the store timeout (the session store bounds every command sent with the same limit).
  * `cluster` and `sentinels` may be given as `host:port,host:port`, as the environment gives them. A reply `READONLY`
@@ -24,8 +49,11 @@ export interface SessionDriver {
  * @param timeoutMs the store timeout
  * @returns the driver
  */
-export async function createSessionDriver(options: StorefrontStorageOptions, timeoutMs: number): Promise<SessionDriver> {
+export async function createSessionDriver(options: StorefrontStorageOptions, timeoutMs: number, loaders: Record<string, DriverLoader> = {}): Promise<SessionDriver> {
   const { driver: name = 'memory', ...rest } = options
+  if (isDriverInstance(name)) {
+    return { driver: name, nativeTtl: false }
+  }
   const driverOptions = Object.fromEntries(Object.entries(rest).filter(([, value]) => value !== '' && value !== undefined && value !== null))
   if (name !== 'redis') {
     for (const key of REDIS_ONLY_KEYS) delete driverOptions[key]
@@ -89,10 +117,27 @@ export async function createSessionDriver(options: StorefrontStorageOptions, tim
         nativeTtl: true,
       }
     }
-    default:
-      throw new StorefrontConfigError(`[storefront] storage.session.driver ${JSON.stringify(name)} is not supported: use 'memory', 'fs' or 'redis' (check NUXT_STOREFRONT_STORAGE_SESSION_DRIVER and the app's storefront:storage hook)`)
+    default: {
+      const path = builtinDriverPath(name)
+      if (!path) {
+        throw new StorefrontConfigError(`[storefront] storage.session.driver ${JSON.stringify(name)} is not supported: ${DRIVER_CHOICES} (check NUXT_STOREFRONT_STORAGE_SESSION_DRIVER and the app's storefront:storage hook)`)
+      }
+      const load = loaders[path] ?? (() => import(/* @vite-ignore */ path) as ReturnType<DriverLoader>)
+      let factory: Awaited<ReturnType<DriverLoader>>['default']
+      try {
+        factory = (await load()).default
+      }
+      catch (error) {
+        throw new StorefrontConfigError(`[storefront] storage.session.driver ${JSON.stringify(name)} could not be loaded (${(error as Error).message}): name it in storefront.storage.session.driver in nuxt.config so that the build bundles it, and install the packages the driver needs`)
+      }
+      // No native TTL is assumed: the generic store checks expiry on every read and sweeps in the background.
+      return { driver: factory(driverOptions), nativeTtl: false }
+    }
   }
 }
+
+/** What a wrong driver name is told. */
+export const DRIVER_CHOICES = `use 'memory', 'fs', 'redis' or another unstorage built-in driver (e.g. 'lru-cache', 'db0', 'upstash', 'mongodb'; see https://unstorage.unjs.io/drivers), or set a driver instance in the storefront:storage hook`
 
 function nodesOf(value: unknown, option: 'cluster' | 'sentinels') {
   const { nodes, problems } = readRedisNodes(value)

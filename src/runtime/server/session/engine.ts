@@ -11,6 +11,8 @@ export interface StorefrontEventContext {
   session?: Promise<StorefrontSession>
   /** The session once it has loaded. */
   loaded?: StorefrontSession
+  /** Set when the request failed although its response is not an error (a form post redirected back): nothing is saved. */
+  discard?: boolean
 }
 
 /** Options of {@link createSessionEngine}. */

@@ -1,5 +1,6 @@
 import type { ModuleOptions, StorefrontShopOptions } from '../../types'
 import { COOKIE_PREFIXES, defaultOptions, effectiveCookiePrefix, MIN_SECRET_LENGTH, optionEnvName, parseSecrets, SHOP_ID, shopOptionsSet, showOptionValue, StorefrontConfigError } from './options'
+import { builtinDriverPath, DRIVER_CHOICES, isDriverInstance } from './drivers'
 import { readRedisNodes } from './redis-nodes'
 import { readTls } from './redis-options'
 
@@ -33,7 +34,6 @@ const MEMORY_NUMBERS: Rules = {
   sweepIntervalMs: { min: 0, max: MAX_TIMER_MS, unit: 'milliseconds', zero: 'no background sweep' },
 }
 
-const DRIVERS = ['memory', 'fs', 'redis']
 const SAME_SITE = ['lax', 'strict', 'none']
 const SELECTORS = ['domain', 'path', 'path_or_default']
 const MERGE_POLICIES = ['sum', 'max', 'keep-user']
@@ -147,7 +147,10 @@ function checkCookiePrefix(report: Report, id: string, topLevel: Section | undef
 function checkStorage(report: Report, path: string[], value: unknown, topLevel: unknown) {
   const storage = section(report, path, value)
   if (!storage) return
-  checkChoice(report, [...path, 'driver'], storage.driver, DRIVERS)
+  const driver = storage.driver
+  if (driver !== undefined && driver !== 'memory' && !isDriverInstance(driver) && !builtinDriverPath(driver)) {
+    report([...path, 'driver'], `${showOptionValue(driver)} is not supported: ${DRIVER_CHOICES}`)
+  }
   checkNumbers(report, path, storage, MEMORY_NUMBERS)
   checkNumbers(report, path, storage, STORAGE_NUMBERS)
   if (storage.role !== '' && storage.role !== null) checkChoice(report, [...path, 'role'], storage.role, ROLES)

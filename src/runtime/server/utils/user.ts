@@ -1,6 +1,6 @@
 import type { H3Event } from 'h3'
-import { createError } from 'h3'
 import type { StorefrontUser } from '../../types'
+import { StorefrontHttpError } from '../session/errors'
 import { useStorefrontEngine } from './runtime'
 import { readSessionUser } from './session-user'
 
@@ -8,7 +8,7 @@ import { readSessionUser } from './session-user'
  * The logged-in user of a request.
  * @param event the request
  * @returns the user
- * @throws a 401 for a guest
+ * @throws a 401 for a guest, answered as `application/problem+json` with a `WWW-Authenticate` challenge
  * @example
  * export default defineEventHandler(async (event) => {
  *   const user = await requireStorefrontUser(event)
@@ -19,7 +19,7 @@ export async function requireStorefrontUser(event: H3Event): Promise<StorefrontU
   const session = await useStorefrontEngine().session(event)
   const user = readSessionUser(session)
   if (!user) {
-    throw createError({ status: 401, message: 'not logged in' })
+    throw new StorefrontHttpError(401, 'Unauthorized', 'not logged in')
   }
   return user
 }

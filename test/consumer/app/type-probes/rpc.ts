@@ -26,5 +26,28 @@ export async function rpcProbes() {
   const firstName: string | undefined = user.value?.firstName
   // @ts-expect-error a field the augmentation does not declare
   const age = user.value?.age
-  return { variantId, productId, firstName, age }
+  // login and updateUser are typed from the app's own methods.
+  const { login, updateUser } = useUser()
+  const { user: signedIn, merge } = await login({ email: 'a@example.com', password: 'secret' })
+  const signedInName: string = signedIn.firstName
+  const unitsAdded: number | undefined = merge?.unitsAdded
+  // @ts-expect-error login takes the app's params: a password is required
+  await login({ email: 'a@example.com' })
+  // @ts-expect-error updateUser takes the app's params
+  await updateUser({ nickname: 'x' })
+  const { user: updated } = await updateUser({ firstName: 'Ann' })
+  const updatedName: string = updated.firstName
+
+  // Devices carry an opaque handle and the parsed user agent.
+  const { sessions, revoke } = useSessions()
+  const device = sessions.value[0]
+  const handle: string | undefined = device?.handle
+  const deviceClass: 'desktop' | 'mobile' | 'tablet' | 'bot' | 'unknown' | undefined = device?.device
+  if (handle) await revoke(handle)
+  // @ts-expect-error revoke takes a handle
+  await revoke(1)
+
+  // The link helper of the current shop.
+  const path: string = useStorefrontShop().link('/account')
+  return { variantId, productId, firstName, age, signedInName, unitsAdded, updatedName, deviceClass, path }
 }

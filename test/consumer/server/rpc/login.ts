@@ -14,4 +14,6 @@ export default defineRpcHandler(async ({ email, password }, context) => {
     email: v.pipe(v.string(), v.trim(), v.toLowerCase(), v.email()),
     password: v.pipe(v.string(), v.minLength(1), v.maxLength(256)),
   }),
+  // Also served to the sign-in form without JavaScript, at POST /api/form/login.
+  form: true,
 })

@@ -10,5 +10,5 @@ export default defineRpcHandler(
     }
     return { items: await context.basket.add(line) }
   },
-  { input: integerObject({ variantId: { min: 1, max: Number.MAX_SAFE_INTEGER }, quantity: { min: 1, max: Number.MAX_SAFE_INTEGER } }) },
+  { input: integerObject({ variantId: { min: 1, max: Number.MAX_SAFE_INTEGER }, quantity: { min: 1, max: Number.MAX_SAFE_INTEGER } }), form: true },
 )

@@ -1,0 +1,70 @@
+import { useState } from '#imports'
+import { useBasket, useWishlist } from './basket'
+import { useUser } from './user'
+
+/** What tabs tell each other: a shop's user, basket or wishlist changed, and its new value. */
+export interface StorefrontTabMessage {
+  shopId: string
+  kind: 'user' | 'basket' | 'wishlist'
+  value: unknown
+}
+
+/** After this long, a navigation reloads the shop's user, basket and wishlist in the background. */
+export const STALE_AFTER_MS = 30_000
+
+const CHANNEL = 'storefront'
+let channel: BroadcastChannel | undefined
+
+/**
+ * The tabs' channel (one per origin, so tabs of one shop share it), in the browser only.
+ * @returns the channel, or undefined during SSR or where BroadcastChannel is missing
+ */
+export function tabChannel(): BroadcastChannel | undefined {
+  if (import.meta.server || typeof BroadcastChannel === 'undefined') return undefined
+  return (channel ??= new BroadcastChannel(CHANNEL))
+}
+
+/**
+ * Tells the other tabs of this origin that a shop's state changed by an action of this tab.
+ * @param shopId the shop
+ * @param kind what changed
+ * @param value its new value (sent as JSON)
+ */
+export function tellOtherTabs(shopId: string, kind: StorefrontTabMessage['kind'], value: unknown): void {
+  tabChannel()?.postMessage({ shopId, kind, value: JSON.parse(JSON.stringify(value ?? null)) } satisfies StorefrontTabMessage)
+}
+
+/**
+ * When a shop's user, basket and wishlist were last loaded (ms since epoch; 0: never), shared under
+ * `storefront-loaded:<shopId>`.
+ * @param shopId the shop
+ * @returns the state
+ */
+export function useLoadedAt(shopId: string) {
+  return useState<number>(`storefront-loaded:${shopId}`, () => 0)
+}
+
+/**
+ * Reads a shop's basket and wishlist again: a login merged the guest's into the user's, a logout left a guest's.
+ * @param shopId the shop
+ * @returns once both have answered (a failed one keeps its last value)
+ */
+export async function reloadLists(shopId: string): Promise<void> {
+  const scope = { shopId }
+  await Promise.allSettled([useBasket(scope).refresh(), useWishlist(scope).refresh()])
+}
+
+/**
+ * Loads a shop's user, basket and wishlist at once: during SSR in-process with the page's session (one session read;
+ * basket and wishlist are read in the same store round trip), in the browser as three calls in parallel.
+ * @param shopId the shop
+ * @param options `background` keeps the last user visible meanwhile (`fromCache`)
+ * @param options.background see above
+ * @returns once all three have answered (a failed one keeps its last value)
+ */
+export async function loadShopper(shopId: string, options: { background?: boolean } = {}): Promise<void> {
+  const scope = { shopId }
+  const loadedAt = useLoadedAt(shopId)
+  await Promise.allSettled([useUser(scope).refresh(options), useBasket(scope).refresh(), useWishlist(scope).refresh()])
+  loadedAt.value = Date.now()
+}

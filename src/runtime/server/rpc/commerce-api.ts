@@ -1,0 +1,75 @@
+import type { BasketLine, CommerceAdapterContext, CommerceLimits, CommerceOwner, StorefrontCommerceAdapters, WishlistItem } from '../../types/commerce'
+import type { StorefrontBasketApi, StorefrontWishlistApi } from '../../types/rpc'
+
+/** What the basket and wishlist APIs need from the RPC context they belong to. */
+export interface CommerceHost {
+  limits: () => CommerceLimits
+  adapters: () => Promise<StorefrontCommerceAdapters>
+  adapterContext: () => CommerceAdapterContext
+  owner: () => CommerceOwner
+  hasNothingStored: () => boolean
+  guard: <T>(operation: string, work: () => Promise<T>) => Promise<T>
+  writeAs: <T>(step: (owner: CommerceOwner) => Promise<T>) => Promise<T>
+}
+
+/** `context.basket`: the current shopper's basket through the adapters, made on first use. */
+export class RpcBasket implements StorefrontBasketApi {
+  declare readonly limits: CommerceLimits
+  private declare context: CommerceHost
+
+  constructor(context: CommerceHost) {
+    this.context = context
+    this.limits = context.limits()
+  }
+
+  async get() {
+    const context = this.context
+    if (context.hasNothingStored()) return []
+    return context.guard('basket read', async () => (await context.adapters()).basket.get(context.owner(), context.adapterContext()))
+  }
+
+  add(line: BasketLine) {
+    return this.write(async (basket, owner, adapterContext) => basket.add(owner, line, adapterContext))
+  }
+
+  setQuantity(line: BasketLine) {
+    return this.write(async (basket, owner, adapterContext) => basket.setQuantity(owner, line, adapterContext))
+  }
+
+  remove(variantId: number) {
+    return this.write(async (basket, owner, adapterContext) => basket.remove(owner, variantId, adapterContext))
+  }
+
+  private write(step: (basket: StorefrontCommerceAdapters['basket'], owner: CommerceOwner, adapterContext: CommerceAdapterContext) => Promise<BasketLine[]>) {
+    const context = this.context
+    return context.guard('basket write', async () => context.writeAs(async owner => step((await context.adapters()).basket, owner, context.adapterContext())))
+  }
+}
+
+/** `context.wishlist`: the current shopper's wishlist through the adapters, made on first use. */
+export class RpcWishlist implements StorefrontWishlistApi {
+  private declare context: CommerceHost
+
+  constructor(context: CommerceHost) {
+    this.context = context
+  }
+
+  async get() {
+    const context = this.context
+    if (context.hasNothingStored()) return []
+    return context.guard('wishlist read', async () => (await context.adapters()).wishlist.get(context.owner(), context.adapterContext()))
+  }
+
+  add(item: WishlistItem) {
+    return this.write(async (wishlist, owner, adapterContext) => wishlist.add(owner, item, adapterContext))
+  }
+
+  remove(productId: number) {
+    return this.write(async (wishlist, owner, adapterContext) => wishlist.remove(owner, productId, adapterContext))
+  }
+
+  private write(step: (wishlist: StorefrontCommerceAdapters['wishlist'], owner: CommerceOwner, adapterContext: CommerceAdapterContext) => Promise<WishlistItem[]>) {
+    const context = this.context
+    return context.guard('wishlist write', async () => context.writeAs(async owner => step((await context.adapters()).wishlist, owner, context.adapterContext())))
+  }
+}

@@ -1,0 +1,56 @@
+import { createHmac, timingSafeEqual } from 'node:crypto'
+import type { ResolvedShop } from '../session/config'
+import type { IndexedSession } from '../session/store'
+import type { StorefrontSessionInfo } from '../../types/rpc'
+import { parseUserAgent } from '../../shared/user-agent'
+
+/**
+ * The handle of one session in a user's device list: an HMAC of the user id and the session's store hash under the
+ * shop's signing secret. It names the session to `revokeSession` without being its id (a credential) or its store
+ * key, and a handle of one user means nothing for another.
+ * @param shop the shop (its signing secret)
+ * @param userId the user
+ * @param hash the session's store hash
+ * @returns 22 characters of base64url
+ */
+export function sessionHandle(shop: ResolvedShop, userId: string, hash: string): string {
+  return createHmac('sha256', shop.secrets.at(-1)!).update(`device-handle\n${userId}\n${hash}`).digest('base64url').slice(0, 22)
+}
+
+/**
+ * The store hash behind a handle, among a user's live sessions.
+ * @param shop the shop
+ * @param userId the user
+ * @param sessions the user's indexed sessions
+ * @param handle what the client sent
+ * @returns the hash, or undefined when no session of this user has that handle
+ */
+export function hashForHandle(shop: ResolvedShop, userId: string, sessions: IndexedSession[], handle: string): string | undefined {
+  const given = Buffer.from(handle)
+  return sessions.find(({ hash }) => {
+    const own = Buffer.from(sessionHandle(shop, userId, hash))
+    return own.length === given.length && timingSafeEqual(own, given)
+  })?.hash
+}
+
+/**
+ * One device list entry.
+ * @param shop the shop
+ * @param userId the user
+ * @param entry the index entry and its meta field
+ * @param currentHash the hash of the request's own session
+ * @returns the entry a user sees
+ */
+export function describeSession(shop: ResolvedShop, userId: string, entry: IndexedSession, currentHash: string | undefined): StorefrontSessionInfo {
+  const m = JSON.parse(entry.meta) as { c: number, s: number, e: number, ua?: string }
+  const userAgent = m.ua ?? ''
+  return {
+    handle: sessionHandle(shop, userId, entry.hash),
+    current: entry.hash === currentHash,
+    createdAt: m.c,
+    lastSeenAt: m.s,
+    expiresAt: m.e,
+    userAgent,
+    ...parseUserAgent(userAgent),
+  }
+}

@@ -1,0 +1,105 @@
+import { createError, defineEventHandler, getRequestURL, sendRedirect } from 'h3'
+import type { H3Event } from 'h3'
+import { methods } from '#storefront/rpc-registry'
+import { useStorefrontRuntime } from '../utils/runtime'
+import { toProblem } from '../problem'
+import type { RpcRegistry } from './dispatch'
+import { findRpcMethod, runRpcMethod } from './dispatch'
+import { requestHeader } from './headers'
+import { readBodyBytes } from './payload'
+
+const registry = methods as RpcRegistry
+const PREFIX = '/api/form/'
+const FORM_TYPE = 'application/x-www-form-urlencoded'
+const UNSAFE_KEYS = new Set(['__proto__', 'constructor', 'prototype'])
+
+/**
+ * `POST /api/form/<name>`: an HTML form without JavaScript calls an RPC method that allows it (`form: true`), then the
+ * browser is sent back with a 303: to the form's `redirect` field (a path of this site), else to the page it came
+ * from. A failure goes back to that page with `?error=<status>` added, and saves nothing. Only same-origin posts are
+ * taken (Sec-Fetch-Site, else Origin), so a cross-site form never reaches a method.
+ */
+export default defineEventHandler(async (event) => {
+  const name = event.path.slice(PREFIX.length).split('?')[0]!
+  const definition = await findRpcMethod(registry, name)
+  if (event.method !== 'POST') {
+    throw createError({ status: 405, message: `${event.method} is not allowed for forms: use POST` })
+  }
+  if (!definition.form) {
+    throw createError({ status: 404, message: `RPC method ${JSON.stringify(name.slice(0, 64))} takes no forms` })
+  }
+  checkSameOrigin(event)
+  const type = (requestHeader(event, 'content-type') ?? '').split(';')[0]!.trim().toLowerCase()
+  if (type !== FORM_TYPE) {
+    throw createError({ status: 415, message: `content-type must be ${FORM_TYPE}` })
+  }
+  const body = await readBodyBytes(event, useStorefrontRuntime().rpcBodyLimit)
+  const { params, redirect } = readForm(body?.toString('utf8') ?? '')
+  const back = localPath(redirect) ?? refererPath(event) ?? '/'
+  try {
+    await runRpcMethod(event, name, definition, definition.contextOnly ? undefined : params)
+  }
+  catch (error) {
+    const { status } = toProblem(error, true)
+    if (status >= 500) throw error
+    // A failed request saves nothing, although its answer is a redirect.
+    if (event.context.storefront) event.context.storefront.discard = true
+    // The page shows what went wrong from the status; the fields (a password among them) never go into the URL.
+    const from = refererPath(event) ?? back
+    return sendRedirect(event, `${from}${from.includes('?') ? '&' : '?'}error=${status}`, 303)
+  }
+  return sendRedirect(event, back, 303)
+})
+
+function checkSameOrigin(event: H3Event) {
+  const site = requestHeader(event, 'sec-fetch-site')
+  if (site !== undefined) {
+    if (site === 'same-origin') return
+  }
+  else {
+    const origin = requestHeader(event, 'origin')
+    if (origin && origin === getRequestURL(event).origin) return
+  }
+  throw createError({ status: 403, message: 'forms are taken from this site only' })
+}
+
+function readForm(text: string): { params: Record<string, unknown>, redirect?: string } {
+  const params: Record<string, unknown> = Object.create(null)
+  let redirect: string | undefined
+  for (const [field, value] of new URLSearchParams(text)) {
+    if (field === 'redirect') {
+      redirect = value
+      continue
+    }
+    const [key, kind] = field.split(':') as [string, string | undefined]
+    if (!key || UNSAFE_KEYS.has(key)) continue
+    if (kind === 'number') {
+      const number = Number(value)
+      if (value.trim() === '' || !Number.isFinite(number)) throw createError({ status: 400, message: `invalid ${key}: expected a number` })
+      params[key] = number
+    }
+    else {
+      params[key] = value
+    }
+  }
+  return { params: { ...params }, redirect }
+}
+
+function localPath(value: string | undefined): string | undefined {
+  return value && value.startsWith('/') && !value.startsWith('//') && !value.includes('\\') ? value : undefined
+}
+
+function refererPath(event: H3Event): string | undefined {
+  const referer = requestHeader(event, 'referer')
+  if (!referer) return undefined
+  try {
+    const url = new URL(referer)
+    if (url.origin !== getRequestURL(event).origin) return undefined
+    // The error of an earlier failed post is not carried along.
+    url.searchParams.delete('error')
+    return `${url.pathname}${url.search}`
+  }
+  catch {
+    return undefined
+  }
+}

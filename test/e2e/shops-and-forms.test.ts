@@ -1,0 +1,146 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { postJson, setCookiePair } from '../helpers/cookies'
+import type { RedisProcess } from '../helpers/redis'
+import { startRedis } from '../helpers/redis'
+import type { FixtureServer } from '../helpers/server'
+import { startFixtureServer } from '../helpers/server'
+
+// The built playground over HTTP: pages served under each path shop's prefix, and HTML forms without JavaScript.
+let redis: RedisProcess
+let server: FixtureServer
+const html = { accept: 'text/html' }
+
+beforeAll(async () => {
+  redis = await startRedis()
+  server = await startFixtureServer('playground', { REDIS_URL: redis.url })
+})
+
+afterAll(async () => {
+  await server?.stop()
+  await redis?.dispose()
+})
+
+async function keyCount() {
+  const client = redis.client()
+  try {
+    return await client.dbsize()
+  }
+  finally {
+    client.disconnect()
+  }
+}
+
+/** Posts a form as a browser on this site does. */
+function postForm(path: string, fields: Record<string, string>, options: { from?: string, cookie?: string, site?: string } = {}) {
+  return server.fetch(path, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      'sec-fetch-site': options.site ?? 'same-origin',
+      'referer': `${server.url}${options.from ?? '/'}`,
+      ...(options.cookie ? { cookie: options.cookie } : {}),
+    },
+    body: new URLSearchParams(fields).toString(),
+  })
+}
+
+describe('pages under each path shop\'s prefix', () => {
+  it('serves every page under /de as well, with no alias in the pages, and says a few words in German there', async () => {
+    for (const path of ['/de', '/de/login', '/de/basket', '/de/wishlist', '/de/p/3']) {
+      const response = await server.fetch(path, { headers: html })
+      expect(response.status, path).toBe(200)
+      const body = await response.text()
+      expect(body, path).toContain('lang="de"')
+      expect(body, path).toContain('Warenkorb')
+    }
+    expect(await (await server.fetch('/de', { headers: html })).text()).toContain('Alle Produkte')
+    expect(await (await server.fetch('/', { headers: html })).text()).toContain('All products')
+  })
+
+  it('protects /de/account with the shop 1002 login', async () => {
+    const response = await server.fetch('/de/account', { headers: html })
+    expect(response.status).toBe(302)
+    expect(response.headers.get('location')).toBe('/de/login?redirect=/de/account')
+  })
+
+  it('keeps a page that opts out (definePageMeta({ storefront: { prefix: false } })) at its own path only', async () => {
+    expect((await server.fetch('/imprint', { headers: html })).status).toBe(200)
+    expect((await server.fetch('/de/imprint', { headers: html })).status).toBe(404)
+  })
+
+  it('answers a missing page with a 404 that keeps the shop\'s layout and language', async () => {
+    const de = await server.fetch('/de/no-such-page', { headers: html })
+    expect(de.status).toBe(404)
+    const body = await de.text()
+    expect(body).toContain('data-test="basket-count"')
+    expect(body).toContain('Diese Seite gibt es nicht')
+    const en = await server.fetch('/no-such-page', { headers: html })
+    expect(en.status).toBe(404)
+    expect(await en.text()).toContain('This page does not exist')
+  })
+
+  it('sends a logged-in shopper from the login page on (storefront-guest)', async () => {
+    const login = await server.fetch('/api/rpc/login', postJson({ payload: { email: 'bob@example.com', password: 'bob-secret-1' } }))
+    const cookie = setCookiePair(login, '$session-1001')!
+    const page = await server.fetch('/login?redirect=/basket', { headers: { ...html, cookie } })
+    expect(page.status).toBe(302)
+    expect(page.headers.get('location')).toBe('/basket')
+    const home = await server.fetch('/login', { headers: { ...html, cookie } })
+    expect(home.headers.get('location')).toBe('/')
+    // Shop 1002 has its own login: Bob is a guest there.
+    expect((await server.fetch('/de/login', { headers: { ...html, cookie } })).status).toBe(200)
+  })
+})
+
+describe('forms without JavaScript', () => {
+  it('logs in with a POST that redirects back; the password never reaches a URL', async () => {
+    const response = await postForm('/api/form/login', { email: 'alice@example.com', password: 'alice-secret-1', redirect: '/account' }, { from: '/login' })
+    expect(response.status).toBe(303)
+    expect(response.headers.get('location')).toBe('/account')
+    const cookie = setCookiePair(response, '$session-1001')!
+    const account = await server.fetch('/account', { headers: { ...html, cookie } })
+    expect(account.status).toBe(200)
+    expect(await account.text()).toContain('data-test="account-name">Alice<')
+  })
+
+  it('sends a failed login back with ?error=401 only, and saves nothing', async () => {
+    const before = await keyCount()
+    const response = await postForm('/api/form/login', { email: 'alice@example.com', password: 'wrong-password' }, { from: '/login?redirect=%2Faccount' })
+    expect(response.status).toBe(303)
+    expect(response.headers.get('location')).toBe('/login?redirect=%2Faccount&error=401')
+    expect(response.headers.get('location')).not.toContain('wrong-password')
+    expect(response.headers.getSetCookie()).toEqual([])
+    expect(await keyCount()).toBe(before)
+    expect(await (await server.fetch('/login?error=401', { headers: html })).text()).toContain('Wrong email or password.')
+  })
+
+  it('adds to the basket from the product page form, and a refused variant goes back with ?error=404, stored nowhere', async () => {
+    const before = await keyCount()
+    const refused = await postForm('/api/form/addItemToBasket', { 'variantId:number': '999999', 'quantity:number': '1', 'redirect': '/p/3?added=1' }, { from: '/p/3' })
+    expect(refused.status).toBe(303)
+    expect(refused.headers.get('location')).toBe('/p/3?error=404')
+    expect(refused.headers.getSetCookie()).toEqual([])
+    expect(await keyCount()).toBe(before)
+
+    const added = await postForm('/api/form/addItemToBasket', { 'variantId:number': '301', 'quantity:number': '2', 'redirect': '/p/3?added=1' }, { from: '/p/3' })
+    expect(added.status).toBe(303)
+    expect(added.headers.get('location')).toBe('/p/3?added=1')
+    const cookie = setCookiePair(added, '$session-1001')!
+    const page = await (await server.fetch('/p/3?added=1', { headers: { ...html, cookie } })).text()
+    expect(page).toContain('data-test="added"')
+    expect(page).toMatch(/data-test="basket-count"[^>]*>2</)
+  })
+
+  it('refuses cross-site posts, methods without `form: true`, other content types and GET', async () => {
+    const crossSite = await postForm('/api/form/logout', {}, { site: 'cross-site' })
+    expect(crossSite.status).toBe(403)
+    expect(crossSite.headers.get('content-type')).toContain('application/problem+json')
+    const noFetchMetadata = await server.fetch('/api/form/logout', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', 'origin': 'https://evil.example' }, body: '' })
+    expect(noFetchMetadata.status).toBe(403)
+    expect((await postForm('/api/form/getUser', {})).status).toBe(404)
+    expect((await postForm('/api/form/updateUser', { firstName: 'X' })).status).toBe(404)
+    expect((await server.fetch('/api/form/logout', { method: 'POST', headers: { 'sec-fetch-site': 'same-origin', 'content-type': 'application/json' }, body: '{}' })).status).toBe(415)
+    expect((await server.fetch('/api/form/logout')).status).toBe(405)
+    expect((await postForm('/api/form/addItemToBasket', { 'variantId:number': 'abc', 'quantity:number': '1' })).status).toBe(400)
+  })
+})

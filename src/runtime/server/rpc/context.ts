@@ -267,6 +267,8 @@ class RequestRpcContext implements StorefrontRpcContextBase {
     const user = readSessionUser(this.session)
     if (!user) throw createError({ status: 401, message: 'not logged in' })
     return user
+  }
+
   private async undoCreate() {
     const { session, event, shop } = this
     session.destroy()
@@ -283,11 +285,6 @@ class RequestRpcContext implements StorefrontRpcContextBase {
       if (kept.length > 0) event.node.res.setHeader('set-cookie', kept)
       else event.node.res.removeHeader('set-cookie')
     }
-  }
-
-  private parse<T>(field: string): T | null {
-    const raw = this.session.getField(field)
-    return raw === undefined ? null : JSON.parse(raw) as T
   }
 
   /**

@@ -133,6 +133,14 @@ describe('finding 2: one user record per user, merged atomically, read by every 
       if (phoneView.lastName !== `Last${round}` || phoneView.firstName !== `First${round}`) lost++
     }
     expect({ lost, unseen }).toEqual({ lost: 0, unseen: 0 })
+    // Two concurrent edits from one device (one session) keep both fields too.
+    let lostOnOneDevice = 0
+    for (let round = 0; round < 10; round++) {
+      await Promise.all([phone.rpc('updateUser', { firstName: `Same${round}` }), phone.rpc('updateUser', { lastName: `Device${round}` })])
+      const seen = (await tablet.rpc('getUser')).body.user
+      if (seen.firstName !== `Same${round}` || seen.lastName !== `Device${round}`) lostOnOneDevice++
+    }
+    expect(lostOnOneDevice).toBe(0)
   })
 })
 

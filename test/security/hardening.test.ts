@@ -20,9 +20,10 @@ async function start(fixture: 'basic' | 'playground', env: Record<string, string
 describe('absolute lifetime', () => {
   it('ends a session at session.absoluteMaxAge however active it is', async () => {
     const server = await start('basic', { NUXT_STOREFRONT_SESSION_ABSOLUTE_MAX_AGE: '2', NUXT_STOREFRONT_SESSION_REFRESH_INTERVAL: '1' })
+    // Taken before the request: the session's clock starts after this, however long the response takes to arrive.
+    const createdAt = Date.now()
     const created = await server.fetch('/api/session/put', postJson({ key: 'k', value: 1 }))
     const cookie = setCookiePair(created, '$session-1001')!
-    const createdAt = Date.now()
     let refreshes = 0
     let endedAfter = -1
     // Read without pause: rolling refreshes keep an ordinary session alive forever; this one must still end.

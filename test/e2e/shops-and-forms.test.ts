@@ -68,6 +68,15 @@ describe('pages under each path shop\'s prefix', () => {
     expect((await server.fetch('/de/imprint', { headers: html })).status).toBe(404)
   })
 
+  it('draws every product of the catalog with a picture of its own', async () => {
+    const body = await (await server.fetch('/', { headers: html })).text()
+    const pictures = [...body.matchAll(/<svg class="product-image"[\s\S]*?<\/svg>/g)].map(([svg]) => svg
+      // Colours, the pattern's id and the initials differ anyway: the drawing itself (outline, pattern) must differ.
+      .replace(/pattern-\d+/g, 'pattern').replace(/hsl\([^)]*\)/g, 'colour').replace(/<text[\s\S]*?<\/text>/, '').replace(/aria-label="[^"]*"/, ''))
+    expect(pictures).toHaveLength(50)
+    expect(new Set(pictures).size).toBe(50)
+  })
+
   it('answers a missing page with a 404 that keeps the shop\'s layout and language', async () => {
     const de = await server.fetch('/de/no-such-page', { headers: html })
     expect(de.status).toBe(404)

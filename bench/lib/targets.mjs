@@ -46,7 +46,7 @@ export function evaluateTargets({ throughput, commands, scaling, memory, memoryL
     const read = command('logged-in read')
     add('logged-in-read', 'logged-in read: 1 store read, 0 writes', read ? `${read.reads} reads, ${read.writes} writes, ${read.scripts} scripts, ${read.roundTrips} round trips` : 'not measured', read ? read.reads === 1 && read.writes === 0 && read.scripts === 0 && read.commands === 1 : null)
     const ssr = command('SSR of a logged-in page')
-    add('ssr-logged-in', 'SSR of a logged-in page with basket and wishlist counts: 1 session read, ≤ 2 round trips', ssr ? `${ssr.byCommand.get ?? 0} session read, ${ssr.roundTrips} round trips (${Object.entries(ssr.byCommand).map(([c, n]) => `${c} ${n}`).join(', ')})` : 'not measured', ssr ? (ssr.byCommand.get ?? 0) === 1 && ssr.roundTrips <= 2 && ssr.writes === 0 && !ssr.check : null)
+    add('ssr-logged-in', 'SSR of a logged-in page with basket and wishlist counts: 1 session read, ≤ 2 round trips', ssr ? `${sessionReads(ssr)} session read, ${ssr.roundTrips} round trips (${Object.entries(ssr.byCommand).map(([c, n]) => `${c} ${n}`).join(', ')})` : 'not measured', ssr ? sessionReads(ssr) === 1 && ssr.roundTrips <= 2 && ssr.writes === 0 && !ssr.check : null)
     const anonymous = command('anonymous page')
     add('anonymous-page', 'anonymous page: 0 store commands', anonymous ? `${anonymous.commands} commands` : 'not measured', anonymous ? anonymous.commands === 0 && anonymous.status === 200 : null)
     const login = command('login with')
@@ -69,4 +69,9 @@ export function evaluateTargets({ throughput, commands, scaling, memory, memoryL
     add('memory-bound', 'memory store stays under its bound and frees expired sessions', `max ${memory.maxEntriesSeen.toLocaleString('en')} of ${memory.maxEntries.toLocaleString('en')} entries; ${memory.entriesAfterSweep} left after sweep; heap ${memory.peakHeapMb} → ${memory.afterHeapMb} MB (baseline ${memory.baselineHeapMb}); RSS peak ${memory.peakRssMb}, after ${memory.afterRssMb} MB`, bounded && freed)
   }
   return targets
+}
+
+// A guest's session is read with one GET, a logged-in shopper's with one MGET of the session and the user's record.
+function sessionReads(row) {
+  return (row.byCommand.get ?? 0) + (row.byCommand.mget ?? 0)
 }

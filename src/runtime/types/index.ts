@@ -92,7 +92,18 @@ export interface StorefrontSessionOptions {
    * @default []
    */
   guestPortableKeys?: string[]
+  /**
+   * Where the session travels: `'cookie'` (the signed cookie), `'bearer'` (the same signed value in an
+   * `Authorization: Bearer` header, for native apps and headless clients), or both. A list, or a comma-separated
+   * text (`NUXT_STOREFRONT_SESSION_TRANSPORTS=cookie,bearer`). A shop that does not list `'bearer'` never reads the
+   * `Authorization` header.
+   * @default 'cookie'
+   */
+  transports?: StorefrontSessionTransport[] | string
 }
+
+/** How a session travels between client and server: see `session.transports`. */
+export type StorefrontSessionTransport = 'cookie' | 'bearer'
 
 /** A cookie name prefix: see `session.cookiePrefix`. */
 export type StorefrontCookiePrefix = '' | '__Host-' | '__Secure-'

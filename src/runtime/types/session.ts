@@ -27,6 +27,12 @@ export interface StorefrontSession {
    * replaced by a login). The request runs as a fresh guest.
    */
   readonly ended: boolean
+  /**
+   * How the session travels back to the client: `'cookie'`, or `'bearer'` (the `X-Storefront-Session-Token` response
+   * header) for a request that sent `Authorization: Bearer` or `X-Storefront-Transport: bearer` to a shop whose
+   * `session.transports` lists `'bearer'`.
+   */
+  readonly transport: 'cookie' | 'bearer'
   /** Reads a value. */
   get: (<K extends DataKey>(key: K) => Data[K] | undefined) & (<K extends DataKey>(key: K, fallback: Data[K]) => Data[K])
   /** Writes a value (JSON-serialisable); `undefined` forgets the key. */

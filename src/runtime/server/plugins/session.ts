@@ -148,7 +148,8 @@ function resolveOrReport(config: ModuleOptions, production: boolean) {
 /**
  * A response rendered with a shopper's session, or one that sets or clears the session cookie, must never be stored by
  * a CDN or a shared cache: it is marked `private, no-store`. Anonymous responses keep their cache headers, with
- * `Vary: Cookie` so that a cache keeps them apart from a shopper's.
+ * `Vary: Cookie` (and `Authorization` where bearer sessions are accepted) so that a cache keeps them apart from a
+ * shopper's.
  */
 function markPersonal(event: H3Event) {
   const { loaded: session, shop } = event.context.storefront!
@@ -159,7 +160,7 @@ function markPersonal(event: H3Event) {
     setResponseHeader(event, 'cache-control', 'private, no-store')
   }
   else {
-    appendResponseHeader(event, 'vary', 'Cookie')
+    appendResponseHeader(event, 'vary', shop.bearer ? 'Cookie, Authorization' : 'Cookie')
   }
 }
 

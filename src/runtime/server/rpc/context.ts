@@ -8,6 +8,7 @@ import { RpcBasket, RpcWishlist } from './commerce-api'
 import { describeSession, hashForHandle } from './devices'
 import { CommerceConflictError, CommerceLimitError } from '../commerce/store'
 import type { ResolvedShop } from '../session/config'
+import { TOKEN_HEADER } from '../session/bearer'
 import { describeValue, SessionLimitError, withStoreTimeout } from '../session/errors'
 import { hashSessionId, isValidUserId, parseSessionId } from '../session/id'
 import { userKeys } from '../session/keys'
@@ -232,7 +233,8 @@ class RequestRpcContext implements StorefrontRpcContextBase {
   async writableOwner(): Promise<CommerceOwner> {
     const { session, shop } = this
     if (session.isNew && session.ended) {
-      deleteCookie(this.event, shop.cookieName, sessionCookieOptions(shop, 0))
+      if (session.transport === 'bearer') this.event.node.res.setHeader(TOKEN_HEADER, '')
+      else deleteCookie(this.event, shop.cookieName, sessionCookieOptions(shop, 0))
       throw createError({ status: 409, message: 'your session ended (signed in elsewhere, or expired); reload and try again', data: { code: 'session-ended' } })
     }
     if (session.isNew) await session.persist()
@@ -279,6 +281,7 @@ class RequestRpcContext implements StorefrontRpcContextBase {
       // The write failed already; a record left behind by a failed delete expires with the guest TTL.
       log.warn(`could not delete the session of a failed first write: ${(error as Error).message}`)
     }
+    if (session.transport === 'bearer') event.node.res.removeHeader(TOKEN_HEADER)
     const cookies = event.node.res.getHeader('set-cookie')
     if (cookies !== undefined) {
       const kept = [cookies].flat().map(String).filter(cookie => !cookie.startsWith(`${shop.cookieName}=`))

@@ -1,4 +1,6 @@
 import { createError, defineEventHandler, setResponseHeader, setResponseStatus } from 'h3'
+import type { H3Event } from 'h3'
+import { isBearerRequest } from '../session/bearer'
 import { methods } from '#storefront/rpc-registry'
 import { useStorefrontRuntime } from '../utils/runtime'
 import type { RpcRegistry } from './dispatch'
@@ -18,7 +20,7 @@ export default defineEventHandler(async (event) => {
   const allowed = definition.method === 'GET' ? 'GET, POST' : 'POST'
   let payload: unknown
   if (event.method === 'POST') {
-    checkOrigin(requestHeader(event, 'origin'))
+    checkOrigin(event, requestHeader(event, 'origin'))
     payload = await readBodyPayload(event, useStorefrontRuntime().rpcBodyLimit)
   }
   else if (event.method === 'GET' && definition.method === 'GET') {
@@ -37,9 +39,11 @@ export default defineEventHandler(async (event) => {
   return result
 })
 
-function checkOrigin(origin: string | undefined) {
-  const { allowedOrigins } = useStorefrontRuntime()
-  if (origin && allowedOrigins.length > 0 && !allowedOrigins.includes(origin)) {
+// The Origin check guards cookie-authenticated calls against cross-site requests; a bearer request carries its
+// credential itself (a browser never adds it to a cross-site request), so it is not cookie-authenticated and passes.
+function checkOrigin(event: H3Event, origin: string | undefined) {
+  const { allowedOrigins, engine } = useStorefrontRuntime()
+  if (origin && allowedOrigins.length > 0 && !allowedOrigins.includes(origin) && !isBearerRequest(event, engine.shop(event))) {
     throw createError({ status: 403, message: `origin ${JSON.stringify(origin.slice(0, 128))} may not call RPC methods` })
   }
 }

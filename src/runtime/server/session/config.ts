@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { defu } from 'defu'
 import type { ModuleOptions, StorefrontSameSite, StorefrontShopSelector, StorefrontStorageOptions } from '../../types'
-import { defaultOptions, effectiveCookiePrefix, parseSecrets, shopOptionsSet } from './options'
+import { defaultOptions, effectiveCookiePrefix, parseSecrets, parseTransports, shopOptionsSet } from './options'
 import { assertValidOptions } from './validate'
 
 export { defaultOptions, MIN_SECRET_LENGTH, optionEnvName, parseSecrets, STORAGE_ENV_PLACEHOLDERS, StorefrontConfigError } from './options'
@@ -24,6 +24,10 @@ export interface ResolvedShop {
   maxDataSize: number
   /** Data field names (`d:<key>`) a guest session carries into a login; `'*'` in it carries every one. */
   guestPortableFields: ReadonlySet<string>
+  /** Whether the session cookie is read and set (`session.transports` lists `'cookie'`). */
+  cookie: boolean
+  /** Whether `Authorization: Bearer` carries the session (`session.transports` lists `'bearer'`). */
+  bearer: boolean
   /** Most sessions one user may have; a login past it ends the least recently active one. 0: no limit. */
   maxSessionsPerUser: number
   storeTimeoutMs: number
@@ -78,6 +82,7 @@ export function resolveShops(options: ModuleOptions, env: { production: boolean 
     const cookieName = String(session.cookieName).replaceAll('{shopId}', id)
     // As with secrets, a shop's own list replaces the top-level one (defu would concatenate them).
     const portable = shop.session?.guestPortableKeys ?? merged.session.guestPortableKeys ?? []
+    const transports = parseTransports(shop.session?.transports || merged.session.transports || defaultOptions.session.transports)
     byId.set(id, {
       id,
       domain: shop.domain || undefined,
@@ -93,6 +98,8 @@ export function resolveShops(options: ModuleOptions, env: { production: boolean 
       secrets,
       maxDataSize: Number(session.maxDataSize),
       guestPortableFields: new Set([portable].flat().map(key => String(key) === '*' ? '*' : `d:${key}`)),
+      cookie: transports.includes('cookie'),
+      bearer: transports.includes('bearer'),
       maxSessionsPerUser: Number(merged.maxSessionsPerUser),
       storeTimeoutMs: Number(merged.storeTimeout),
       storage,

@@ -23,6 +23,7 @@ export const defaultOptions = {
     secret: '',
     maxDataSize: 65536,
     guestPortableKeys: [] as string[],
+    transports: 'cookie',
   },
   storage: { session: { driver: 'memory' } },
   storeTimeout: 2000,
@@ -51,6 +52,29 @@ export const STORAGE_ENV_PLACEHOLDERS = {
   waitForReplicas: 0,
 }
 
+/** The ways a session can travel (`session.transports`). */
+export const TRANSPORTS = ['cookie', 'bearer'] as const
+
+/**
+ * Reads the `transports` option: a list, or a comma-separated text (or JSON array) from the environment.
+ * @param value the option
+ * @returns the entries, trimmed and lower-cased; unknown entries are kept for the validator to name
+ */
+export function parseTransports(value: unknown): string[] {
+  if (Array.isArray(value)) return value.map(entry => String(entry).trim().toLowerCase()).filter(Boolean)
+  if (typeof value !== 'string') return value === undefined || value === null ? [] : [String(value)]
+  const text = value.trim()
+  if (text.startsWith('[')) {
+    try {
+      return parseTransports(JSON.parse(text))
+    }
+    catch {
+      return [text]
+    }
+  }
+  return text.split(',').map(entry => entry.trim().toLowerCase()).filter(Boolean)
+}
+
 /** The cookie name prefixes the browser enforces, and none. */
 export const COOKIE_PREFIXES = ['', '__Host-', '__Secure-']
 
@@ -60,7 +84,7 @@ export const COOKIE_PREFIXES = ['', '__Host-', '__Secure-']
  * env variable only to a runtime config key that exists. A declared key is empty (`''`) until something sets it.
  */
 export const SHOP_ENV_KEYS = {
-  session: ['cookieName', 'cookiePrefix', 'sameSite', 'maxAge', 'refreshInterval', 'absoluteMaxAge', 'domain', 'secure', 'secret', 'maxDataSize', 'guestPortableKeys'],
+  session: ['cookieName', 'cookiePrefix', 'sameSite', 'maxAge', 'refreshInterval', 'absoluteMaxAge', 'domain', 'secure', 'secret', 'maxDataSize', 'guestPortableKeys', 'transports'],
   storage: ['driver', 'url', 'base', 'cluster', 'sentinels', 'name'],
 } as const
 

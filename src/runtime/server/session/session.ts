@@ -2,6 +2,7 @@ import type { H3Event } from 'h3'
 import { deleteCookie, setCookie } from 'h3'
 import type { StorefrontSession, StorefrontSessionKey, StorefrontSessionValues } from '../../types/session'
 import type { ResolvedShop } from './config'
+import { readTransport, TOKEN_HEADER } from './bearer'
 import { createBoundedMap } from './bounded-map'
 import { decodeCookieValue, readCookieValues, readRawCookieValue, SEVERAL_VALUES, signSessionId, unsignSessionId } from './cookie'
 import { describeValue, SessionInputError, SessionLimitError, StoreUnavailableError, toStoreError, withStoreTimeout } from './errors'
@@ -89,6 +90,16 @@ function readPresented(shop: ResolvedShop, header: string | undefined): Presente
     const info = ids.size === 1 ? parseSessionId([...ids][0]!) : null
     return info ? new Presented(info, sessionKeys(shop.id, info)) : null
   }
+  return presentValue(shop, raw)
+}
+
+/**
+ * A signed value (a cookie's value as sent, or a bearer token) verified and parsed, through the shop's cache.
+ * @param shop the shop
+ * @param raw the value as sent
+ * @returns null when it does not verify or names no valid id; else the id and its keys
+ */
+function presentValue(shop: ResolvedShop, raw: string): Presented | null {
   // Keyed by the value as sent: a repeat visitor skips the percent-decoding too.
   let cache = presentedCache.get(shop)
   const known = cache?.get(raw)
@@ -148,8 +159,22 @@ export function loadSession(event: H3Event, shop: ResolvedShop, store: SessionSt
  * @returns the session
  */
 export function openSession(event: H3Event, shop: ResolvedShop, store: SessionStore, hooks: SessionHooks, detached: boolean, context: LoadSessionOptions['context']): Promise<StorefrontSession> {
-  const presented = detached ? undefined : readPresented(shop, event.node.req.headers.cookie)
-  const session = new RequestSession(event, shop, store, hooks, detached, presented !== undefined)
+  let presented: Presented | null | undefined
+  let bearer = false
+  if (detached) presented = undefined
+  // A cookie-only shop never looks at the Authorization header: its read path is the cookie's alone.
+  else if (!shop.bearer) presented = readPresented(shop, event.node.req.headers.cookie)
+  else {
+    try {
+      const read = readTransport(event, shop, header => readPresented(shop, header), value => presentValue(shop, value))
+      presented = read.presented
+      bearer = read.bearer
+    }
+    catch (error) {
+      return Promise.reject(error)
+    }
+  }
+  const session = new RequestSession(event, shop, store, hooks, detached, presented !== undefined, bearer)
   if (!presented) {
     if (context) context.loaded = session
     return Promise.resolve(session)
@@ -220,6 +245,7 @@ class RequestSession implements StorefrontSession {
   private declare hooks: SessionHooks
   private declare detached: boolean
   private declare presentedCookie: boolean
+  private declare bearer: boolean
   private declare info: SessionIdInfo | undefined
   private declare keys: SessionKeys | undefined
   private declare exists: boolean
@@ -236,7 +262,7 @@ class RequestSession implements StorefrontSession {
   private declare cookieAction: 'set' | 'clear' | undefined
   private declare userRecord: SessionRecord | undefined
 
-  constructor(event: H3Event, shop: ResolvedShop, store: SessionStore, hooks: SessionHooks, detached: boolean, presentedCookie: boolean) {
+  constructor(event: H3Event, shop: ResolvedShop, store: SessionStore, hooks: SessionHooks, detached: boolean, presentedCookie: boolean, bearer: boolean) {
     this.shopId = shop.id
     this.event = event
     this.shop = shop
@@ -244,6 +270,7 @@ class RequestSession implements StorefrontSession {
     this.hooks = hooks
     this.detached = detached
     this.presentedCookie = presentedCookie
+    this.bearer = bearer
     this.info = undefined
     this.keys = undefined
     this.exists = false
@@ -318,6 +345,10 @@ class RequestSession implements StorefrontSession {
 
   get ended() {
     return this.hasEnded
+  }
+
+  get transport() {
+    return this.bearer ? 'bearer' as const : 'cookie' as const
   }
 
   get meta() {
@@ -633,10 +664,14 @@ class RequestSession implements StorefrontSession {
     }
     this.touch = false
     if (this.cookieAction === 'set' && this.exists) {
-      setCookie(event, shop.cookieName, signSessionId(this.info!.id, shop.secrets.at(-1)!), sessionCookieOptions(shop, Math.floor((this.storedMeta!.e - at) / 1000)))
+      const value = signSessionId(this.info!.id, shop.secrets.at(-1)!)
+      // A bearer client gets the same signed value in a response header, never as a cookie.
+      if (this.bearer) event.node.res.setHeader(TOKEN_HEADER, value)
+      else setCookie(event, shop.cookieName, value, sessionCookieOptions(shop, Math.floor((this.storedMeta!.e - at) / 1000)))
     }
     else if (this.cookieAction === 'clear' && this.presentedCookie) {
-      deleteCookie(event, shop.cookieName, sessionCookieOptions(shop, 0))
+      if (this.bearer) event.node.res.setHeader(TOKEN_HEADER, '')
+      else deleteCookie(event, shop.cookieName, sessionCookieOptions(shop, 0))
     }
     this.cookieAction = undefined
     return created

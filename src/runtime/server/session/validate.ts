@@ -1,5 +1,5 @@
 import type { ModuleOptions, StorefrontShopOptions } from '../../types'
-import { COOKIE_PREFIXES, defaultOptions, effectiveCookiePrefix, MIN_SECRET_LENGTH, optionEnvName, parseSecrets, SHOP_ID, shopOptionsSet, showOptionValue, StorefrontConfigError } from './options'
+import { COOKIE_PREFIXES, defaultOptions, effectiveCookiePrefix, MIN_SECRET_LENGTH, optionEnvName, parseSecrets, parseTransports, SHOP_ID, shopOptionsSet, showOptionValue, StorefrontConfigError, TRANSPORTS } from './options'
 import { builtinDriverPath, DRIVER_CHOICES, isDriverInstance } from './drivers'
 import { readRedisNodes } from './redis-nodes'
 import { readTls } from './redis-options'
@@ -122,6 +122,15 @@ function checkSession(report: Report, path: string[], value: unknown) {
   const portable = session.guestPortableKeys
   if (portable !== undefined && (!Array.isArray(portable) || portable.some(key => typeof key !== 'string' || key.length === 0 || key.length > 128 || key.includes('\n')))) {
     report([...path, 'guestPortableKeys'], `${showOptionValue(portable)} is invalid: use a JSON array of session keys, e.g. ["recentlyViewed"], or ["*"] for every key`)
+  }
+  checkTransports(report, [...path, 'transports'], session.transports)
+}
+
+function checkTransports(report: Report, path: string[], value: unknown) {
+  if (value === undefined || value === null || value === '') return
+  const entries = parseTransports(value)
+  if (entries.length === 0 || entries.some(entry => !(TRANSPORTS as readonly string[]).includes(entry))) {
+    report(path, `${showOptionValue(value)} is invalid: use 'cookie', 'bearer' or both, e.g. cookie,bearer`)
   }
 }
 

@@ -655,4 +655,17 @@ describe('cookie prefix, per-shop placeholders and guest-portable keys', () => {
     expect([...shops.byId.get('1002')!.guestPortableFields]).toEqual(['d:b'])
     expect(validateOptions({ session: { guestPortableKeys: 'a' as unknown as string[] } }, dev)[0]).toContain('(set NUXT_STOREFRONT_SESSION_GUEST_PORTABLE_KEYS)')
   })
+
+  it('reads session.transports as a list or a comma-separated text, a shop\'s own replacing the top-level one', () => {
+    const shops = resolveShops({ session: { secret: SECRET, transports: 'cookie, Bearer' }, shops: { 1001: { path: '/' }, 1002: { path: '/de', session: { transports: ['bearer'] } }, 1003: { path: '/fr', session: { transports: '["cookie"]' } } } }, dev)
+    expect(shops.byId.get('1001')).toMatchObject({ cookie: true, bearer: true })
+    expect(shops.byId.get('1002')).toMatchObject({ cookie: false, bearer: true })
+    expect(shops.byId.get('1003')).toMatchObject({ cookie: true, bearer: false })
+    expect(resolveShops({}, dev).byId.get('1001')).toMatchObject({ cookie: true, bearer: false })
+    expect(resolveShops({ session: { transports: '' } }, dev).byId.get('1001')).toMatchObject({ cookie: true, bearer: false })
+    expect(validateOptions({ session: { transports: 'cookie,jwt' } }, dev)).toEqual([
+      '[storefront] session.transports "cookie,jwt" is invalid: use \'cookie\', \'bearer\' or both, e.g. cookie,bearer (set NUXT_STOREFRONT_SESSION_TRANSPORTS)',
+    ])
+    expect(validateOptions({ shops: { 1001: { session: { transports: [] } } } }, dev)[0]).toContain('(set NUXT_STOREFRONT_SHOPS_1001_SESSION_TRANSPORTS)')
+  })
 })

@@ -9,6 +9,7 @@ import type { StorefrontRpcOptions } from '../runtime/types'
 export const BUILT_IN_METHODS = [
   'getUser', 'logout', 'getBasket', 'addItemToBasket', 'updateItemInBasket', 'removeItemFromBasket',
   'getWishlist', 'addItemToWishlist', 'removeItemFromWishlist', 'listSessions', 'logoutOtherDevices', 'revokeSession',
+  'labelSession',
 ] as const
 
 const METHOD_FILE = /^[A-Z]\w{0,63}\.(?:ts|js|mjs)$/i

@@ -244,6 +244,8 @@ export interface StorefrontSessionMeta {
   expiresAt: number
   /** The user agent that created the session. */
   userAgent: string
+  /** The device label, `''` when none (see `session.setLabel`). */
+  label: string
 }
 
 export type { StorefrontRuntimeHooks } from './hooks'

@@ -23,6 +23,8 @@ export interface StorefrontSessionInfo {
   os: string
   /** Device class. */
   device: 'desktop' | 'mobile' | 'tablet' | 'bot' | 'unknown'
+  /** The label given at login or with `setSessionLabel`/`labelSession`, `''` when none. */
+  label: string
 }
 
 /** What `login` returns. */
@@ -73,9 +75,20 @@ export interface StorefrontRpcContextBase {
   updateTokens: (tokens: StorefrontTokens) => void
   /**
    * Logs a user in: re-issues the session as `<userId>:<uuid>`, deletes the guest session, records the new session in
-   * the user's index, and merges the guest's basket and wishlist into the user's, exactly once.
+   * the user's index, and merges the guest's basket and wishlist into the user's, exactly once. `label` names the
+   * device in the user's session list (see `setSessionLabel`).
    */
-  login: (user: StorefrontUser, options?: { tokens?: StorefrontTokens }) => Promise<StorefrontLoginResult>
+  login: (user: StorefrontUser, options?: { tokens?: StorefrontTokens, label?: string }) => Promise<StorefrontLoginResult>
+  /**
+   * Labels the current session (`"Alice's iPhone"`) for the user's session list: control and format characters
+   * stripped, trimmed, at most 64 characters, `''` removes it. A 400 for anything else.
+   */
+  setSessionLabel: (label: string) => void
+  /**
+   * Labels the one session of the user that has this handle (from `listSessionsForUserId`); false when none has.
+   * A 400 for a label `setSessionLabel` refuses.
+   */
+  labelSessionForUserId: (userId: string, handle: string, label: string) => Promise<boolean>
   /** Ends the session; the request carries on as a guest. */
   logout: () => Promise<void>
   /** Ends the session (same as logout). */

@@ -33,6 +33,14 @@ export interface StorefrontSession {
    * `session.transports` lists `'bearer'`.
    */
   readonly transport: 'cookie' | 'bearer'
+  /** The device label (`"Alice's iPhone"`) shown in the user's session list; `''` when none. */
+  readonly label: string
+  /**
+   * Sets the device label, saved with the request (control and format characters stripped, trimmed, at most 64
+   * characters; `''` removes it). It survives regenerate and a login as the same user.
+   * @throws a 400 for anything but a string, or a longer one
+   */
+  setLabel: (label: string) => void
   /** Reads a value. */
   get: (<K extends DataKey>(key: K) => Data[K] | undefined) & (<K extends DataKey>(key: K, fallback: Data[K]) => Data[K])
   /** Writes a value (JSON-serialisable); `undefined` forgets the key. */

@@ -15,6 +15,11 @@ export interface UseStorefrontSessions {
   logoutOtherDevices: () => Promise<number>
   /** Ends the one session with this handle (a device of the list), then reloads the list. */
   revoke: (handle: string) => Promise<void>
+  /**
+   * Labels a device (`"Alice's iPhone"`, at most 64 characters, `''` removes it): this one without a handle, else the
+   * one with that handle. Then reloads the list.
+   */
+  label: (label: string, handle?: string) => Promise<void>
 }
 
 /**
@@ -29,6 +34,7 @@ export function useSessions(): UseStorefrontSessions {
   const listSessions = useRpcCall('listSessions')
   const logoutOthers = useRpcCall('logoutOtherDevices')
   const revokeSession = useRpcCall('revokeSession')
+  const labelSession = useRpcCall('labelSession')
   async function refresh() {
     state.value = (await listSessions()).sessions
     return state.value
@@ -43,6 +49,10 @@ export function useSessions(): UseStorefrontSessions {
     },
     async revoke(handle) {
       await revokeSession({ handle })
+      await refresh()
+    },
+    async label(label, handle) {
+      await labelSession(handle === undefined ? { label } : { label, handle })
       await refresh()
     },
   }

@@ -5,10 +5,11 @@ import type { CommerceAdapterContext, CommerceLimits, CommerceOwner, StorefrontC
 import type { StorefrontBasketApi, StorefrontLoginResult, StorefrontLogger, StorefrontRpcContext, StorefrontRpcContextBase, StorefrontSessionInfo, StorefrontWishlistApi } from '../../types/rpc'
 import { mergeGuestIntoUser, noMerge } from '../commerce/merge'
 import { RpcBasket, RpcWishlist } from './commerce-api'
-import { describeSession, hashForHandle } from './devices'
+import { describeSession, hashForHandle, writeLabel } from './devices'
 import { CommerceConflictError, CommerceLimitError } from '../commerce/store'
 import type { ResolvedShop } from '../session/config'
 import { TOKEN_HEADER } from '../session/bearer'
+import { cleanSessionLabel } from '../session/label'
 import { describeValue, SessionLimitError, withStoreTimeout } from '../session/errors'
 import { hashSessionId, isValidUserId, parseSessionId } from '../session/id'
 import { userKeys } from '../session/keys'
@@ -115,9 +116,11 @@ class RequestRpcContext implements StorefrontRpcContextBase {
     this.session.setField(TOKENS_FIELD, sealValue(this.shop, JSON.stringify(tokens)))
   }
 
-  async login(user: StorefrontUser, options: { tokens?: StorefrontTokens } = {}): Promise<StorefrontLoginResult> {
+  async login(user: StorefrontUser, options: { tokens?: StorefrontTokens, label?: string } = {}): Promise<StorefrontLoginResult> {
     const { session, shop, runtime } = this
     const userId = checkUserId(user?.id)
+    // Checked before anything changes, like the user record below.
+    const label = options.label === undefined ? undefined : cleanSessionLabel(options.label)
     const adapters = await runtime.adapters()
     const guestHash = !session.userId && !session.isNew ? hashSessionId(session.id) : undefined
     const adapterContext = this.adapterContext()
@@ -136,6 +139,7 @@ class RequestRpcContext implements StorefrontRpcContextBase {
     // A new principal starts clean (see bindToUser): another user's session data never carries over, a guest's only
     // for the keys the app marks as guest-portable; a login as the same user keeps its data.
     session.bindToUser(userId)
+    if (label !== undefined) session.setLabel(label)
     this.writeUserRecord({ set: record, del: [], replace: true }, user)
     session.setField(LEGACY_USER_FIELD, undefined)
     session.setField(TOKENS_FIELD, options.tokens ? sealValue(shop, JSON.stringify(options.tokens)) : undefined)
@@ -175,6 +179,26 @@ class RequestRpcContext implements StorefrontRpcContextBase {
     const entries = await this.guard('list sessions', () => store.listUserSessions(keys.index, keys.userSessionPrefix, Date.now()))
     const currentHash = session.userId === userId && !session.isNew ? hashSessionId(session.id) : undefined
     return entries.map(entry => describeSession(shop, userId, entry, currentHash)).sort((a, b) => a.createdAt - b.createdAt)
+  }
+
+  setSessionLabel(label: string) {
+    this.session.setLabel(label)
+  }
+
+  async labelSessionForUserId(userId: string, handle: string, label: string): Promise<boolean> {
+    const clean = cleanSessionLabel(label)
+    const { session, shop, runtime } = this
+    const keys = userKeys(shop.id, checkUserId(userId))
+    const store = await runtime.sessionsFor(shop)
+    const entries = await this.guard('list sessions', () => store.listUserSessions(keys.index, keys.userSessionPrefix, Date.now()))
+    const hash = typeof handle === 'string' ? hashForHandle(shop, userId, entries, handle) : undefined
+    if (!hash) return false
+    if (session.userId === userId && !session.isNew && hash === hashSessionId(session.id)) {
+      session.setLabel(clean)
+      return true
+    }
+    const entry = entries.find(one => one.hash === hash)!
+    return this.guard('label session', () => writeLabel(store, { hash, session: keys.userSessionPrefix + hash, index: keys.index, profile: keys.profile }, entry.meta, clean))
   }
 
   async revokeSessionForUserId(userId: string, handle: string): Promise<boolean> {

@@ -1,6 +1,8 @@
 import { createHmac, timingSafeEqual } from 'node:crypto'
 import type { ResolvedShop } from '../session/config'
-import type { IndexedSession } from '../session/store'
+import type { IndexedSession, SessionStore, SessionStoreKeys } from '../session/store'
+import { withLabel } from '../session/label'
+import type { StoredMeta } from '../session/meta'
 import type { StorefrontSessionInfo } from '../../types/rpc'
 import { parseUserAgent } from '../../shared/user-agent'
 
@@ -42,7 +44,7 @@ export function hashForHandle(shop: ResolvedShop, userId: string, sessions: Inde
  * @returns the entry a user sees
  */
 export function describeSession(shop: ResolvedShop, userId: string, entry: IndexedSession, currentHash: string | undefined): StorefrontSessionInfo {
-  const m = JSON.parse(entry.meta) as { c: number, s: number, e: number, ua?: string }
+  const m = JSON.parse(entry.meta) as { c: number, s: number, e: number, ua?: string, l?: string }
   const userAgent = m.ua ?? ''
   return {
     handle: sessionHandle(shop, userId, entry.hash),
@@ -52,5 +54,19 @@ export function describeSession(shop: ResolvedShop, userId: string, entry: Index
     expiresAt: m.e,
     userAgent,
     ...parseUserAgent(userAgent),
+    label: typeof m.l === 'string' ? m.l : '',
   }
+}
+
+/**
+ * Writes the label of another session of a user (a device of the list) into its meta field, keeping its expiry.
+ * @param store the shop's store
+ * @param keys the session's keys
+ * @param meta its meta field as listed
+ * @param label a cleaned label
+ * @returns false when the session ended meanwhile
+ */
+export function writeLabel(store: SessionStore, keys: SessionStoreKeys, meta: string, label: string): Promise<boolean> {
+  const next = withLabel(JSON.parse(meta) as StoredMeta, label)
+  return store.update(keys, { set: { m: JSON.stringify(next) }, del: [] }, { ttlMs: Math.max(1, next.e - Date.now()), expiresAt: next.e })
 }

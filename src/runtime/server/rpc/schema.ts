@@ -53,3 +53,27 @@ export function handleObject(): StandardSchemaV1<{ handle: string }, { handle: s
     },
   }
 }
+
+/**
+ * A Standard Schema for `{ label, handle? }`: a device label (cleaned and bounded by the session, which answers a
+ * longer one with a 400 too) and optionally the handle of another device of the list.
+ * @returns the schema
+ */
+export function labelObject(): StandardSchemaV1<{ label: string, handle?: string }, { label: string, handle?: string }> {
+  return {
+    '~standard': {
+      version: 1,
+      vendor: 'storefront',
+      validate(value) {
+        const { label, handle } = (value !== null && typeof value === 'object' ? value : {}) as { label?: unknown, handle?: unknown }
+        if (typeof label !== 'string') {
+          return { issues: [{ message: 'expected a string', path: ['label'] }] }
+        }
+        if (handle !== undefined && (typeof handle !== 'string' || handle.length < 1 || handle.length > 64)) {
+          return { issues: [{ message: 'expected a string of 1 to 64 characters', path: ['handle'] }] }
+        }
+        return { value: handle === undefined ? { label } : { label, handle } }
+      },
+    },
+  }
+}

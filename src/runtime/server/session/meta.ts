@@ -1,8 +1,8 @@
 import type { H3Event } from 'h3'
 import type { ResolvedShop } from './config'
 
-/** Stored meta: created, seen (last refresh), expires, absolute end, user agent. */
-export interface StoredMeta { c: number, s: number, e: number, a?: number, ua: string }
+/** Stored meta: created, seen (last refresh), expires, absolute end, user agent, label. */
+export interface StoredMeta { c: number, s: number, e: number, a?: number, ua: string, l?: string }
 
 /**
  * When a session saved now ends: `maxAge` from now, but never after its absolute end.

@@ -4,6 +4,7 @@ import type { StorefrontSession, StorefrontSessionKey, StorefrontSessionValues }
 import type { ResolvedShop } from './config'
 import { readTransport, TOKEN_HEADER } from './bearer'
 import { createBoundedMap } from './bounded-map'
+import { cleanSessionLabel, withLabel } from './label'
 import { decodeCookieValue, readCookieValues, readRawCookieValue, SEVERAL_VALUES, signSessionId, unsignSessionId } from './cookie'
 import { describeValue, SessionInputError, SessionLimitError, StoreUnavailableError, toStoreError, withStoreTimeout } from './errors'
 import type { SessionIdInfo } from './id'
@@ -261,6 +262,8 @@ class RequestSession implements StorefrontSession {
   private declare alongside: (() => Promise<void>)[] | undefined
   private declare cookieAction: 'set' | 'clear' | undefined
   private declare userRecord: SessionRecord | undefined
+  /** A label set before the session has meta (a guest's first write, a login); stored with the meta it creates. */
+  private declare pendingLabel: string | undefined
 
   constructor(event: H3Event, shop: ResolvedShop, store: SessionStore, hooks: SessionHooks, detached: boolean, presentedCookie: boolean, bearer: boolean) {
     this.shopId = shop.id
@@ -286,6 +289,7 @@ class RequestSession implements StorefrontSession {
     this.alongside = undefined
     this.cookieAction = undefined
     this.userRecord = undefined
+    this.pendingLabel = undefined
   }
 
   /** What `JSON.stringify` shows of a session: never its data, id or the shop's settings. */
@@ -353,7 +357,19 @@ class RequestSession implements StorefrontSession {
 
   get meta() {
     const meta = this.storedMeta
-    return meta && this.exists ? { createdAt: meta.c, lastSeenAt: meta.s, expiresAt: meta.e, userAgent: meta.ua } : undefined
+    return meta && this.exists ? { createdAt: meta.c, lastSeenAt: meta.s, expiresAt: meta.e, userAgent: meta.ua, label: meta.l ?? '' } : undefined
+  }
+
+  get label() {
+    return (this.storedMeta ? this.storedMeta.l : this.pendingLabel) ?? ''
+  }
+
+  setLabel(label: string) {
+    const clean = cleanSessionLabel(label)
+    // The label lives in the meta field, which every read returns anyway: no extra field, no extra round trip.
+    if (this.storedMeta) this.storedMeta = withLabel(this.storedMeta, clean)
+    else this.pendingLabel = clean
+    this.mutable().dirty.add(META)
   }
 
   get<K extends StorefrontSessionKey>(key: K): StorefrontSessionValues[K] | undefined
@@ -460,7 +476,10 @@ class RequestSession implements StorefrontSession {
 
   bindToUser(userId: string) {
     const current = this.info
-    if (current?.kind !== 'user' || current.userId !== userId) {
+    const sameUser = current?.kind === 'user' && current.userId === userId
+    // A login as the same user keeps the device's label; another principal starts without one.
+    this.pendingLabel = sameUser ? this.label || undefined : undefined
+    if (!sameUser) {
       // A new principal starts clean: nothing of another user's session carries over, and of a guest's only the keys
       // the app marks as guest-portable. What does not carry over is dropped before the re-issue copies the rest.
       const portable = this.shop.guestPortableFields
@@ -583,6 +602,7 @@ class RequestSession implements StorefrontSession {
     this.recordIndex = undefined
     this.changes = undefined
     this.userRecord = undefined
+    this.pendingLabel = undefined
   }
 
   private guardStore<T>(operation: string, work: () => Promise<T>): Promise<T> {
@@ -617,8 +637,10 @@ class RequestSession implements StorefrontSession {
       const keys = this.keys!
       const createdAt = this.forceCreate && this.storedMeta ? this.storedMeta.c : at
       const { expiresAt, absolute } = sessionExpiry(shop, createdAt, at)
-      const meta: StoredMeta = { c: createdAt, s: at, e: expiresAt, ...(absolute ? { a: absolute } : {}), ua: userAgent(event) }
+      const label = this.label
+      const meta: StoredMeta = { c: createdAt, s: at, e: expiresAt, ...(absolute ? { a: absolute } : {}), ua: userAgent(event), ...(label ? { l: label } : {}) }
       this.storedMeta = meta
+      this.pendingLabel = undefined
       this.resealTokens(changes)
       const record: SessionFields = { [META]: JSON.stringify(meta) }
       for (const [field, value] of changes.fields) record[field] = value

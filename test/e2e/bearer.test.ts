@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { postJson, setCookiePair } from '../helpers/cookies'
+import { cookieId, signCookieValue } from '../helpers/fuzz'
 import type { RedisProcess } from '../helpers/redis'
 import { startRedis } from '../helpers/redis'
 import type { FixtureServer } from '../helpers/server'
-import { startFixtureServer } from '../helpers/server'
+import { startFixtureServer, TEST_SECRET } from '../helpers/server'
 
 // Bearer sessions (issue 19), against the built basic fixture on a real redis-server. Shop 1001 accepts bearer
 // sessions through NUXT_STOREFRONT_SHOPS_1001_SESSION_TRANSPORTS, set when the built server starts; shop 1002
@@ -11,19 +12,22 @@ import { startFixtureServer } from '../helpers/server'
 
 const ALLOWED_ORIGIN = 'https://shop.example'
 const APP_AGENT = 'StorefrontApp/2.1 (iPhone; iOS 18.1)'
+const NEW_SECRET = 'rotated-secret-9876543210-zyxwvutsrqponmlk'
 let redis: RedisProcess
 let server: FixtureServer
+let env: Record<string, string>
 /** Every token the server issued in this file: none may show up in a log or a cookie. */
 const issued = new Set<string>()
 
 beforeAll(async () => {
   redis = await startRedis()
-  server = await startFixtureServer('basic', {
+  env = {
     NUXT_STOREFRONT_STORAGE_SESSION_DRIVER: 'redis',
     NUXT_STOREFRONT_STORAGE_SESSION_URL: redis.url,
     NUXT_STOREFRONT_SHOPS_1001_SESSION_TRANSPORTS: 'cookie,bearer',
     NUXT_STOREFRONT_RPC_ALLOWED_ORIGINS: JSON.stringify([ALLOWED_ORIGIN]),
-  })
+  }
+  server = await startFixtureServer('basic', env)
 })
 
 afterAll(async () => {
@@ -263,5 +267,26 @@ describe('secrecy', () => {
       expect(logs).not.toContain(token)
       expect(logs).not.toContain(encodeURIComponent(token))
     }
+  })
+})
+
+// Last: it restarts the server.
+describe('secret rotation', () => {
+  it('keeps a token of the old secret valid, and the next re-issue signs with the new one', async () => {
+    const app = createApp()
+    await app.rpc('loginAs', { userId: 'rotate-user' })
+    const old = app.token!
+    expect(old).toBe(signCookieValue(cookieId(old), TEST_SECRET))
+    await server.restart({ ...env, NUXT_STOREFRONT_SESSION_SECRET: JSON.stringify([TEST_SECRET, NEW_SECRET]) })
+    expect((await app.rpc('getUser')).body.user.id).toBe('rotate-user')
+    const regenerated = await app.call('/api/session/regenerate', { method: 'POST' })
+    expect(regenerated.token).toBe(signCookieValue(cookieId(regenerated.token!), NEW_SECRET))
+    expect((await app.rpc('getUser')).body.user.id).toBe('rotate-user')
+    // Once the old secret is retired, its tokens are no session at all.
+    await server.restart({ ...env, NUXT_STOREFRONT_SESSION_SECRET: NEW_SECRET })
+    const retired = await server.fetch('/api/rpc/listSessions', postJson({}, { authorization: `Bearer ${signCookieValue(cookieId(regenerated.token!), TEST_SECRET)}` }))
+    expect(retired.status).toBe(401)
+    expect((await app.rpc('getUser')).body.user.id).toBe('rotate-user')
+    expect(server.logs()).not.toContain(app.token!)
   })
 })

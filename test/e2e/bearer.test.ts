@@ -35,7 +35,7 @@ afterAll(async () => {
   await redis?.dispose()
 })
 
-interface Answer { status: number, body: any, token: string | null, setCookies: string[], type: string | null }
+interface Answer { status: number, body: any, token: string | null, setCookies: string[], type: string | null, challenge: string | null }
 
 /** A native app: sends its token (once it has one) and asks for bearer transport; keeps whatever token it is given. */
 function createApp() {
@@ -92,6 +92,7 @@ async function readAnswer(response: Response): Promise<Answer> {
     token: response.headers.get('x-storefront-session-token'),
     setCookies: response.headers.getSetCookie(),
     type: response.headers.get('content-type'),
+    challenge: response.headers.get('www-authenticate'),
   }
 }
 
@@ -150,6 +151,7 @@ describe('an app client without cookies', () => {
     const after = await app.rpc('listSessions')
     expect(after.status).toBe(401)
     expect(after.type).toContain('application/problem+json')
+    expect(after.challenge).toBe('Bearer realm="storefront"')
     expect((await app.rpc('getUser')).body.user).toBeNull()
     // A write with the revoked token is refused as with a dead cookie, and tells the client to drop its token.
     const write = await app.call('/api/rpc/addItemToBasket', postJson({ payload: { variantId: 1, quantity: 1 } }), { authorization: `Bearer ${appToken}` })

@@ -1,5 +1,6 @@
 import type { H3Event } from 'h3'
 import { H3Error, send, setResponseHeader, setResponseStatus } from 'h3'
+import { TOKEN_HEADER } from './session/bearer'
 
 const TITLES: Record<number, string> = {
   400: 'Bad Request',
@@ -68,6 +69,7 @@ export function sendProblemBody(event: H3Event, error: unknown, production: bool
   const problem = toProblem(error, production)
   setProblemHead(event, problem)
   event.node.res.removeHeader('set-cookie')
+  event.node.res.removeHeader(TOKEN_HEADER)
   return JSON.stringify(problem)
 }
 
@@ -77,7 +79,11 @@ function setProblemHead(event: H3Event, problem: ProblemDetails) {
   setResponseHeader(event, 'cache-control', 'no-store')
   if (problem.status === 401) {
     // RFC 9110 §15.5.2: a 401 carries a challenge. The session cookie is the credential; the "Cookie" scheme names it.
-    const cookieName = (event.context.storefront as { shop?: { cookieName?: string } } | undefined)?.shop?.cookieName
-    setResponseHeader(event, 'www-authenticate', `Cookie realm="storefront"${cookieName ? `, cookie-name="${cookieName}"` : ''}`)
+    // A bearer client's credential is its token: RFC 6750's "Bearer" scheme.
+    const storefront = event.context.storefront as { shop?: { cookieName?: string }, loaded?: { transport?: string } } | undefined
+    const cookieName = storefront?.shop?.cookieName
+    setResponseHeader(event, 'www-authenticate', storefront?.loaded?.transport === 'bearer'
+      ? 'Bearer realm="storefront"'
+      : `Cookie realm="storefront"${cookieName ? `, cookie-name="${cookieName}"` : ''}`)
   }
 }

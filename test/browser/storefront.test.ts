@@ -124,6 +124,21 @@ describe('storefront in Chromium', () => {
     expect(await second.page.isVisible('[data-test=login-link]')).toBe(true)
   })
 
+  it('names this device on the account page, and the name stays after a reload', async () => {
+    const { page } = await open('/login')
+    await login(page, 'bob@example.com', 'bob-secret-1')
+    await page.waitForSelector('[data-test=devices]')
+    await hydrated(page)
+    await page.fill('[data-test=device-label]', 'Bob\'s laptop')
+    await page.click('[data-test=save-device-label]')
+    const current = page.locator('[data-test=device][data-current=true] [data-test=device-name]')
+    await expect.poll(() => current.textContent()).toBe('Bob\'s laptop')
+    await page.reload()
+    await hydrated(page)
+    expect(await current.textContent()).toBe('Bob\'s laptop')
+    expect(await page.inputValue('[data-test=device-label]')).toBe('Bob\'s laptop')
+  })
+
   it('4. sends a guest from a protected page to login and back after login', async () => {
     const { page } = await open('/account')
     await page.waitForURL(/\/login\?redirect=(?:%2F|\/)account$/)

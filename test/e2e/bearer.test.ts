@@ -35,7 +35,7 @@ afterAll(async () => {
   await redis?.dispose()
 })
 
-interface Answer { status: number, body: any, token: string | null, setCookies: string[], type: string | null, challenge: string | null }
+type Answer = Awaited<ReturnType<typeof readAnswer>>
 
 /** A native app: sends its token (once it has one) and asks for bearer transport; keeps whatever token it is given. */
 function createApp() {
@@ -84,7 +84,7 @@ function createBrowser(shopId = '1001') {
   return browser
 }
 
-async function readAnswer(response: Response): Promise<Answer> {
+async function readAnswer(response: Response) {
   const text = await response.text()
   return {
     status: response.status,

@@ -5,7 +5,7 @@ import type { CommerceAdapterContext, CommerceLimits, CommerceOwner, StorefrontC
 import type { StorefrontBasketApi, StorefrontLoginResult, StorefrontLogger, StorefrontRpcContext, StorefrontRpcContextBase, StorefrontSessionInfo, StorefrontWishlistApi } from '../../types/rpc'
 import { mergeGuestIntoUser, noMerge } from '../commerce/merge'
 import { RpcBasket, RpcWishlist } from './commerce-api'
-import { describeSession, hashForHandle, writeLabel } from './devices'
+import { describeSession, findUserSession, writeLabel } from './devices'
 import { CommerceConflictError, CommerceLimitError } from '../commerce/store'
 import type { ResolvedShop } from '../session/config'
 import { TOKEN_HEADER } from '../session/bearer'
@@ -187,36 +187,34 @@ class RequestRpcContext implements StorefrontRpcContextBase {
 
   async labelSessionForUserId(userId: string, handle: string, label: string): Promise<boolean> {
     const clean = cleanSessionLabel(label)
-    const { session, shop, runtime } = this
-    const keys = userKeys(shop.id, checkUserId(userId))
-    const store = await runtime.sessionsFor(shop)
-    const entries = await this.guard('list sessions', () => store.listUserSessions(keys.index, keys.userSessionPrefix, Date.now()))
-    const hash = typeof handle === 'string' ? hashForHandle(shop, userId, entries, handle) : undefined
-    if (!hash) return false
-    if (session.userId === userId && !session.isNew && hash === hashSessionId(session.id)) {
-      session.setLabel(clean)
+    const found = await this.findByHandle(userId, handle)
+    if (!found) return false
+    if (found.current) {
+      this.session.setLabel(clean)
       return true
     }
-    const entry = entries.find(one => one.hash === hash)!
-    return this.guard('label session', () => writeLabel(store, { hash, session: keys.userSessionPrefix + hash, index: keys.index, profile: keys.profile }, entry.meta, clean))
+    return this.guard('label session', () => writeLabel(found.store, found.keys, found.meta, clean))
   }
 
   async revokeSessionForUserId(userId: string, handle: string): Promise<boolean> {
-    const { session, shop, runtime } = this
-    const keys = userKeys(shop.id, checkUserId(userId))
-    const store = await runtime.sessionsFor(shop)
-    const entries = await this.guard('list sessions', () => store.listUserSessions(keys.index, keys.userSessionPrefix, Date.now()))
-    const hash = typeof handle === 'string' ? hashForHandle(shop, userId, entries, handle) : undefined
-    if (!hash) return false
-    if (session.userId === userId && !session.isNew && hash === hashSessionId(session.id)) {
+    const { shop, runtime } = this
+    const found = await this.findByHandle(userId, handle)
+    if (!found) return false
+    if (found.current) {
       await this.logout()
       return true
     }
-    await this.guard('revoke session', () => store.remove({ hash, session: keys.userSessionPrefix + hash, index: keys.index }))
+    await this.guard('revoke session', () => found.store.remove(found.keys))
     if (hasHookListeners(runtime.hooks, 'storefront:session:destroyed')) {
       await runtime.hooks.callHook('storefront:session:destroyed', { shopId: shop.id, userId, event: this.event })
     }
     return true
+  }
+
+  /** The live session of a user with a device handle (see {@link findUserSession}). */
+  private async findByHandle(userId: string, handle: string) {
+    const valid = checkUserId(userId)
+    return findUserSession(this, this.shop, await this.runtime.sessionsFor(this.shop), valid, handle)
   }
 
   /** The basket and wishlist adapters in use. */

@@ -1,6 +1,9 @@
 import { createHmac, timingSafeEqual } from 'node:crypto'
 import type { ResolvedShop } from '../session/config'
 import type { IndexedSession, SessionStore, SessionStoreKeys } from '../session/store'
+import { hashSessionId } from '../session/id'
+import { userKeys } from '../session/keys'
+import type { StorefrontSession } from '../session/session'
 import { withLabel } from '../session/label'
 import type { StoredMeta } from '../session/meta'
 import type { StorefrontSessionInfo } from '../../types/rpc'
@@ -69,4 +72,35 @@ export function describeSession(shop: ResolvedShop, userId: string, entry: Index
 export function writeLabel(store: SessionStore, keys: SessionStoreKeys, meta: string, label: string): Promise<boolean> {
   const next = withLabel(JSON.parse(meta) as StoredMeta, label)
   return store.update(keys, { set: { m: JSON.stringify(next) }, del: [] }, { ttlMs: Math.max(1, next.e - Date.now()), expiresAt: next.e })
+}
+
+/**
+ * The one live session of a user with this device handle: its keys and meta, and whether it is the request's own.
+ * @param request the request's session, and the guard that bounds a store step by the store timeout
+ * @param request.session the request's session
+ * @param request.guard runs a store step within the store timeout
+ * @param shop the shop
+ * @param store the shop's store
+ * @param userId a validated user id
+ * @param handle what the client sent
+ * @returns undefined when no session of the user has that handle
+ */
+export async function findUserSession(
+  request: { session: StorefrontSession, guard: <T>(operation: string, work: () => Promise<T>) => Promise<T> },
+  shop: ResolvedShop,
+  store: SessionStore,
+  userId: string,
+  handle: string,
+) {
+  const keys = userKeys(shop.id, userId)
+  const entries = await request.guard('list sessions', () => store.listUserSessions(keys.index, keys.userSessionPrefix, Date.now()))
+  const hash = typeof handle === 'string' ? hashForHandle(shop, userId, entries, handle) : undefined
+  if (!hash) return undefined
+  const { session } = request
+  return {
+    store,
+    keys: { hash, session: keys.userSessionPrefix + hash, index: keys.index, profile: keys.profile } satisfies SessionStoreKeys,
+    meta: entries.find(entry => entry.hash === hash)!.meta,
+    current: session.userId === userId && !session.isNew && hash === hashSessionId(session.id),
+  }
 }

@@ -3,17 +3,18 @@ import { deleteCookie, setCookie } from 'h3'
 import type { StorefrontSession, StorefrontSessionKey, StorefrontSessionValues } from '../../types/session'
 import type { ResolvedShop } from './config'
 import { readTransport, TOKEN_HEADER } from './bearer'
-import { createBoundedMap } from './bounded-map'
 import { cleanSessionLabel, withLabel } from './label'
-import { decodeCookieValue, readCookieValues, readRawCookieValue, SEVERAL_VALUES, signSessionId, unsignSessionId } from './cookie'
+import { signSessionId } from './cookie'
 import { describeValue, SessionInputError, SessionLimitError, StoreUnavailableError, toStoreError, withStoreTimeout } from './errors'
 import type { SessionIdInfo } from './id'
-import { createGuestId, createUserSessionId, parseSessionId } from './id'
+import { createGuestId, createUserSessionId } from './id'
 import type { SessionKeys } from './keys'
 import { sessionKeys } from './keys'
 import type { StoredMeta } from './meta'
-import { parseMeta, sessionExpiry, userAgent } from './meta'
-import { hasFlashField, isFlashField, isLongRecord, lineValue, META_FIELD as META, META_START, metaEnd, recordPairs } from './record'
+import { sessionExpiry, userAgent } from './meta'
+import type { Presented } from './presented'
+import { presentValue, readPresented } from './presented'
+import { hasFlashField, isFlashField, isLongRecord, lineValue, META_FIELD as META, recordPairs } from './record'
 import { resealIfStale, TOKENS_FIELD } from './sealed'
 import type { SessionFields, SessionRecord, SessionStore } from './store'
 
@@ -27,98 +28,6 @@ export type { StorefrontSession }
 export interface SessionHooks {
   created?: (session: StorefrontSession, event: H3Event) => void | Promise<void>
   destroyed?: (info: { shopId: string, userId?: string }, event: H3Event) => void | Promise<void>
-}
-
-/**
- * What a verified cookie value stands for. Shared between requests: the id and keys never change; the last meta field
- * seen with them is remembered, so that a repeat visitor's meta is neither hashed nor parsed again.
- */
-class Presented {
-  declare readonly info: SessionIdInfo
-  declare readonly keys: SessionKeys
-  declare metaRaw: string | undefined
-  declare meta: StoredMeta | undefined
-
-  constructor(info: SessionIdInfo, keys: SessionKeys) {
-    this.info = Object.freeze(info)
-    this.keys = Object.freeze(keys)
-    this.metaRaw = undefined
-    this.meta = undefined
-  }
-
-  /** A record's meta field parsed; undefined when it has none or a malformed one. */
-  metaOf(record: SessionRecord): StoredMeta | undefined {
-    const known = this.metaRaw
-    if (typeof record === 'string') {
-      const end = metaEnd(record)
-      if (end === -1) return undefined
-      // Compared where it stands: a repeat visitor's meta is not even cut out of the stored lines.
-      if (known !== undefined && end - META_START === known.length && record.startsWith(known, META_START)) return this.meta
-      return this.remember(record.slice(META_START, end))
-    }
-    for (let i = 0; i < record.length; i += 2) {
-      if (record[i] === META) return record[i + 1] === known ? this.meta : this.remember(record[i + 1]!)
-    }
-    return undefined
-  }
-
-  private remember(raw: string): StoredMeta | undefined {
-    this.meta = parseMeta(raw)
-    this.metaRaw = raw
-    return this.meta
-  }
-}
-
-// Per shop, cookie values that verified and parsed: a repeat visitor skips the HMAC, the id check and the SHA-256.
-// Only exact values that verified are kept, so the cache cannot be used to guess a signature, and it is bounded.
-const presentedCache = new WeakMap<ResolvedShop, ReturnType<typeof createBoundedMap<string, Presented>>>()
-const PRESENTED_CACHE_SIZE = 10_000
-
-/**
- * The session a request's cookie points at, before any store access.
- * @param shop the shop
- * @param header the `Cookie` header
- * @returns undefined without a cookie of the shop; null when no single valid id was sent; else the id and its keys
- */
-function readPresented(shop: ResolvedShop, header: string | undefined): Presented | null | undefined {
-  const raw = readRawCookieValue(header, shop.cookieName)
-  if (raw === undefined) {
-    return undefined
-  }
-  if (raw === SEVERAL_VALUES) {
-    // More than one distinct valid id (a planted cookie next to the real one) is ambiguous: the request is a guest.
-    const ids = new Set(readCookieValues(header, shop.cookieName).map(one => unsignSessionId(one, shop.secrets)).filter(id => id !== null))
-    const info = ids.size === 1 ? parseSessionId([...ids][0]!) : null
-    return info ? new Presented(info, sessionKeys(shop.id, info)) : null
-  }
-  return presentValue(shop, raw)
-}
-
-/**
- * A signed value (a cookie's value as sent, or a bearer token) verified and parsed, through the shop's cache.
- * @param shop the shop
- * @param raw the value as sent
- * @returns null when it does not verify or names no valid id; else the id and its keys
- */
-function presentValue(shop: ResolvedShop, raw: string): Presented | null {
-  // Keyed by the value as sent: a repeat visitor skips the percent-decoding too.
-  let cache = presentedCache.get(shop)
-  const known = cache?.get(raw)
-  if (known) {
-    return known
-  }
-  const id = unsignSessionId(decodeCookieValue(raw), shop.secrets)
-  const info = id === null ? null : parseSessionId(id)
-  if (!info) {
-    return null
-  }
-  const presented = new Presented(info, sessionKeys(shop.id, info))
-  if (!cache) {
-    cache = createBoundedMap<string, Presented>(PRESENTED_CACHE_SIZE)
-    presentedCache.set(shop, cache)
-  }
-  cache.set(raw, presented)
-  return presented
 }
 
 /** Options of {@link loadSession}. */

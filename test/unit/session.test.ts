@@ -281,3 +281,65 @@ describe('a change of principal and the data size', () => {
     expect(session.get('k')).toBe('€'.repeat(30))
   })
 })
+
+describe('bearer transport and labels in the engine', () => {
+  const bearerShop = resolveShops({ session: { secret: SECRET, transports: ['cookie', 'bearer'] } }, { production: false }).byId.get('1001')!
+
+  function withHeaders(headers: Record<string, string>): H3Event {
+    const event = request()
+    event.node.req.headers = headers
+    return event
+  }
+
+  it('a cookie-only shop never reads Authorization: a valid token there is no session and costs no store read', async () => {
+    const { store, calls, cookie } = await withSession({ n: 1 })
+    const token = decodeURIComponent(cookie.slice('$session-1001='.length))
+    const session = await loadSession(withHeaders({ authorization: `Bearer ${token}`, 'x-storefront-transport': 'bearer' }), shop, store)
+    expect(session).toMatchObject({ isNew: true, transport: 'cookie' })
+    expect(calls).toEqual([])
+  })
+
+  it('a bearer shop reads the token, and a first write answers the token in a header, never as a cookie', async () => {
+    const counted = await countingStore()
+    stores.push(counted)
+    const first = withHeaders({ 'x-storefront-transport': 'bearer' })
+    const guest = await loadSession(first, bearerShop, counted.store)
+    expect(guest.transport).toBe('bearer')
+    guest.put('basket', [1])
+    await guest.commit()
+    expect(first.node.res.getHeader('set-cookie')).toBeUndefined()
+    const token = String(first.node.res.getHeader('x-storefront-session-token'))
+    expect(token).toBe(signSessionId(guest.id, SECRET))
+    const again = await loadSession(withHeaders({ authorization: `Bearer ${token}` }), bearerShop, counted.store)
+    expect(again.get('basket')).toEqual([1])
+    await expect(loadSession(withHeaders({ authorization: `Bearer ${token}`, cookie: `$session-1001=${encodeURIComponent(signSessionId('4b1c6f6e-8f5e-4c8e-9d5e-2f9b7a1c3d4e', SECRET))}` }), bearerShop, counted.store))
+      .rejects.toMatchObject({ statusCode: 400 })
+  })
+
+  it('keeps a label through regenerate and a login as the same user, not as another user', async () => {
+    const counted = await countingStore()
+    stores.push(counted)
+    const event = request()
+    const session = await loadSession(event, shop, counted.store)
+    session.setLabel('  Alice\u0007\'s\u202E iPhone\n')
+    expect(session.label).toBe('Alice\'s iPhone')
+    await session.commit()
+    const loaded = await loadSession(request(cookieOf(event)), shop, counted.store)
+    expect(loaded.label).toBe('Alice\'s iPhone')
+    expect(loaded.meta?.label).toBe('Alice\'s iPhone')
+    loaded.bindToUser('alice')
+    await loaded.commit()
+    expect(loaded.label).toBe('')
+    loaded.setLabel('Kitchen')
+    await loaded.commit()
+    loaded.regenerate()
+    await loaded.commit()
+    loaded.bindToUser('alice')
+    await loaded.commit()
+    expect(loaded.label).toBe('Kitchen')
+    loaded.bindToUser('bob')
+    expect(loaded.label).toBe('')
+    expect(() => loaded.setLabel('x'.repeat(65))).toThrow(expect.objectContaining({ statusCode: 400 }))
+    expect(() => loaded.setLabel(7 as unknown as string)).toThrow(expect.objectContaining({ statusCode: 400 }))
+  })
+})

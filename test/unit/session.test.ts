@@ -294,7 +294,7 @@ describe('bearer transport and labels in the engine', () => {
   it('a cookie-only shop never reads Authorization: a valid token there is no session and costs no store read', async () => {
     const { store, calls, cookie } = await withSession({ n: 1 })
     const token = decodeURIComponent(cookie.slice('$session-1001='.length))
-    const session = await loadSession(withHeaders({ authorization: `Bearer ${token}`, 'x-storefront-transport': 'bearer' }), shop, store)
+    const session = await loadSession(withHeaders({ 'authorization': `Bearer ${token}`, 'x-storefront-transport': 'bearer' }), shop, store)
     expect(session).toMatchObject({ isNew: true, transport: 'cookie' })
     expect(calls).toEqual([])
   })

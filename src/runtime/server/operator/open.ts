@@ -35,7 +35,7 @@ export async function openOperatorTargets(config: ModuleOptions, loaders: Record
         const sessions = createSessionStore(storage, driver, { nativeTtl, sweepIntervalMs: 0, timeoutMs: shop.storeTimeoutMs })
         return {
           sessions,
-          source: walkSourceOf(storage, driver),
+          source: walkSourceOf(storage, driver, shop.storeTimeoutMs),
           close: async () => {
             await sessions.dispose()
             await storage.dispose()

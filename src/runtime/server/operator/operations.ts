@@ -36,11 +36,12 @@ const USER_RECORD = /^\{u:[\w-]{1,64}\}:p$/
  * Where the keys of a store are walked: the Redis client for the redis driver, the scoped storage otherwise.
  * @param storage unstorage scoped to the session mount
  * @param driver the driver behind it
+ * @param timeoutMs how long a walk waits for the first connection to Redis
  * @returns the walk source
  */
-export function walkSourceOf(storage: Storage, driver: Driver): WalkSource {
+export function walkSourceOf(storage: Storage, driver: Driver, timeoutMs?: number): WalkSource {
   if (driver.name === 'redis' && typeof driver.getInstance === 'function') {
-    return { kind: 'redis', client: driver.getInstance() as RedisClient, prefix: redisKeyPrefix(driver) }
+    return { kind: 'redis', client: driver.getInstance() as RedisClient, prefix: redisKeyPrefix(driver), timeoutMs }
   }
   return { kind: 'generic', storage }
 }

@@ -1,6 +1,7 @@
 import type { Cluster, Redis } from 'ioredis'
 import type { Storage } from 'unstorage'
 import type { RedisClient } from '../session/redis-client'
+import { whenReady } from '../session/redis-client'
 
 /** How a full walk of a shop's keys proceeds. */
 export interface WalkOptions {
@@ -37,7 +38,7 @@ export interface WalkResult {
  * other unstorage driver through the storage scoped to the session mount.
  */
 export type WalkSource =
-  | { kind: 'redis', client: RedisClient, prefix: string }
+  | { kind: 'redis', client: RedisClient, prefix: string, timeoutMs?: number }
   | { kind: 'generic', storage: Storage }
 
 /** One batch of a walk: keys relative to the store (without the Redis prefix), and the node they live on. */
@@ -79,7 +80,14 @@ export async function walkShopKeys(source: WalkSource, shopId: string, options: 
     return { scanned, interrupted: false }
   }
 
+  // The driver runs without an offline queue: a command sent before the first connection would fail.
+  const connectTimeout = source.timeoutMs || 10_000
+  await whenReady(source.client, connectTimeout)
   const nodes = mastersOf(source.client)
+  for (const node of nodes) {
+    if (node.status === 'wait') await node.connect()
+    await whenReady(node, connectTimeout)
+  }
   const match = `${escapeGlob(source.prefix + shopId)}:*`
   for (const [index, node] of nodes.entries()) {
     let cursor = '0'

@@ -61,7 +61,7 @@ export default defineNitroPlugin((nitroApp) => {
         return {
           sessions: instrumentSessionStore(createSessionStore(scoped, driver, { nativeTtl, sweepIntervalMs: Math.min(shop.maxAgeMs, 600_000), ...durable }), shop.id),
           commerce: createCommerceStore(scoped, driver, durable),
-          source: walkSourceOf(scoped, driver),
+          source: walkSourceOf(scoped, driver, shop.storeTimeoutMs),
         }
       })()
       backends.set(shop.storageId, backend)

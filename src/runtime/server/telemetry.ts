@@ -107,7 +107,16 @@ export function instrumentSessionStore(store: SessionStore, shopId: string): Ses
     ;(wrapped as unknown as Record<string, unknown>)[operation] = (...args: unknown[]) => {
       const span = tracer.startSpan(`storefront.store ${operation}`, spanOptions)
       const started = performance.now()
-      return original.apply(store, args).then(
+      let pending: Promise<unknown>
+      try {
+        pending = original.apply(store, args)
+      }
+      catch (error) {
+        // A store may fail before sending anything (not connected): the same outcome as a rejection.
+        finish(span, started, attributes, error)
+        throw error
+      }
+      return pending.then(
         (result) => {
           finish(span, started, attributes, undefined)
           countOutcome(operation, result, shop)

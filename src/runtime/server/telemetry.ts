@@ -150,4 +150,3 @@ function countOutcome(operation: Operation, result: unknown, shop: Attributes) {
   else if (operation === 'remove') destroys.add(1, shop)
   else if (operation === 'removeUserSessions' && typeof result === 'number' && result > 0) destroys.add(result, shop)
 }
-

@@ -25,12 +25,12 @@ export interface OperatorRequest {
 }
 
 /** The result of an operation on one shop. */
-export type ShopReport =
-  | SessionCount
-  | { shopId: string, userId: string, sessions: StorefrontSessionInfo[] }
-  | { shopId: string, userId: string, ended: number }
-  | { shopId: string, deleted: number, scanned: number, interrupted: boolean }
-  | { shopId: string, indexes: number, entriesRemoved: number, scanned: number, interrupted: boolean }
+export type ShopReport
+  = | SessionCount
+    | { shopId: string, userId: string, sessions: StorefrontSessionInfo[] }
+    | { shopId: string, userId: string, ended: number }
+    | { shopId: string, deleted: number, scanned: number, interrupted: boolean }
+    | { shopId: string, indexes: number, entriesRemoved: number, scanned: number, interrupted: boolean }
 
 /** The result of an operation: one report per shop, and whether a walk was stopped before its end. */
 export interface OperatorReport {

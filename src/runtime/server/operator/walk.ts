@@ -37,9 +37,9 @@ export interface WalkResult {
  * Where a walk reads keys: a Redis client (standalone, Sentinel or Cluster) with the driver's key prefix, or any
  * other unstorage driver through the storage scoped to the session mount.
  */
-export type WalkSource =
-  | { kind: 'redis', client: RedisClient, prefix: string, timeoutMs?: number }
-  | { kind: 'generic', storage: Storage }
+export type WalkSource
+  = | { kind: 'redis', client: RedisClient, prefix: string, timeoutMs?: number }
+    | { kind: 'generic', storage: Storage }
 
 /** One batch of a walk: keys relative to the store (without the Redis prefix), and the node they live on. */
 export interface WalkBatch {

@@ -93,6 +93,13 @@ describe('on a redis-server', () => {
     expect(after.json.shops.map((shop: { guestSessions: number, userSessions: number }) => shop.guestSessions + shop.userSessions)).toEqual([0, 1])
   })
 
+  it('checks the configuration as the server does: a missing production secret names its variable', async () => {
+    const run = await runCli(['count'], { ...env, NUXT_STOREFRONT_SESSION_SECRET: '' })
+    expect(run.code).toBe(1)
+    expect(run.stderr).toMatch(/NUXT_STOREFRONT_SESSION_SECRET/)
+    expect(run.stdout).toBe('')
+  })
+
   it('runs the same operations as Nitro tasks inside the built server', async () => {
     const jar = new CookieJar()
     expect((await jar.rpc(server, 'loginAs', { userId: 'task-user' })).status).toBe(200)

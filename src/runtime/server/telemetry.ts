@@ -36,7 +36,12 @@ function use(): Instruments {
     merges: meter.createCounter('storefront.merges', { description: 'Guest basket and wishlist merges at login, by outcome (merged, capped, nothing)' }),
     storeErrors: meter.createCounter('storefront.store.errors', { description: 'Store operations that failed or timed out, by operation' }),
     unavailable: meter.createCounter('storefront.responses.unavailable', { description: 'Responses answered 503 (the store failed or timed out)' }),
-    storeDuration: meter.createHistogram('storefront.store.duration', { description: 'Duration of store operations, by operation', unit: 's' }),
+    storeDuration: meter.createHistogram('storefront.store.duration', {
+      description: 'Duration of store operations, by operation',
+      unit: 's',
+      // The SDK's default buckets are for milliseconds; a store round trip takes from a fraction of one to seconds.
+      advice: { explicitBucketBoundaries: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5] },
+    }),
   }
   instruments = { provider, made }
   return made

@@ -2,6 +2,7 @@ import { addImports, addPlugin, addRouteMiddleware, addServerImports, addServerP
 import { defu } from 'defu'
 import type { ModuleOptions } from './runtime/types'
 import { defaultOptions, STORAGE_ENV_PLACEHOLDERS } from './runtime/server/session/config'
+import { OPERATOR_COMMANDS } from './runtime/server/operator/commands'
 import { SHOP_ENV_KEYS } from './runtime/server/session/options'
 import { setupDevtools } from './setup/devtools'
 import { setupShopPages } from './setup/pages'
@@ -101,6 +102,14 @@ export default defineNuxtModule<ModuleOptions>({
       { name: 'requireStorefrontUser', from: runtimeDir.resolve('./server/utils/user') },
       { name: 'defineRpcHandler', from: runtimeDir.resolve('./server/rpc/define') },
     ])
+    // The operator's tasks (storefront:sessions:count, …), off the request path: Nitro's tasks are turned on for them.
+    nuxt.hook('nitro:config', (nitroConfig) => {
+      nitroConfig.experimental = { ...nitroConfig.experimental, tasks: true }
+      nitroConfig.tasks ??= {}
+      for (const [command, description] of Object.entries(OPERATOR_COMMANDS)) {
+        nitroConfig.tasks[`storefront:sessions:${command}`] ??= { handler: runtimeDir.resolve('./server/tasks/sessions'), description }
+      }
+    })
     setupRpc(nuxt, runtimeDir, runtime.rpc ?? {})
     setupStorage(nuxt, runtime)
 

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process'
 import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs'
 import { build } from 'esbuild'
-import { BUILD_DIR, ENGINE_BUNDLE, PLAYGROUND_SERVER, ROOT } from './paths.mjs'
+import { BUILD_DIR, ENGINE_BUNDLE, PLAYGROUND_SERVER, ROOT, TELEMETRY_BUNDLE } from './paths.mjs'
 
 // The engine's TypeScript uses extensionless relative imports, which Node's type stripping cannot resolve, so the
 // bench bundles it with esbuild (a dependency of nuxt). Packages stay external and resolve from node_modules, as they
@@ -10,6 +10,11 @@ const ENTRY = `
 export * from './src/runtime/server/session/index.ts'
 export { sessionKeys, userKeys } from './src/runtime/server/session/keys.ts'
 export { createSessionDriver } from './src/runtime/server/session/drivers.ts'
+`
+// The store's OpenTelemetry wrapper, in a bundle of its own: the engine bundle never loads @opentelemetry/api, so that
+// variant 2 runs with OpenTelemetry absent and variant 2b with the API present (and no SDK).
+const TELEMETRY_ENTRY = `
+export { instrumentSessionStore } from './src/runtime/server/telemetry.ts'
 `
 
 /**
@@ -21,8 +26,13 @@ export async function buildEngine() {
   mkdirSync(BUILD_DIR, { recursive: true })
   // The root tsconfig maps packages such as h3 to paths, which would make esbuild bundle them: use an empty one.
   writeFileSync(`${BUILD_DIR}tsconfig.json`, '{}\n')
+  await bundle(TELEMETRY_ENTRY, TELEMETRY_BUNDLE)
+  return await bundle(ENTRY, ENGINE_BUNDLE)
+}
+
+async function bundle(contents, outfile) {
   const result = await build({
-    stdin: { contents: ENTRY, resolveDir: ROOT, sourcefile: 'bench-entry.ts', loader: 'ts' },
+    stdin: { contents, resolveDir: ROOT, sourcefile: 'bench-entry.ts', loader: 'ts' },
     bundle: true,
     platform: 'node',
     format: 'esm',
@@ -30,7 +40,7 @@ export async function buildEngine() {
     packages: 'external',
     tsconfig: `${BUILD_DIR}tsconfig.json`,
     sourcemap: true,
-    outfile: ENGINE_BUNDLE,
+    outfile,
     write: false,
     logLevel: 'warning',
   })
@@ -39,7 +49,7 @@ export async function buildEngine() {
     writeFileSync(temporary, file.contents)
     renameSync(temporary, file.path)
   }
-  return ENGINE_BUNDLE
+  return outfile
 }
 
 /**

@@ -16,6 +16,11 @@ function sameRoundRatio(variant, other) {
   return median(variant.rounds.map((run, i) => run.rps / other.rounds[i].rps))
 }
 
+function sameRoundCpuRatio(variant, other) {
+  if (!variant || !other || variant.skipped || other.skipped) return Number.NaN
+  return median(variant.rounds.map((run, i) => run.cpuUsPerRequest / other.rounds[i].cpuUsPerRequest))
+}
+
 /**
  * Checks a run's results against the targets of issue 7. Nothing here fails the run: a missed target is reported.
  * @param {{ throughput?: import('./throughput.mjs').VariantResult[], commands?: import('./commands.mjs').CommandMeasure[], scaling?: import('./destroy-scaling.mjs').ScalingPoint[], memory?: any, memoryLru?: any }} results
@@ -31,6 +36,9 @@ export function evaluateTargets({ throughput, commands, scaling, memory, memoryL
     const engine = variant('engine')
     const floorRatio = engine?.ratio ?? Number.NaN
     add('engine-vs-floor', '(2) engine ≥ 0.85× the floor (1)', `${fixed(floorRatio)}× (CPU per request: ${fixed(engine?.cpuRatio)}×)`, Number.isFinite(floorRatio) ? floorRatio >= 0.85 : null)
+    const otel = variant('engine-otel')
+    const otelCpu = sameRoundCpuRatio(otel, engine)
+    add('engine-otel-overhead', '(2b) engine CPU per request with @opentelemetry/api and no SDK within 2% of (2) without it', Number.isFinite(otelCpu) ? `${fixed((otelCpu - 1) * 100, 1)}% (${fixed(otel?.cpuUsPerRequest, 1)} vs ${fixed(engine?.cpuUsPerRequest, 1)} µs per request, median of same-round ratios)` : 'not measured', Number.isFinite(otelCpu) ? Math.abs(otelCpu - 1) <= 0.02 : null)
     const express = sameRoundRatio(engine, variant('express-session'))
     add('engine-vs-express', '(2) engine ≥ 2.5× express-session (3)', `${fixed(express)}×`, Number.isFinite(express) ? express >= 2.5 : null)
     const playground = variant('playground')

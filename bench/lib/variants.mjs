@@ -21,6 +21,7 @@ export const SERVER_CPU = '0'
 export const VARIANTS = [
   { id: 'floor', label: '1 floor: h3 + raw ioredis GET', floor: 'floor' },
   { id: 'engine', label: '2 storefront engine in h3 (Redis)', floor: 'floor' },
+  { id: 'engine-otel', label: '2b engine + @opentelemetry/api, no SDK', floor: 'engine' },
   { id: 'express-session', label: '3 express-session + connect-redis', floor: 'floor' },
   { id: 'h3-session', label: '4 h3 useSession (sealed cookie)', floor: 'floor' },
   { id: 'playground', label: '5 playground: getUser RPC (Redis)', floor: 'nitro-floor' },
@@ -33,6 +34,7 @@ export const NITRO_FLOOR_PATH = '/bench/floor'
 const BARE_SERVERS = {
   'floor': 'floor.mjs',
   'engine': 'engine.mjs',
+  'engine-otel': 'engine.mjs',
   'express-session': 'express-session.mjs',
   'h3-session': 'h3-session.mjs',
 }
@@ -133,7 +135,7 @@ export async function startBareServer(id, { redisUrl, nodeArgs = [], under }) {
   const child = await startProcess({
     name: id,
     ...serverProcess(fileURLToPath(new URL(`../servers/${BARE_SERVERS[id]}`, import.meta.url)), { nodeArgs, under }),
-    env: { PORT: String(port), REDIS_URL: redisUrl },
+    env: { PORT: String(port), REDIS_URL: redisUrl, ...(id === 'engine-otel' ? { BENCH_TELEMETRY: '1' } : {}) },
     ready: /listening on/,
   })
   return { url: `http://127.0.0.1:${port}`, pid: child.pid, stop: child.stop, logs: child.logs }

@@ -1,8 +1,8 @@
-// Variant 2: this module's session engine in a bare h3 app, on Redis. The session holds the user and the basket as
+// Variants 2 and 2b: this module's session engine in a bare h3 app, on Redis. The session holds the user and the basket as
 // data; each request reads both and answers them as JSON. The save at the end writes nothing for a read.
 import { createApp, createRouter, eventHandler } from 'h3'
 import { createStorage } from 'unstorage'
-import { ENGINE_BUNDLE } from '../lib/paths.mjs'
+import { ENGINE_BUNDLE, TELEMETRY_BUNDLE } from '../lib/paths.mjs'
 import { MAX_AGE, PAYLOAD, SECRET } from '../lib/payload.mjs'
 import { listen } from './listen.mjs'
 
@@ -17,7 +17,12 @@ const shops = resolveShops({
 const shop = shops.byId.get('1001')
 const { driver, nativeTtl } = await createSessionDriver(shop.storage, shop.storeTimeoutMs)
 // The same store options as the module's Nitro plugin: with the store timeout, ioredis bounds every command itself.
-const store = createSessionStore(createStorage({ driver }), driver, { nativeTtl, sweepIntervalMs: 0, timeoutMs: shop.storeTimeoutMs })
+const bare = createSessionStore(createStorage({ driver }), driver, { nativeTtl, sweepIntervalMs: 0, timeoutMs: shop.storeTimeoutMs })
+// Variant 2b (BENCH_TELEMETRY=1): the store as the module's Nitro plugin opens it, through the OpenTelemetry wrapper,
+// with @opentelemetry/api loaded and no SDK registered. Variant 2 never loads the API.
+const store = process.env.BENCH_TELEMETRY === '1'
+  ? (await import(TELEMETRY_BUNDLE)).instrumentSessionStore(bare, shop.id)
+  : bare
 const engine = createSessionEngine({ shops, storeFor: () => store })
 
 const router = createRouter()

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { hydrated, launchChromium, watchedPage } from '../helpers/browser'
 import type { PageProblems } from '../helpers/browser'
 import { CookieJar } from '../helpers/jar'
-import { startRedis } from '../helpers/redis'
+import { freePort, startRedis } from '../helpers/redis'
 import type { RedisProcess } from '../helpers/redis'
 import { startBuiltServer } from '../helpers/server'
 import type { FixtureServer } from '../helpers/server'
@@ -77,12 +77,16 @@ describe('the packed module in a fresh Nuxt app', () => {
 describe('the consumer app\'s production server, configured by the README\'s environment variables', () => {
   let redis: RedisProcess
   let server: FixtureServer
+  let env: Record<string, string>
+  let metricsPort: number
 
   beforeAll(async () => {
     redis = await startRedis()
-    const env = readmeProductionEnv({ url: redis.url, secret: SECRET })
-    // Exactly the README's variables (plus the system PATH): nothing else configures the store or the secret.
-    server = await startBuiltServer(APP, env, { PATH: process.env.PATH, NODE_ENV: 'production' })
+    env = readmeProductionEnv({ url: redis.url, secret: SECRET })
+    metricsPort = await freePort()
+    // Exactly the README's variables (plus the system PATH, and where the README's Prometheus exporter listens):
+    // nothing else configures the store or the secret.
+    server = await startBuiltServer(APP, env, { PATH: process.env.PATH, NODE_ENV: 'production', OTEL_EXPORTER_PROMETHEUS_HOST: '127.0.0.1', OTEL_EXPORTER_PROMETHEUS_PORT: String(metricsPort) })
   }, 120_000)
 
   afterAll(async () => {
@@ -181,6 +185,18 @@ describe('the consumer app\'s production server, configured by the README\'s env
     expect(server.logs()).toMatch(/\[shop 1001\] u1 logged in; \d+ units came over from the guest basket/)
   })
 
+  it('serves the module\'s metrics to Prometheus through the README\'s exporter plugin', async () => {
+    const jar = new CookieJar('1001')
+    expect((await jar.rpc(server, 'addItemToBasket', { variantId: 31, quantity: 1 })).status).toBe(200)
+    expect((await jar.rpc(server, 'getBasket')).status).toBe(200)
+    const scraped = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text()
+    expect(scraped).toMatch(/^storefront_session_loads_total\{storefront_shop="1001"[^}]*\} [1-9]\d*$/m)
+    expect(scraped).toMatch(/^storefront_session_creations_total\{storefront_shop="1001"[^}]*\} [1-9]\d*$/m)
+    // Buckets in seconds, up from half a millisecond.
+    expect(scraped).toMatch(/^storefront_store_duration_bucket\{[^}]*storefront_operation="read(?:WithUser)?"[^}]*le="0\.0005"\} \d+$/m)
+    expect(scraped).toMatch(/^storefront_store_duration_bucket\{[^}]*storefront_operation="read(?:WithUser)?"[^}]*le="\+Inf"\} [1-9]\d*$/m)
+  })
+
   it('sends a guest from the page behind storefront-auth to the login page', async () => {
     const response = await server.fetch('/account')
     expect(response.status).toBe(302)
@@ -263,5 +279,17 @@ describe('the consumer app\'s production server, configured by the README\'s env
     finally {
       await browser.close()
     }
+  })
+
+  it('runs the packed CLI in the app\'s folder with the README\'s variables: counts the sessions the server made', () => {
+    const result = spawnSync('npx', ['nuxt-storefront-session', 'count', '--json'], { cwd: APP, encoding: 'utf8', env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env } })
+    expect(result.status, result.stderr).toBe(0)
+    const report = JSON.parse(result.stdout)
+    expect(report.shops.map((shop: { shopId: string }) => shop.shopId)).toEqual(['1001', '1002'])
+    expect(report.shops[0].guestSessions + report.shops[0].userSessions).toBeGreaterThan(0)
+    expect(report.shops[1].guestSessions + report.shops[1].userSessions).toBeGreaterThan(0)
+    const usage = spawnSync('npx', ['nuxt-storefront-session', 'end-shop', '--shop', '1001'], { cwd: APP, encoding: 'utf8', env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env } })
+    expect(usage.status).toBe(2)
+    expect(usage.stderr).toMatch(/--yes/)
   })
 })

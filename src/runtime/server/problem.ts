@@ -1,6 +1,7 @@
 import type { H3Event } from 'h3'
 import { H3Error, send, setResponseHeader, setResponseStatus } from 'h3'
 import { TOKEN_HEADER } from './session/bearer'
+import { recordUnavailable } from './telemetry'
 
 const TITLES: Record<number, string> = {
   400: 'Bad Request',
@@ -74,6 +75,7 @@ export function sendProblemBody(event: H3Event, error: unknown, production: bool
 }
 
 function setProblemHead(event: H3Event, problem: ProblemDetails) {
+  if (problem.status === 503) recordUnavailable()
   setResponseStatus(event, problem.status, problem.title)
   setResponseHeader(event, 'content-type', 'application/problem+json')
   setResponseHeader(event, 'cache-control', 'no-store')

@@ -18,12 +18,15 @@ import { describeFatalRedisError } from '../session/redis-health'
 import { monitorRedis } from '../session/redis-monitor'
 import { createSessionStore } from '../session/store'
 import type { SessionStore } from '../session/store'
+import { walkSourceOf } from '../operator/operations'
+import type { WalkSource } from '../operator/walk'
+import { instrumentSessionStore } from '../telemetry'
 import { setStorefrontRuntime } from '../utils/runtime'
 import { loaders as driverLoaders } from '#storefront/session-drivers'
 
 const SKIPPED_PATHS = /^\/(?:_nuxt\/|__nuxt|favicon\.ico$)/
 
-interface Backend { sessions: SessionStore, commerce: CommerceStore }
+interface Backend { sessions: SessionStore, commerce: CommerceStore, source: WalkSource }
 
 export default defineNitroPlugin((nitroApp) => {
   const production = !import.meta.dev
@@ -56,8 +59,9 @@ export default defineNitroPlugin((nitroApp) => {
         const scoped = prefixStorage(useStorage(), mount)
         const durable = { waitForReplicas: Number(storage.waitForReplicas ?? 0) || 0, timeoutMs: shop.storeTimeoutMs }
         return {
-          sessions: createSessionStore(scoped, driver, { nativeTtl, sweepIntervalMs: Math.min(shop.maxAgeMs, 600_000), ...durable }),
+          sessions: instrumentSessionStore(createSessionStore(scoped, driver, { nativeTtl, sweepIntervalMs: Math.min(shop.maxAgeMs, 600_000), ...durable }), shop.id),
           commerce: createCommerceStore(scoped, driver, durable),
+          source: walkSourceOf(scoped, driver, shop.storeTimeoutMs),
         }
       })()
       backends.set(shop.storageId, backend)
@@ -82,6 +86,10 @@ export default defineNitroPlugin((nitroApp) => {
     engine,
     sessionsFor: async shop => (await backendFor(shop)).sessions,
     commerceFor: async shopId => (await backendFor(shopById(shopId))).commerce,
+    operatorTargets: async () => new Map(await Promise.all([...shops.byId.values()].map(async (shop) => {
+      const { sessions, source } = await backendFor(shop)
+      return [shop.id, { shop, sessions, source }] as const
+    }))),
     adapters: () => (adapters ??= (async () => {
       const defaults = createDefaultAdapters(async shopId => (await backendFor(shopById(shopId))).commerce)
       await nitroApp.hooks.callHook('storefront:commerce', defaults)

@@ -21,6 +21,7 @@ import { applyUserWrite, LEGACY_USER_FIELD, userChanges, userFields } from '../s
 import { readSessionUser } from '../utils/session-user'
 import type { StorefrontRuntime } from '../utils/runtime'
 import { hasHookListeners } from '../utils/runtime'
+import { recordLogin } from '../telemetry'
 
 /** One logger for every call: it holds no state of its own. */
 const log: StorefrontLogger = {
@@ -146,6 +147,7 @@ class RequestRpcContext implements StorefrontRpcContextBase {
     // The merged guest data is deleted alongside the save of the new session (one round trip). If that save fails,
     // the login lock keeps guest writes out until it expires; the merge itself is already in the user's basket.
     session.alongNextCommit(() => this.guard('login cleanup', merge.clearGuest))
+    recordLogin(shop.id, merge.report)
     if (hasHookListeners(runtime.hooks, 'storefront:login')) {
       await runtime.hooks.callHook('storefront:login', { shopId: shop.id, user, merge: merge.report, event: this.event })
     }

@@ -103,10 +103,20 @@ export interface SessionStoreOptions {
  */
 export function createSessionStore(storage: Storage, driver: Driver, options: SessionStoreOptions): SessionStore {
   if (driver.name === 'redis' && typeof driver.getInstance === 'function') {
-    const base = String((driver.options as { base?: string } | undefined)?.base ?? '').replace(/:$/, '')
-    return createRedisSessionStore(driver.getInstance(), base ? `${base}:` : '', options.timeoutMs, { waitForReplicas: options.waitForReplicas })
+    return createRedisSessionStore(driver.getInstance(), redisKeyPrefix(driver), options.timeoutMs, { waitForReplicas: options.waitForReplicas })
   }
   return createGenericSessionStore(storage, options)
+}
+
+/**
+ * The prefix the unstorage redis driver puts before every key (its `base` and a colon), which the Redis store's
+ * scripts add themselves.
+ * @param driver the redis driver
+ * @returns `base:`, or an empty string without a base
+ */
+export function redisKeyPrefix(driver: Driver): string {
+  const base = String((driver.options as { base?: string } | undefined)?.base ?? '').replace(/:$/, '')
+  return base ? `${base}:` : ''
 }
 
 /**

@@ -1,6 +1,7 @@
 import type { NitroApp } from 'nitropack/types'
 import type { CommerceLimits, StorefrontCommerceAdapters } from '../../types/commerce'
 import type { CommerceStore } from '../commerce/store'
+import type { OperatorTarget } from '../operator/operations'
 import type { ResolvedShop } from '../session/config'
 import type { SessionEngine } from '../session/engine'
 import type { SessionStore } from '../session/store'
@@ -10,6 +11,8 @@ export interface StorefrontRuntime {
   engine: SessionEngine
   sessionsFor: (shop: ResolvedShop) => Promise<SessionStore>
   commerceFor: (shopId: string) => Promise<CommerceStore>
+  /** Every shop with its session store and where its keys are walked, for the operator's tasks. */
+  operatorTargets: () => Promise<Map<string, OperatorTarget>>
   /** The adapters in use, after the `storefront:commerce` hook had its say. */
   adapters: () => Promise<StorefrontCommerceAdapters>
   limits: (shop: ResolvedShop) => CommerceLimits

@@ -1,0 +1,56 @@
+import { createStorage } from 'unstorage'
+import type { ModuleOptions } from '../../types'
+import { resolveShops } from '../session/config'
+import { createSessionDriver } from '../session/drivers'
+import type { DriverLoader } from '../session/drivers'
+import { createSessionStore } from '../session/store'
+import type { OperatorTarget } from './operations'
+import { walkSourceOf } from './operations'
+
+/** The shops of a configuration, each with its store, opened outside a server (the CLI). */
+export interface OperatorTargets {
+  targets: Map<string, OperatorTarget>
+  /** Closes every store connection. */
+  close: () => Promise<void>
+}
+
+/**
+ * Opens the session store of every shop of a configuration as the server would (the same option checks, drivers and
+ * store), for operations run outside the server. Shops that share their storage settings share one connection. A
+ * store chosen at start by the app's `storefront:storage` hook is not seen here: only the configuration is.
+ * @param config the module's runtime config, with the environment applied
+ * @param loaders driver loaders for drivers named by their unstorage name
+ * @returns the shops and a close function
+ */
+export async function openOperatorTargets(config: ModuleOptions, loaders: Record<string, DriverLoader> = {}): Promise<OperatorTargets> {
+  const shops = resolveShops(config, { production: true })
+  const opened = new Map<string, Promise<Omit<OperatorTarget, 'shop'> & { close: () => Promise<void> }>>()
+  const targets = new Map<string, OperatorTarget>()
+  for (const shop of shops.byId.values()) {
+    let backend = opened.get(shop.storageId)
+    if (!backend) {
+      backend = (async () => {
+        const { driver, nativeTtl } = await createSessionDriver({ ...shop.storage }, shop.storeTimeoutMs, loaders)
+        const storage = createStorage({ driver })
+        const sessions = createSessionStore(storage, driver, { nativeTtl, sweepIntervalMs: 0, timeoutMs: shop.storeTimeoutMs })
+        return {
+          sessions,
+          source: walkSourceOf(storage, driver, shop.storeTimeoutMs),
+          close: async () => {
+            await sessions.dispose()
+            await storage.dispose()
+          },
+        }
+      })()
+      opened.set(shop.storageId, backend)
+    }
+    const { sessions, source } = await backend
+    targets.set(shop.id, { shop, sessions, source })
+  }
+  return {
+    targets,
+    async close() {
+      for (const backend of opened.values()) await (await backend).close()
+    },
+  }
+}

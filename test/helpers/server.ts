@@ -27,7 +27,8 @@ export interface FixtureServer {
  * @returns the server
  */
 export function startFixtureServer(fixture: keyof typeof FIXTURES, env: Record<string, string> = {}): Promise<FixtureServer> {
-  return startBuiltServer(FIXTURES[fixture], env, { ...process.env, NODE_ENV: 'production', NUXT_STOREFRONT_SESSION_SECRET: TEST_SECRET })
+  // The basic fixture chooses no store at build time: a production start must name one, the embedded store by default here.
+  return startBuiltServer(FIXTURES[fixture], env, { ...process.env, NODE_ENV: 'production', NUXT_STOREFRONT_SESSION_SECRET: TEST_SECRET, NUXT_STOREFRONT_STORAGE_SESSION_DRIVER: 'memory' })
 }
 
 /**

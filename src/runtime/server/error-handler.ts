@@ -1,6 +1,7 @@
 import type { NitroErrorHandler } from 'nitropack/types'
 import { StoreUnavailableError, StorefrontHttpError } from './session/errors'
 import { describeFatalRedisError } from './session/redis-health'
+import { isClientGone, logger, logRateLimited } from './log'
 import { sendProblem, toProblem } from './problem'
 
 /**
@@ -14,9 +15,15 @@ const storefrontErrorHandler: NitroErrorHandler = async (error, event) => {
   if (!ours && !event.path.startsWith('/api/rpc/') && !event.path.startsWith('/api/form/')) {
     return
   }
+  if (isClientGone(error, event.node.req)) {
+    // A client that went away (an aborted upload) is no server error, and nobody is left to answer.
+    logger.debug(`${event.method} ${event.path.slice(0, 128)}: the client went away`)
+    if (!event.node.res.headersSent) await sendProblem(event, { type: 'about:blank', title: 'Bad Request', status: 400, detail: 'the request was aborted' })
+    return
+  }
   const problem = toProblem(ours ?? error, !import.meta.dev)
   if (problem.status >= 500 && problem.status !== 503) {
-    console.error('[storefront] unexpected error', error)
+    logger.error('unexpected error', error)
   }
   else if (problem.status === 503) {
     logStoreFailure(error)
@@ -26,21 +33,11 @@ const storefrontErrorHandler: NitroErrorHandler = async (error, event) => {
 
 export default storefrontErrorHandler
 
-let lastLogged = 0
-let suppressed = 0
-
 // An outage fails every request: one line per 10 s, with the cause, is what an operator needs. Causes that waiting
 // will not cure (credentials, certificates, the ACL) were logged once, with what to fix, where they were seen.
 function logStoreFailure(error: unknown) {
   const failure = [error, (error as { cause?: unknown }).cause].find(e => e instanceof StoreUnavailableError) as StoreUnavailableError | undefined
   if (failure?.cause !== undefined && describeFatalRedisError(failure.cause)) return
-  const now = Date.now()
-  if (now - lastLogged < 10_000) {
-    suppressed++
-    return
-  }
   const cause = (failure?.cause as Error | undefined)?.message ?? 'unknown cause'
-  console.warn(`[storefront] ${failure?.message ?? 'session store unavailable'}: ${cause}${suppressed ? ` (${suppressed} more since the last report)` : ''}`)
-  lastLogged = now
-  suppressed = 0
+  logRateLimited('store unavailable', `${failure?.message ?? 'session store unavailable'}: ${cause}`)
 }

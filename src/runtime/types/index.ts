@@ -102,10 +102,11 @@ export interface StorefrontStorageOptions {
   /**
    * `memory` (embedded, development only), `redis` (atomic across instances), or any other unstorage built-in driver
    * by name (`fs`, `lru-cache`, `db0`, `upstash`, `mongodb`, …), which the generic store uses (safe on one instance
-   * only). The `storefront:storage` hook may also set a driver instance.
-   * @default 'memory'
+   * only). The `storefront:storage` hook may also set a driver instance. Unset, development runs on `memory` and a
+   * production server refuses to start: choose a store, `memory` included, explicitly.
+   * @default '' (not chosen)
    */
-  driver?: BuiltinDriverName | 'memory' | Driver
+  driver?: BuiltinDriverName | 'memory' | '' | Driver
   /**
    * Driver options, passed through. For Redis, `cluster` and `sentinels` take a list of `{ host, port }` or
    * `host:port,host:port` (every node with its port), and `sentinels` needs the master's `name`.
@@ -158,8 +159,9 @@ export interface ModuleOptions {
    */
   trustProxy?: boolean
   /**
-   * Most sessions one user may have; a login past it ends the least recently active one. 0 means no limit.
-   * @default 0
+   * Most sessions one user may have; a login past it ends the least recently active one (in the same step as the
+   * login's index write). 0 means no limit, which lets one account grow its device list without bound.
+   * @default 100
    */
   maxSessionsPerUser?: number
   /** The RPC layer. */
@@ -262,6 +264,8 @@ export type {
   StorefrontRpcContextBase,
   StorefrontRpcContextExtensions,
   StorefrontSessionInfo,
+  StorefrontSessionList,
+  StorefrontSessionListOptions,
   StorefrontWishlistApi,
 } from './rpc'
 export type { StorefrontSession, StorefrontSessionKey, StorefrontSessionValues } from './session'

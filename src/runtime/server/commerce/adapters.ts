@@ -29,6 +29,17 @@ export function loginLockKey(guest: CommerceOwner & { kind: 'guest' }): string {
 }
 
 /**
+ * How long an owner's basket and wishlist live after a write: a guest's as long as the guest session (its rolling
+ * refresh extends them with it), a user's `commerce.dataTtl`.
+ * @param owner the owner
+ * @param limits the shop's limits
+ * @returns ms
+ */
+export function commerceTtlMs(owner: CommerceOwner, limits: CommerceLimits): number {
+  return owner.kind === 'guest' ? limits.guestTtlMs : limits.dataTtlMs
+}
+
+/**
  * The default adapters: baskets and wishlists kept in the session store, per shop, keyed by owner.
  * @param commerceFor the commerce store of a shop
  * @returns the adapters
@@ -39,11 +50,11 @@ export function createDefaultAdapters(commerceFor: (shopId: string) => Promise<C
 
   const writeLine = async (owner: CommerceOwner, line: { variantId: number, quantity: number }, mode: 'add' | 'set', limits: CommerceLimits) => {
     const keys = commerceKeys(owner)
-    return (await commerceFor(owner.shopId)).writeBasket(keys.basket, { ...line, mode }, { cap: limits.maxQuantityPerLine, maxLines: limits.maxBasketLines, ttlMs: limits.dataTtlMs, guard: keys.guard })
+    return (await commerceFor(owner.shopId)).writeBasket(keys.basket, { ...line, mode }, { cap: limits.maxQuantityPerLine, maxLines: limits.maxBasketLines, ttlMs: commerceTtlMs(owner, limits), guard: keys.guard })
   }
   const writeItem = async (owner: CommerceOwner, productId: number, mode: 'add' | 'remove', limits: CommerceLimits) => {
     const keys = commerceKeys(owner)
-    return (await commerceFor(owner.shopId)).writeWishlist(keys.wishlist, { productId, mode }, { maxItems: limits.maxWishlistItems, ttlMs: limits.dataTtlMs, guard: keys.guard })
+    return (await commerceFor(owner.shopId)).writeWishlist(keys.wishlist, { productId, mode }, { maxItems: limits.maxWishlistItems, ttlMs: commerceTtlMs(owner, limits), guard: keys.guard })
   }
 
   const basket: BasketAdapter = {

@@ -1,5 +1,6 @@
 import type { Storage } from 'unstorage'
 import type { BasketLine, WishlistItem } from '../../types/commerce'
+import { readExpiring, writeExpiring } from '../session/expiring'
 import { createKeyedLock } from '../session/lock'
 import { recordExpiresAt } from '../session/store'
 import type { SessionFields } from '../session/store'
@@ -20,8 +21,9 @@ export function createGenericCommerceStore(storage: Storage): CommerceStore {
   const withLock = createKeyedLock()
   const owner = (key: string) => /^[^{]*\{[^}]*\}/.exec(key)?.[0] ?? key
   const ttl = (ms: number) => ({ ttl: Math.max(1, Math.ceil(ms / 1000)) })
-  const lines = async (key: string) => (await storage.getItem<StoredLine[]>(key)) ?? []
-  const items = async (key: string) => (await storage.getItem<StoredItem[]>(key)) ?? []
+  // Every value carries its end, so that the sweep removes it on drivers without native expiry.
+  const lines = async (key: string) => (await readExpiring<StoredLine[]>(storage, key)) ?? []
+  const items = async (key: string) => (await readExpiring<StoredItem[]>(storage, key)) ?? []
 
   async function checkGuard(guard?: CommerceGuard) {
     if (!guard) return
@@ -37,8 +39,8 @@ export function createGenericCommerceStore(storage: Storage): CommerceStore {
   }
 
   async function claimUnlocked(marker: string, markerTtlMs: number) {
-    if (await storage.hasItem(marker)) return false
-    await storage.setItem(marker, 1, ttl(markerTtlMs))
+    if (await readExpiring(storage, marker) !== null) return false
+    await writeExpiring(storage, marker, 1, markerTtlMs)
     return true
   }
 
@@ -52,7 +54,7 @@ export function createGenericCommerceStore(storage: Storage): CommerceStore {
       wanted = Math.min(wanted, options.cap)
       if (wanted <= 0) {
         const next = stored.filter(l => l.v !== change.variantId)
-        await (next.length > 0 ? storage.setItem(key, next, ttl(options.ttlMs)) : storage.removeItem(key))
+        await (next.length > 0 ? writeExpiring(storage, key, next, options.ttlMs) : storage.removeItem(key))
         return toBasket(next)
       }
       if (line) {
@@ -62,7 +64,7 @@ export function createGenericCommerceStore(storage: Storage): CommerceStore {
         if (stored.length >= options.maxLines) throw new CommerceLimitError('the basket is full')
         stored.push({ v: change.variantId, q: wanted, t: Date.now() })
       }
-      await storage.setItem(key, stored, ttl(options.ttlMs))
+      await writeExpiring(storage, key, stored, options.ttlMs)
       return toBasket(stored)
     }),
     readWishlist: async key => toWishlist(await items(key)),
@@ -76,7 +78,7 @@ export function createGenericCommerceStore(storage: Storage): CommerceStore {
         if (stored.length >= options.maxItems) throw new CommerceLimitError('the wishlist is full')
         stored.push({ p: change.productId, t: Date.now() })
       }
-      await (stored.length > 0 ? storage.setItem(key, stored, ttl(options.ttlMs)) : storage.removeItem(key))
+      await (stored.length > 0 ? writeExpiring(storage, key, stored, options.ttlMs) : storage.removeItem(key))
       return toWishlist(stored)
     }),
     mergeBasket: (key, marker, guestLines, options) => withLock(owner(key), async () => {
@@ -106,7 +108,7 @@ export function createGenericCommerceStore(storage: Storage): CommerceStore {
         if (mine) mine.q = wanted
         else stored.push({ v: guest.variantId, q: wanted, t: Date.now() })
       }
-      if (stored.length > 0) await storage.setItem(key, stored, ttl(options.ttlMs))
+      if (stored.length > 0) await writeExpiring(storage, key, stored, options.ttlMs)
       return counts
     }),
     mergeWishlist: (key, marker, guestItems, options) => withLock(owner(key), async () => {
@@ -119,7 +121,7 @@ export function createGenericCommerceStore(storage: Storage): CommerceStore {
           added++
         }
       }
-      if (stored.length > 0) await storage.setItem(key, stored, ttl(options.ttlMs))
+      if (stored.length > 0) await writeExpiring(storage, key, stored, options.ttlMs)
       return added
     }),
     claim: (lock, token, ttlMs) => withLock(owner(lock), async () => {

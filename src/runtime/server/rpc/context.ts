@@ -2,10 +2,10 @@ import type { H3Event } from 'h3'
 import { createError, deleteCookie } from 'h3'
 import type { StorefrontTokens, StorefrontUser } from '../../types'
 import type { CommerceAdapterContext, CommerceLimits, CommerceOwner, StorefrontCommerceAdapters } from '../../types/commerce'
-import type { StorefrontBasketApi, StorefrontLoginResult, StorefrontLogger, StorefrontRpcContext, StorefrontRpcContextBase, StorefrontSessionInfo, StorefrontWishlistApi } from '../../types/rpc'
+import type { StorefrontBasketApi, StorefrontLoginResult, StorefrontLogger, StorefrontRpcContext, StorefrontRpcContextBase, StorefrontSessionList, StorefrontSessionListOptions, StorefrontWishlistApi } from '../../types/rpc'
 import { mergeGuestIntoUser, noMerge } from '../commerce/merge'
 import { RpcBasket, RpcWishlist } from './commerce-api'
-import { describeSession, hashForHandle } from './devices'
+import { describeSession, encodeCursor, hashForHandle, MAX_SESSION_PAGE, readPageRequest } from './devices'
 import { CommerceConflictError, CommerceLimitError } from '../commerce/store'
 import type { ResolvedShop } from '../session/config'
 import { describeValue, SessionLimitError, withStoreTimeout } from '../session/errors'
@@ -14,17 +14,18 @@ import { userKeys } from '../session/keys'
 import { openValue, sealValue, TOKENS_FIELD } from '../session/sealed'
 import type { StorefrontSession } from '../session/session'
 import { sessionCookieOptions } from '../session/session'
-import type { UserRecordWrite } from '../session/store'
+import type { SessionPageCursor, UserRecordWrite } from '../session/store'
 import { applyUserWrite, LEGACY_USER_FIELD, userChanges, userFields } from '../session/user-record'
 import { readSessionUser } from '../utils/session-user'
 import type { StorefrontRuntime } from '../utils/runtime'
 import { hasHookListeners } from '../utils/runtime'
+import { logger } from '../log'
 
 /** One logger for every call: it holds no state of its own. */
 const log: StorefrontLogger = {
-  info: (message, ...details) => console.info(`[storefront] ${message}`, ...details),
-  warn: (message, ...details) => console.warn(`[storefront] ${message}`, ...details),
-  error: (message, ...details) => console.error(`[storefront] ${message}`, ...details),
+  info: (message, ...details) => logger.info(message, ...details),
+  warn: (message, ...details) => logger.warn(message, ...details),
+  error: (message, ...details) => logger.error(message, ...details),
 }
 
 /**
@@ -167,21 +168,33 @@ class RequestRpcContext implements StorefrontRpcContextBase {
     return destroyed
   }
 
-  async listSessionsForUserId(userId: string): Promise<StorefrontSessionInfo[]> {
+  async listSessionsForUserId(userId: string, options: StorefrontSessionListOptions = {}): Promise<StorefrontSessionList> {
     const { session, shop, runtime } = this
     const keys = userKeys(shop.id, checkUserId(userId))
+    const page = readPageRequest(options)
     const store = await runtime.sessionsFor(shop)
-    const entries = await this.guard('list sessions', () => store.listUserSessions(keys.index, keys.userSessionPrefix, Date.now()))
+    const listed = await this.guard('list sessions', () => store.listUserSessions(keys.index, keys.userSessionPrefix, Date.now(), page))
     const currentHash = session.userId === userId && !session.isNew ? hashSessionId(session.id) : undefined
-    return entries.map(entry => describeSession(shop, userId, entry, currentHash)).sort((a, b) => a.createdAt - b.createdAt)
+    return {
+      sessions: listed.sessions.map(entry => describeSession(shop, userId, entry, currentHash)),
+      nextCursor: listed.next ? encodeCursor(listed.next) : null,
+      total: listed.total,
+    }
   }
 
   async revokeSessionForUserId(userId: string, handle: string): Promise<boolean> {
     const { session, shop, runtime } = this
     const keys = userKeys(shop.id, checkUserId(userId))
     const store = await runtime.sessionsFor(shop)
-    const entries = await this.guard('list sessions', () => store.listUserSessions(keys.index, keys.userSessionPrefix, Date.now()))
-    const hash = typeof handle === 'string' ? hashForHandle(shop, userId, entries, handle) : undefined
+    if (typeof handle !== 'string') return false
+    // Page by page (each one bounded), until the handle is found.
+    let hash: string | undefined
+    let after: SessionPageCursor | undefined
+    do {
+      const listed = await this.guard('list sessions', () => store.listUserSessions(keys.index, keys.userSessionPrefix, Date.now(), { limit: MAX_SESSION_PAGE, after }))
+      hash = hashForHandle(shop, userId, listed.sessions, handle)
+      after = listed.next ?? undefined
+    } while (!hash && after)
     if (!hash) return false
     if (session.userId === userId && !session.isNew && hash === hashSessionId(session.id)) {
       await this.logout()

@@ -1,7 +1,8 @@
 import { createHmac, timingSafeEqual } from 'node:crypto'
 import type { ResolvedShop } from '../session/config'
-import type { IndexedSession } from '../session/store'
-import type { StorefrontSessionInfo } from '../../types/rpc'
+import { createError } from 'h3'
+import type { IndexedSession, SessionPageCursor, SessionPageRequest } from '../session/store'
+import type { StorefrontSessionInfo, StorefrontSessionListOptions } from '../../types/rpc'
 import { parseUserAgent } from '../../shared/user-agent'
 
 /**
@@ -53,4 +54,39 @@ export function describeSession(shop: ResolvedShop, userId: string, entry: Index
     userAgent,
     ...parseUserAgent(userAgent),
   }
+}
+
+/** Sessions in one page of a device list by default, and at most. */
+export const DEFAULT_SESSION_PAGE = 50
+export const MAX_SESSION_PAGE = 200
+
+const CURSOR = /^(\d{1,16}):(\d{1,6})$/
+
+/**
+ * The page a caller asked for.
+ * @param options `limit` (1 to {@link MAX_SESSION_PAGE}, default {@link DEFAULT_SESSION_PAGE}) and `cursor` (from the page before)
+ * @returns the store's page request
+ * @throws a 400 for a limit out of range or a malformed cursor
+ */
+export function readPageRequest(options: StorefrontSessionListOptions): SessionPageRequest {
+  const limit = options.limit ?? DEFAULT_SESSION_PAGE
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_SESSION_PAGE) {
+    throw createError({ status: 400, message: `limit must be an integer from 1 to ${MAX_SESSION_PAGE}, got ${JSON.stringify(limit)}` })
+  }
+  if (options.cursor === undefined || options.cursor === null || options.cursor === '') return { limit }
+  const match = typeof options.cursor === 'string' ? CURSOR.exec(options.cursor) : null
+  if (!match) {
+    throw createError({ status: 400, message: 'cursor is invalid: pass the nextCursor of the page before' })
+  }
+  return { limit, after: { score: match[1]!, count: Number(match[2]) } }
+}
+
+/**
+ * The cursor a client gets for the next page: the index score (an expiry time) and how many entries of that score
+ * were listed. It names no session.
+ * @param next where the next page starts
+ * @returns the cursor
+ */
+export function encodeCursor(next: SessionPageCursor): string {
+  return `${next.score}:${next.count}`
 }

@@ -24,10 +24,11 @@ export const defaultOptions = {
     maxDataSize: 65536,
     guestPortableKeys: [] as string[],
   },
-  storage: { session: { driver: 'memory' } },
+  // Not chosen: development runs on the embedded memory store, production refuses to start until a store is chosen.
+  storage: { session: { driver: '' } },
   storeTimeout: 2000,
   trustProxy: false,
-  maxSessionsPerUser: 0,
+  maxSessionsPerUser: 100,
   rpc: { dir: 'rpc', bodyLimit: 102400, overrides: [] as string[], allowedOrigins: [] as string[] },
   commerce: { mergePolicy: 'sum', maxQuantityPerLine: 99, maxBasketLines: 100, maxWishlistItems: 200, dataTtl: 2592000 },
 } satisfies Required<ModuleOptions>

@@ -85,6 +85,7 @@ export function validateOptions(options: ModuleOptions, env: { production: boole
   }
   if (env.production) {
     checkSecrets(report, options.session?.secret, shops)
+    checkStoreChosen(report, storage?.session as Section | undefined, shops)
   }
   return problems
 }
@@ -148,7 +149,7 @@ function checkStorage(report: Report, path: string[], value: unknown, topLevel: 
   const storage = section(report, path, value)
   if (!storage) return
   const driver = storage.driver
-  if (driver !== undefined && driver !== 'memory' && !isDriverInstance(driver) && !builtinDriverPath(driver)) {
+  if (driver !== undefined && driver !== '' && driver !== 'memory' && !isDriverInstance(driver) && !builtinDriverPath(driver)) {
     report([...path, 'driver'], `${showOptionValue(driver)} is not supported: ${DRIVER_CHOICES}`)
   }
   checkNumbers(report, path, storage, MEMORY_NUMBERS)
@@ -252,4 +253,17 @@ function checkSecret(report: Report, path: string[], value: unknown, users = '')
   else if (secrets.some(secret => secret.length < MIN_SECRET_LENGTH)) {
     report(path, `is shorter than ${MIN_SECRET_LENGTH} characters${users}: use a longer random string`)
   }
+}
+
+// Production never falls back to the embedded memory store: it holds one instance's sessions, lost on restart, and a
+// flood of anonymous requests fills it. The store must be chosen, `memory` included, like the secret.
+function checkStoreChosen(report: Report, topLevel: Section | undefined, shops: Record<string, StorefrontShopOptions>) {
+  const chosen = (storage: unknown) => {
+    const driver = (storage as Section | undefined)?.driver
+    return driver !== undefined && driver !== null && driver !== ''
+  }
+  if (chosen(topLevel)) return
+  const unchosen = Object.entries(shops).filter(([, shop]) => !chosen(shop?.storage?.session))
+  if (unchosen.length === 0) return
+  report(['storage', 'session', 'driver'], `is not set${Object.keys(shops).length > 1 ? ` (shops ${unchosen.map(([id]) => id).join(', ')})` : ''}: a production server needs a store; use 'redis' (with NUXT_STOREFRONT_STORAGE_SESSION_URL), or 'memory' to accept one instance whose sessions are lost on restart`)
 }

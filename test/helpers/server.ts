@@ -28,7 +28,15 @@ export interface FixtureServer {
  */
 export function startFixtureServer(fixture: keyof typeof FIXTURES, env: Record<string, string> = {}): Promise<FixtureServer> {
   // The basic fixture chooses no store at build time: a production start must name one, the embedded store by default here.
-  return startBuiltServer(FIXTURES[fixture], env, { ...process.env, NODE_ENV: 'production', NUXT_STOREFRONT_SESSION_SECRET: TEST_SECRET, NUXT_STOREFRONT_STORAGE_SESSION_DRIVER: 'memory' })
+  // Suites log the same demo accounts in hundreds of times from one address: the login limiter's own test sets its limits.
+  return startBuiltServer(FIXTURES[fixture], env, {
+    ...process.env,
+    NODE_ENV: 'production',
+    NUXT_STOREFRONT_SESSION_SECRET: TEST_SECRET,
+    NUXT_STOREFRONT_STORAGE_SESSION_DRIVER: 'memory',
+    NUXT_STOREFRONT_LOGIN_LIMIT_PER_ACCOUNT: '1000000',
+    NUXT_STOREFRONT_LOGIN_LIMIT_PER_ADDRESS: '1000000',
+  })
 }
 
 /**

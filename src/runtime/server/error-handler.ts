@@ -2,7 +2,7 @@ import type { NitroErrorHandler } from 'nitropack/types'
 import { StoreUnavailableError, StorefrontHttpError } from './session/errors'
 import { describeFatalRedisError } from './session/redis-health'
 import { isClientGone, logger, logRateLimited } from './log'
-import { sendProblem, toProblem } from './problem'
+import { isPageRequest, sendProblem, sendUnavailablePage, toProblem } from './problem'
 
 /**
  * Answers the session engine's errors (store unavailable, limits, bad input, `requireStorefrontUser`'s 401) and every
@@ -10,6 +10,7 @@ import { sendProblem, toProblem } from './problem'
  * `application/problem+json`; every other error goes on to the next handler (Nuxt's error page).
  */
 const storefrontErrorHandler: NitroErrorHandler = async (error, event) => {
+  // A store that is out fails a page with a 503 page (see the store-outage middleware).
   // h3 may wrap a thrown engine error; the engine's own error carries the status.
   const ours = [error, (error as { cause?: unknown }).cause].find(e => e instanceof StorefrontHttpError)
   if (!ours && !event.path.startsWith('/api/rpc/') && !event.path.startsWith('/api/form/')) {
@@ -19,6 +20,11 @@ const storefrontErrorHandler: NitroErrorHandler = async (error, event) => {
     // A client that went away (an aborted upload) is no server error, and nobody is left to answer.
     logger.debug(`${event.method} ${event.path.slice(0, 128)}: the client went away`)
     if (!event.node.res.headersSent) await sendProblem(event, { type: 'about:blank', title: 'Bad Request', status: 400, detail: 'the request was aborted' })
+    return
+  }
+  if (ours instanceof StoreUnavailableError && isPageRequest(event)) {
+    logStoreFailure(error)
+    await sendUnavailablePage(event)
     return
   }
   const problem = toProblem(ours ?? error, !import.meta.dev)

@@ -154,6 +154,14 @@ export interface ModuleOptions {
    */
   storeTimeout?: number
   /**
+   * What a page request gets when its session cannot be loaded (the store is stopped or hung): `'error'`, a 503 page
+   * (`Retry-After`, `Cache-Control: no-store`; APIs a problem+json 503), or `'anonymous'`, the page rendered without
+   * the session, marked `private, no-store` (the composables report `isUnavailable`). Never a guest's page or a
+   * redirect to the login, which a shopper would take for a logout.
+   * @default 'error'
+   */
+  storeUnavailable?: 'error' | 'anonymous'
+  /**
    * Trust `X-Forwarded-Host` when selecting a shop by domain (only behind a proxy that overwrites it); true or false.
    * @default false
    */
@@ -168,6 +176,27 @@ export interface ModuleOptions {
   rpc?: StorefrontRpcOptions
   /** Baskets, wishlists and the merge at login. */
   commerce?: StorefrontCommerceOptions
+  /** Defaults of `limitLoginAttempts(event, { account })`, the login limiter the app's `login` method calls. */
+  loginLimit?: StorefrontLoginLimitOptions
+}
+
+/** Fixed-window limits of login attempts, kept in the session store. */
+export interface StorefrontLoginLimitOptions {
+  /**
+   * Attempts per account (as given to `limitLoginAttempts`) in one window; past it a 429 with `Retry-After`. 0: no limit.
+   * @default 10
+   */
+  perAccount?: number
+  /**
+   * Attempts per client address in one window. 0: no limit.
+   * @default 100
+   */
+  perAddress?: number
+  /**
+   * The window, in seconds.
+   * @default 900
+   */
+  window?: number
 }
 
 /** Options of the RPC layer. */

@@ -48,6 +48,7 @@ export function createGenericCommerceStore(storage: Storage): CommerceStore {
     readBasket: async key => toBasket(await lines(key)),
     writeBasket: (key, change, options) => withLock(owner(key), async () => {
       await checkGuard(options.guard)
+      if (options.once && await readExpiring(storage, options.once.key) !== null) return toBasket(await lines(key))
       const stored = await lines(key)
       const line = stored.find(l => l.v === change.variantId)
       let wanted = change.mode === 'add' ? (line?.q ?? 0) + change.quantity : change.quantity
@@ -55,6 +56,7 @@ export function createGenericCommerceStore(storage: Storage): CommerceStore {
       if (wanted <= 0) {
         const next = stored.filter(l => l.v !== change.variantId)
         await (next.length > 0 ? writeExpiring(storage, key, next, options.ttlMs) : storage.removeItem(key))
+        if (options.once) await writeExpiring(storage, options.once.key, 1, options.once.ttlMs)
         return toBasket(next)
       }
       if (line) {
@@ -65,11 +67,13 @@ export function createGenericCommerceStore(storage: Storage): CommerceStore {
         stored.push({ v: change.variantId, q: wanted, t: Date.now() })
       }
       await writeExpiring(storage, key, stored, options.ttlMs)
+      if (options.once) await writeExpiring(storage, options.once.key, 1, options.once.ttlMs)
       return toBasket(stored)
     }),
     readWishlist: async key => toWishlist(await items(key)),
     writeWishlist: (key, change, options) => withLock(owner(key), async () => {
       await checkGuard(options.guard)
+      if (options.once && await readExpiring(storage, options.once.key) !== null) return toWishlist(await items(key))
       let stored = await items(key)
       if (change.mode === 'remove') {
         stored = stored.filter(i => i.p !== change.productId)
@@ -79,6 +83,7 @@ export function createGenericCommerceStore(storage: Storage): CommerceStore {
         stored.push({ p: change.productId, t: Date.now() })
       }
       await (stored.length > 0 ? writeExpiring(storage, key, stored, options.ttlMs) : storage.removeItem(key))
+      if (options.once) await writeExpiring(storage, options.once.key, 1, options.once.ttlMs)
       return toWishlist(stored)
     }),
     mergeBasket: (key, marker, guestLines, options) => withLock(owner(key), async () => {

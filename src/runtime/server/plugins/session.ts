@@ -36,6 +36,7 @@ export default defineNitroPlugin((nitroApp) => {
   const shops = resolveOrReport(config, production)
   const commerce = { ...defaultOptions.commerce, ...config.commerce }
   const rpc = { ...defaultOptions.rpc, ...config.rpc }
+  const loginLimit = { ...defaultOptions.loginLimit, ...config.loginLimit }
 
   // Stores are created once every plugin ran, so that the app's `storefront:storage` hook can choose the store.
   const backends = new Map<string, Promise<Backend>>()
@@ -100,6 +101,12 @@ export default defineNitroPlugin((nitroApp) => {
     allowedOrigins: [rpc.allowedOrigins ?? []].flat().filter(Boolean).map(String),
     hooks: nitroApp.hooks,
     production,
+    storeUnavailable: config.storeUnavailable === 'anonymous' ? 'anonymous' : 'error',
+    loginLimit: {
+      perAccount: Number(loginLimit.perAccount),
+      perAddress: Number(loginLimit.perAddress),
+      window: Number(loginLimit.window),
+    },
   })
 
   // Connect right after start (every plugin has registered its hooks by then) instead of on the first request.

@@ -27,6 +27,8 @@ export const defaultOptions = {
   // Not chosen: development runs on the embedded memory store, production refuses to start until a store is chosen.
   storage: { session: { driver: '' } },
   storeTimeout: 2000,
+  storeUnavailable: 'error',
+  loginLimit: { perAccount: 10, perAddress: 100, window: 900 },
   trustProxy: false,
   maxSessionsPerUser: 100,
   rpc: { dir: 'rpc', bodyLimit: 102400, overrides: [] as string[], allowedOrigins: [] as string[] },

@@ -1,5 +1,5 @@
 import type { Storage } from 'unstorage'
-import { extendExpiring } from './expiring'
+import { extendExpiring, readExpiring, writeExpiring } from './expiring'
 import { createKeyedLock } from './lock'
 import type { IndexedSession, SessionExpiry, SessionFields, SessionPage, SessionStore, SessionStoreKeys, SessionStoreOptions, SessionWrite } from './store'
 import { recordExpiresAt } from './store'
@@ -187,6 +187,22 @@ export function createGenericSessionStore(storage: Storage, options: SessionStor
       await writeIndex(index, entries, 0)
       return removed
     }),
+
+    readOnce: async (key) => {
+      const value = await readExpiring<unknown>(storage, key)
+      return value === null ? null : String(value)
+    },
+
+    writeOnce: (key, value, ttlMs) => writeExpiring(storage, key, value, ttlMs),
+
+    countAttempts: (keys, windowMs) => Promise.all(keys.map(key => withLock(key, async () => {
+      const now = Date.now()
+      const stored = await storage.getItem<{ e: number, v: number }>(key)
+      const open = stored && typeof stored.e === 'number' && stored.e > now ? stored : { e: now + windowMs, v: 0 }
+      open.v++
+      await storage.setItem(key, open, { ttl: Math.max(1, Math.ceil((open.e - now) / 1000)) })
+      return { count: open.v, resetMs: open.e - now }
+    }))),
 
     async dispose() {
       clearInterval(sweeper)

@@ -178,6 +178,18 @@ redis.call('SET', KEYS[1], table.concat(out, '\\n'), 'PX', ttl)
 return 1
 `
 
+// One attempt in a fixed window: the first one opens the window. Returns the count and the ms left in the window.
+const COUNT_ATTEMPT = `
+local count = redis.call('INCR', KEYS[1])
+if count == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+local left = redis.call('PTTL', KEYS[1])
+if left < 0 then
+  redis.call('PEXPIRE', KEYS[1], ARGV[1])
+  left = tonumber(ARGV[1])
+end
+return {count, left}
+`
+
 /** Sessions one destroy-all script deletes: each batch holds Redis for well under a millisecond. */
 export const REMOVE_BATCH = 100
 
@@ -191,6 +203,7 @@ const SCRIPTS = {
   sfRemoveUserSession: { lua: REMOVE_SESSION, keys: 2 },
   sfListUserSessions: { lua: LIST_USER_SESSIONS, keys: 1 },
   sfRemoveUserSessions: { lua: REMOVE_USER_SESSIONS, keys: 1 },
+  sfCountAttempt: { lua: COUNT_ATTEMPT, keys: 1 },
 }
 
 /**
@@ -299,6 +312,23 @@ export function createRedisSessionStore(client: RedisClient, prefix: string, tim
         start += kept
         if (left <= start) return removed
       }
+    },
+
+    async readOnce(key) {
+      await readerReady()
+      return reader.get(k(key))
+    },
+
+    async writeOnce(key, value, ttlMs) {
+      await ready()
+      await confirmed(client.set(k(key), value, 'PX', Math.max(1, Math.ceil(ttlMs))))
+    },
+
+    async countAttempts(keys, windowMs) {
+      await ready()
+      // Issued in one tick: auto-pipelining sends them in one write, and on a cluster each goes to its own node.
+      const replies = await Promise.all(keys.map(key => redis.sfCountAttempt(k(key), Math.max(1, Math.ceil(windowMs))) as Promise<[number, number]>))
+      return replies.map(([count, resetMs]) => ({ count, resetMs }))
     },
 
     async dispose() {

@@ -107,6 +107,15 @@ export interface SessionStore {
    * every one has ended when it resolves. Returns how many were deleted.
    */
   removeUserSessions: (index: string, userSessionPrefix: string, keepHashes: string[]) => Promise<number>
+  /**
+   * Counts one attempt in a fixed window per key: each key's count, and the ms left in its window. On Redis one
+   * INCR and PEXPIRE script per key, all sent together (one round trip).
+   */
+  countAttempts: (keys: string[], windowMs: number) => Promise<{ count: number, resetMs: number }[]>
+  /** Reads the record of a mutating call (`Idempotency-Key`): `1` (applied) or the result as JSON; null when none. */
+  readOnce: (key: string) => Promise<string | null>
+  /** Writes the record of a mutating call, for `ttlMs`. */
+  writeOnce: (key: string, value: string, ttlMs: number) => Promise<void>
   /** Stops background work. */
   dispose: () => Promise<void>
 }

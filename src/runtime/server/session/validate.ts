@@ -27,6 +27,7 @@ const SESSION_NUMBERS: Rules = {
 }
 const TOP_NUMBERS: Rules = { storeTimeout: { min: 1, max: MAX_TIMER_MS, unit: 'milliseconds' }, maxSessionsPerUser: { min: 0, zero: 'no limit' } }
 const RPC_NUMBERS: Rules = { bodyLimit: { min: 1, unit: 'bytes' } }
+const LOGIN_LIMIT_NUMBERS: Rules = { perAccount: { min: 0, zero: 'no limit' }, perAddress: { min: 0, zero: 'no limit' }, window: { min: 1, unit: 'seconds' } }
 const COMMERCE_NUMBERS: Rules = { maxQuantityPerLine: { min: 1 }, maxBasketLines: { min: 1 }, maxWishlistItems: { min: 1 }, dataTtl: { min: 1, unit: 'seconds' } }
 // Options of the embedded memory store, checked when given.
 const MEMORY_NUMBERS: Rules = {
@@ -58,6 +59,7 @@ export function validateOptions(options: ModuleOptions, env: { production: boole
   const declared = (options.shops && Object.keys(options.shops).length > 0 ? options.shops : defaultOptions.shops) as Record<string, StorefrontShopOptions>
   const shops = Object.fromEntries(Object.entries(declared).map(([id, shop]) => [id, shopOptionsSet(shop)])) as Record<string, StorefrontShopOptions>
   checkChoice(report, ['shopSelector'], options.shopSelector, SELECTORS)
+  checkChoice(report, ['storeUnavailable'], options.storeUnavailable, ['error', 'anonymous'])
   if (options.defaultShopId && !Object.hasOwn(shops, String(options.defaultShopId))) {
     report(['defaultShopId'], `${showOptionValue(options.defaultShopId)} is not a configured shop: use one of ${Object.keys(shops).join(', ')}`)
   }
@@ -66,6 +68,7 @@ export function validateOptions(options: ModuleOptions, env: { production: boole
   checkSession(report, ['session'], options.session)
   const storage = section(report, ['storage'], options.storage)
   checkStorage(report, ['storage', 'session'], storage?.session, storage?.session)
+  checkNumbers(report, ['loginLimit'], section(report, ['loginLimit'], options.loginLimit), LOGIN_LIMIT_NUMBERS)
   const rpc = section(report, ['rpc'], options.rpc)
   checkNumbers(report, ['rpc'], rpc, RPC_NUMBERS)
   checkOrigins(report, ['rpc', 'allowedOrigins'], rpc?.allowedOrigins)

@@ -50,7 +50,8 @@ export function commerceTtlMs(owner: CommerceOwner, limits: CommerceLimits): num
 function onceFor(dataKey: string, context: CommerceAdapterContext): { key: string, ttlMs: number } | undefined {
   const record = context.event?.context.storefront?.idempotency
   const owner = dataKey.slice(0, dataKey.lastIndexOf(':'))
-  return record && record.startsWith(`${owner}:k:`) ? { key: record, ttlMs: IDEMPOTENCY_WINDOW_MS } : undefined
+  // Scoped to a session, a record never needs to outlive one.
+  return record && record.startsWith(`${owner}:k:`) ? { key: record, ttlMs: Math.min(IDEMPOTENCY_WINDOW_MS, context.limits.guestTtlMs) } : undefined
 }
 
 /**

@@ -51,12 +51,14 @@ export async function replayedResult(event: H3Event, store: SessionStore, record
 }
 
 /**
- * Records a completed call's result for repeats within {@link IDEMPOTENCY_WINDOW_MS}.
+ * Records a completed call's result for repeats within {@link IDEMPOTENCY_WINDOW_MS} (or the session's lifetime, when
+ * shorter: the record is scoped to it).
  * @param store the shop's store
  * @param record the record key
  * @param result what the call answered
+ * @param sessionMaxAgeMs the shop's session lifetime
  */
-export async function recordResult(store: SessionStore, record: string, result: unknown): Promise<void> {
+export async function recordResult(store: SessionStore, record: string, result: unknown, sessionMaxAgeMs: number): Promise<void> {
   const text = JSON.stringify({ r: result ?? null })
-  await store.writeOnce(record, text.length <= IDEMPOTENCY_MAX_RESULT ? text : '1', IDEMPOTENCY_WINDOW_MS)
+  await store.writeOnce(record, text.length <= IDEMPOTENCY_MAX_RESULT ? text : '1', Math.min(IDEMPOTENCY_WINDOW_MS, sessionMaxAgeMs))
 }

@@ -40,7 +40,7 @@ export default defineEventHandler(async (event) => {
     return once.replay.result ?? ''
   }
   const result = await runRpcMethod(event, name, definition, payload)
-  if (once) await recordResult(once.store, once.record, result).catch((error: unknown) => {
+  if (once) await recordResult(once.store, once.record, result, useStorefrontRuntime().engine.shop(event).maxAgeMs).catch((error: unknown) => {
     throw toStoreError('idempotency record', error)
   })
   setResponseHeader(event, 'cache-control', 'private, no-store')

@@ -605,7 +605,8 @@ class RequestSession implements StorefrontSession {
       const keys = this.keys!
       // A request that only refreshes (nothing written) must still answer when the refresh fails (a store out of
       // memory, say): the refresh is best effort, and the next request tries again.
-      const refreshOnly = changes.dirty.size === 0 && changes.removed.size === 0 && !this.pendingRemovals?.length
+      // (The flash this request read is dropped by the same save: a refresh that fails leaves it for the next one.)
+      const refreshOnly = changes.dirty.size === 0 && !this.pendingRemovals?.length && [...changes.removed].every(isFlashField)
       const before = this.storedMeta
       const refreshed = this.touch
       if (this.touch) {

@@ -11,5 +11,7 @@ export default defineNuxtConfig({
     commerce: {
       maxQuantityPerLine: 99,
     },
+    // One instance on the embedded store, unless REDIS_URL is set (server/plugins/redis-url.ts switches to Redis).
+    storage: { session: { driver: 'memory' } },
   },
 })

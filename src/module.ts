@@ -1,4 +1,4 @@
-import { addImports, addPlugin, addRouteMiddleware, addServerImports, addServerPlugin, createResolver, defineNuxtModule } from '@nuxt/kit'
+import { addImports, addPlugin, addRouteMiddleware, addServerHandler, addServerImports, addServerPlugin, createResolver, defineNuxtModule } from '@nuxt/kit'
 import { defu } from 'defu'
 import type { ModuleOptions } from './runtime/types'
 import { defaultOptions, STORAGE_ENV_PLACEHOLDERS } from './runtime/server/session/config'
@@ -55,6 +55,8 @@ export default defineNuxtModule<ModuleOptions>({
     session: { ...defaultOptions.session },
     storage: { session: { ...defaultOptions.storage.session } },
     storeTimeout: defaultOptions.storeTimeout,
+    storeUnavailable: defaultOptions.storeUnavailable,
+    loginLimit: { ...defaultOptions.loginLimit },
     trustProxy: defaultOptions.trustProxy,
     maxSessionsPerUser: defaultOptions.maxSessionsPerUser,
     rpc: { ...defaultOptions.rpc },
@@ -96,7 +98,10 @@ export default defineNuxtModule<ModuleOptions>({
       const handlers = nitroConfig.errorHandler ? [nitroConfig.errorHandler].flat() : []
       nitroConfig.errorHandler = [runtimeDir.resolve('./server/error-handler'), ...handlers]
     })
+    // A page whose session cannot be loaded is a 503, never a guest's page (or the anonymous render the app chose).
+    addServerHandler({ middleware: true, handler: runtimeDir.resolve('./server/middleware/store-outage') })
     addServerImports([
+      { name: 'limitLoginAttempts', from: runtimeDir.resolve('./server/utils/login-limit') },
       { name: 'useStorefrontSession', from: runtimeDir.resolve('./server/utils/session') },
       { name: 'useStorefrontEngine', from: runtimeDir.resolve('./server/utils/runtime') },
       { name: 'requireStorefrontUser', from: runtimeDir.resolve('./server/utils/user') },

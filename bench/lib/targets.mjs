@@ -58,7 +58,10 @@ export function evaluateTargets({ throughput, commands, scaling, memory, memoryL
     const anonymous = command('anonymous page')
     add('anonymous-page', 'anonymous page: 0 store commands', anonymous ? `${anonymous.commands} commands` : 'not measured', anonymous ? anonymous.commands === 0 && anonymous.status === 200 : null)
     const login = command('login with')
-    add('login-round-trips', 'login with a 5-line basket: ≤ 6 round trips', login ? `${login.roundTrips} round trips` : 'not measured', login ? login.roundTrips <= 6 && !login.check : null)
+    // The playground's login calls limitLoginAttempts first: one more round trip (two INCR scripts sent together),
+    // counted here apart from the module's login rather than hidden in it.
+    const limiter = login ? Math.min(1, login.byCommand.incr ?? 0) : 0
+    add('login-round-trips', 'login with a 5-line basket: ≤ 6 round trips, plus 1 for the login limiter', login ? `${login.roundTrips - limiter} round trips + ${limiter} for the limiter` : 'not measured', login ? login.roundTrips - limiter <= 6 && !login.check : null)
   }
   if (scaling?.length) {
     const worst = Math.max(...scaling.map(point => point.medianMs))

@@ -27,7 +27,16 @@ export interface FixtureServer {
  * @returns the server
  */
 export function startFixtureServer(fixture: keyof typeof FIXTURES, env: Record<string, string> = {}): Promise<FixtureServer> {
-  return startBuiltServer(FIXTURES[fixture], env, { ...process.env, NODE_ENV: 'production', NUXT_STOREFRONT_SESSION_SECRET: TEST_SECRET })
+  // The basic fixture chooses no store at build time: a production start must name one, the embedded store by default here.
+  // Suites log the same demo accounts in hundreds of times from one address: the login limiter's own test sets its limits.
+  return startBuiltServer(FIXTURES[fixture], env, {
+    ...process.env,
+    NODE_ENV: 'production',
+    NUXT_STOREFRONT_SESSION_SECRET: TEST_SECRET,
+    NUXT_STOREFRONT_STORAGE_SESSION_DRIVER: 'memory',
+    NUXT_STOREFRONT_LOGIN_LIMIT_PER_ACCOUNT: '1000000',
+    NUXT_STOREFRONT_LOGIN_LIMIT_PER_ADDRESS: '1000000',
+  })
 }
 
 /**

@@ -25,7 +25,8 @@ const untyped = (name: string) => name as 'redis'
 const prod = { production: true }
 
 function shopOf(options: ModuleOptions, id: string, env = dev) {
-  const shop = resolveShops(options, env).byId.get(id)
+  // A production start needs a store chosen; these cases are about other options.
+  const shop = resolveShops(env.production && !options.storage ? { ...options, storage: { session: { driver: 'memory' } } } : options, env).byId.get(id)
   expect(shop, `shop ${id}`).toBeDefined()
   return shop!
 }
@@ -301,7 +302,15 @@ describe('validateOptions', () => {
       expect(validateOptions({}, dev)).toEqual([])
       expect(validateOptions(defaultOptions as ModuleOptions, dev)).toEqual([])
       expect(validateOptions(runtimeConfigOf(), dev)).toEqual([])
-      expect(validateOptions(runtimeConfigOf({ session: { secret: SECRET } }), prod)).toEqual([])
+      expect(validateOptions(runtimeConfigOf({ session: { secret: SECRET }, storage: { session: { driver: 'memory' } } }), prod)).toEqual([])
+    })
+
+    it('production needs a store chosen, the embedded memory store included', () => {
+      expect(validateOptions(runtimeConfigOf({ session: { secret: SECRET } }), prod)).toEqual([
+        expect.stringMatching(/^\[storefront\] storage\.session\.driver is not set: .*'memory'.*\(set NUXT_STOREFRONT_STORAGE_SESSION_DRIVER\)$/),
+      ])
+      expect(validateOptions(runtimeConfigOf({ session: { secret: SECRET } }), dev)).toEqual([])
+      expect(validateOptions(runtimeConfigOf({ session: { secret: SECRET }, storage: { session: { driver: 'redis' } } }), prod)).toEqual([])
     })
 
     it('the configs of the basic fixture and the playground', async () => {
@@ -310,7 +319,7 @@ describe('validateOptions', () => {
         const { storefront } = (await import(file)).default as { storefront: ModuleOptions }
         expect(storefront, file).toBeDefined()
         expect(validateOptions(runtimeConfigOf(storefront), dev), file).toEqual([])
-        expect(validateOptions(runtimeConfigOf({ ...storefront, session: { secret: SECRET } }), prod), file).toEqual([])
+        expect(validateOptions(runtimeConfigOf({ storage: { session: { driver: 'memory' } }, ...storefront, session: { secret: SECRET } }), prod), file).toEqual([])
       }
     })
 
@@ -361,7 +370,9 @@ describe('validateOptions', () => {
       expect(validateOptions({ storage: { session: { driver: untyped('redsi') } } }, dev)).toEqual([
         `[storefront] storage.session.driver "redsi" is not supported: use 'memory', 'fs', 'redis' or another unstorage built-in driver (e.g. 'lru-cache', 'db0', 'upstash', 'mongodb'; see https://unstorage.unjs.io/drivers), or set a driver instance in the storefront:storage hook (set NUXT_STOREFRONT_STORAGE_SESSION_DRIVER)`,
       ])
-      expectProblem({ storage: { session: { driver: untyped('') } } }, 'storage.session.driver', 'NUXT_STOREFRONT_STORAGE_SESSION_DRIVER')
+      // Empty is not chosen: the embedded store in development, a refused start in production.
+      expect(validateOptions({ storage: { session: { driver: untyped('') } } }, dev)).toEqual([])
+      expectProblem({ session: { secret: SECRET }, storage: { session: { driver: untyped('') } } }, 'storage.session.driver', 'NUXT_STOREFRONT_STORAGE_SESSION_DRIVER', prod)
       expectProblem({ storage: { session: { driver: untyped('Redis') } } }, 'storage.session.driver', 'NUXT_STOREFRONT_STORAGE_SESSION_DRIVER')
     })
 
@@ -540,7 +551,7 @@ describe('validateOptions', () => {
       expectProblem({ shops, session: { secret: SECRET } }, 'shops.1002.session.secret', 'NUXT_STOREFRONT_SHOPS_1002_SESSION_SECRET', prod)
       expect(expectProblem({ shops }, 'session.secret', 'NUXT_STOREFRONT_SESSION_SECRET', prod)).toContain('used by shop 1001')
       // A top-level secret no shop uses is not checked, as before.
-      expect(validateOptions({ shops: { 1001: { session: { secret: SECRET } } }, session: { secret: 'short' } }, prod)).toEqual([])
+      expect(validateOptions({ shops: { 1001: { session: { secret: SECRET } } }, session: { secret: 'short' }, storage: { session: { driver: 'memory' } } }, prod)).toEqual([])
       expect(validateOptions({}, dev)).toEqual([])
     })
   })
@@ -643,7 +654,7 @@ describe('cookie prefix, per-shop placeholders and guest-portable keys', () => {
 
   it('lets empty per-shop keys (declared for env overrides) inherit the top-level settings and the shared store', () => {
     const empty = { cookieName: '', sameSite: '', maxAge: '', secret: '', domain: '', secure: '', maxDataSize: '', guestPortableKeys: '' }
-    const options = { session: { secret: SECRET, domain: 'shop.example' }, shops: { 1001: { path: '/', session: empty, storage: { session: { driver: '', url: '' } } } } } as unknown as ModuleOptions
+    const options = { session: { secret: SECRET, domain: 'shop.example' }, storage: { session: { driver: 'memory' } }, shops: { 1001: { path: '/', session: empty, storage: { session: { driver: '', url: '' } } } } } as unknown as ModuleOptions
     expect(validateOptions(options, prod)).toEqual([])
     const shop = resolveShops(options, prod).byId.get('1001')!
     expect(shop).toMatchObject({ cookieName: '$session-1001', sameSite: 'lax', maxAgeMs: 86_400_000, secrets: [SECRET], domainAttribute: 'shop.example', storageId: 'default' })

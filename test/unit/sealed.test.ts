@@ -5,7 +5,7 @@ import { openValue, resealIfStale, sealValue } from '../../src/runtime/server/se
 const OLD = 'old-secret-0123456789-abcdefghijklmnopqrstu'
 const NEW = 'new-secret-0123456789-abcdefghijklmnopqrstu'
 const shopWith = (secret: string | string[], id = '1001') =>
-  resolveShops({ shops: { [id]: { path: '/' } }, session: { secret } }, { production: true }).byId.get(id)!
+  resolveShops({ shops: { [id]: { path: '/' } }, session: { secret }, storage: { session: { driver: 'memory' } } }, { production: true }).byId.get(id)!
 
 describe('sealed tokens', () => {
   const plain = JSON.stringify({ accessToken: 'tok-1234567890' })

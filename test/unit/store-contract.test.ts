@@ -146,7 +146,7 @@ function describeStoreContract(name: string, factory: () => Promise<StoreFixture
         expect(await readFields(store, keys.session)).toBeNull()
       }
       expect(await fixture.indexHashes(user.index!)).toEqual([])
-      expect(await store.listUserSessions(user.index!, user.userSessionPrefix!, Date.now())).toEqual([])
+      expect((await store.listUserSessions(user.index!, user.userSessionPrefix!, Date.now(), { limit: 50 })).sessions).toEqual([])
     })
 
     contractCase('never resurrects a removed record on a late update', async () => {
@@ -193,7 +193,7 @@ function describeStoreContract(name: string, factory: () => Promise<StoreFixture
 
       await waitUntilGone(store, guest.session)
       await waitUntilGone(store, user.session)
-      expect(await store.listUserSessions(user.index!, user.userSessionPrefix!, Date.now())).toEqual([])
+      expect((await store.listUserSessions(user.index!, user.userSessionPrefix!, Date.now(), { limit: 50 })).sessions).toEqual([])
     })
 
     describe('user index', () => {
@@ -208,9 +208,9 @@ function describeStoreContract(name: string, factory: () => Promise<StoreFixture
         }
         await createSession(store, other)
 
-        const listed = await store.listUserSessions(mine[0]!.index!, mine[0]!.userSessionPrefix!, Date.now())
+        const listed = (await store.listUserSessions(mine[0]!.index!, mine[0]!.userSessionPrefix!, Date.now(), { limit: 50 })).sessions
         expect(listed.sort(byHash)).toEqual(expected.sort(byHash))
-        expect(await store.listUserSessions(other.index!, other.userSessionPrefix!, Date.now())).toHaveLength(1)
+        expect((await store.listUserSessions(other.index!, other.userSessionPrefix!, Date.now(), { limit: 50 })).sessions).toHaveLength(1)
       })
 
       contractCase('removes every session of a user but the kept ones', async () => {
@@ -228,9 +228,40 @@ function describeStoreContract(name: string, factory: () => Promise<StoreFixture
         expect(await readFields(store, first!.session)).toBeNull()
         expect(await readFields(store, second!.session)).toBeNull()
         expect(await readFields(store, other.session)).toEqual(otherRecord)
-        const listed = await store.listUserSessions(kept!.index!, kept!.userSessionPrefix!, Date.now())
+        const listed = (await store.listUserSessions(kept!.index!, kept!.userSessionPrefix!, Date.now(), { limit: 50 })).sessions
         expect(listed.map(session => session.hash)).toEqual([kept!.hash])
-        expect(await store.listUserSessions(other.index!, other.userSessionPrefix!, Date.now())).toHaveLength(1)
+        expect((await store.listUserSessions(other.index!, other.userSessionPrefix!, Date.now(), { limit: 50 })).sessions).toHaveLength(1)
+      })
+
+      contractCase('lists a user\'s sessions page by page, each once, and removes past a batch', async () => {
+        const userId = newUserId()
+        const all: SessionKeys[] = []
+        // Same expiry for several: the cursor must walk through ties too.
+        const shared = expiry()
+        for (let i = 0; i < 7; i++) {
+          const keys = userSessionKeys(userId)
+          await createSession(store, keys, {}, i % 2 ? shared : expiry(HOUR + i))
+          all.push(keys)
+        }
+        const seen: string[] = []
+        let after: { score: string, count: number } | undefined
+        let pages = 0
+        do {
+          const page = await store.listUserSessions(all[0]!.index!, all[0]!.userSessionPrefix!, Date.now(), { limit: 3, after })
+          expect(page.sessions.length).toBeLessThanOrEqual(3)
+          expect(page.total).toBe(7)
+          seen.push(...page.sessions.map(session => session.hash))
+          after = page.next ?? undefined
+          pages++
+        } while (after && pages < 10)
+        expect(pages).toBe(3)
+        expect(seen.sort()).toEqual(all.map(keys => keys.hash).sort())
+
+        // More than one batch (100) of a destroy-all.
+        for (let i = 0; i < 143; i++) await createSession(store, userSessionKeys(userId))
+        expect(await store.removeUserSessions(all[0]!.index!, all[0]!.userSessionPrefix!, [all[3]!.hash])).toBe(149)
+        const left = await store.listUserSessions(all[0]!.index!, all[0]!.userSessionPrefix!, Date.now(), { limit: 50 })
+        expect(left.sessions.map(session => session.hash)).toEqual([all[3]!.hash])
       })
 
       contractCase('keeps the user index expiring after removing sessions', async ({ skip }) => {
@@ -256,7 +287,7 @@ function describeStoreContract(name: string, factory: () => Promise<StoreFixture
         await fixture.dropKey(dropped.session)
         expect((await fixture.indexHashes(live.index!)).sort()).toEqual([live.hash, dropped.hash].sort())
 
-        const listed = await store.listUserSessions(live.index!, live.userSessionPrefix!, Date.now())
+        const listed = (await store.listUserSessions(live.index!, live.userSessionPrefix!, Date.now(), { limit: 50 })).sessions
 
         expect(listed.map(session => session.hash)).toEqual([live.hash])
         expect(await fixture.indexHashes(live.index!)).toEqual([live.hash])
@@ -318,7 +349,7 @@ function describeStoreContract(name: string, factory: () => Promise<StoreFixture
           expect(await readFields(store, keys.session), `round ${round}`).toBeNull()
         }
         const { index, userSessionPrefix } = userSessionKeys(userId)
-        expect(await store.listUserSessions(index!, userSessionPrefix!, Date.now())).toEqual([])
+        expect((await store.listUserSessions(index!, userSessionPrefix!, Date.now(), { limit: 50 })).sessions).toEqual([])
         expect(await fixture.indexHashes(index!)).toEqual([])
       })
     })

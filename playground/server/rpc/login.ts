@@ -3,6 +3,8 @@ import { welcomeNotice } from '../../shared/welcome'
 import { verifyDemoCredentials } from '../utils/users'
 
 export default defineRpcHandler(async ({ email, password }, context) => {
+  // Password guessing is throttled per account and per client address: a 429 with Retry-After past the limits.
+  await limitLoginAttempts(context.event, { account: email })
   const user = await verifyDemoCredentials(email, password)
   if (!user) {
     throw createError({ status: 401, message: 'wrong email or password' })

@@ -1,7 +1,8 @@
 import type { NitroErrorHandler } from 'nitropack/types'
 import { StoreUnavailableError, StorefrontHttpError } from './session/errors'
 import { describeFatalRedisError } from './session/redis-health'
-import { sendProblem, toProblem } from './problem'
+import { isClientGone, logger, logRateLimited } from './log'
+import { isPageRequest, sendProblem, sendUnavailablePage, toProblem } from './problem'
 
 /**
  * Answers the session engine's errors (store unavailable, limits, bad input, `requireStorefrontUser`'s 401) and every
@@ -9,14 +10,26 @@ import { sendProblem, toProblem } from './problem'
  * `application/problem+json`; every other error goes on to the next handler (Nuxt's error page).
  */
 const storefrontErrorHandler: NitroErrorHandler = async (error, event) => {
+  // A store that is out fails a page with a 503 page (see the store-outage middleware).
   // h3 may wrap a thrown engine error; the engine's own error carries the status.
   const ours = [error, (error as { cause?: unknown }).cause].find(e => e instanceof StorefrontHttpError)
   if (!ours && !event.path.startsWith('/api/rpc/') && !event.path.startsWith('/api/form/')) {
     return
   }
+  if (isClientGone(error, event.node.req)) {
+    // A client that went away (an aborted upload) is no server error, and nobody is left to answer.
+    logger.debug(`${event.method} ${event.path.slice(0, 128)}: the client went away`)
+    if (!event.node.res.headersSent) await sendProblem(event, { type: 'about:blank', title: 'Bad Request', status: 400, detail: 'the request was aborted' })
+    return
+  }
+  if (ours instanceof StoreUnavailableError && isPageRequest(event)) {
+    logStoreFailure(error)
+    await sendUnavailablePage(event)
+    return
+  }
   const problem = toProblem(ours ?? error, !import.meta.dev)
   if (problem.status >= 500 && problem.status !== 503) {
-    console.error('[storefront] unexpected error', error)
+    logger.error('unexpected error', error)
   }
   else if (problem.status === 503) {
     logStoreFailure(error)
@@ -26,21 +39,11 @@ const storefrontErrorHandler: NitroErrorHandler = async (error, event) => {
 
 export default storefrontErrorHandler
 
-let lastLogged = 0
-let suppressed = 0
-
 // An outage fails every request: one line per 10 s, with the cause, is what an operator needs. Causes that waiting
 // will not cure (credentials, certificates, the ACL) were logged once, with what to fix, where they were seen.
 function logStoreFailure(error: unknown) {
   const failure = [error, (error as { cause?: unknown }).cause].find(e => e instanceof StoreUnavailableError) as StoreUnavailableError | undefined
   if (failure?.cause !== undefined && describeFatalRedisError(failure.cause)) return
-  const now = Date.now()
-  if (now - lastLogged < 10_000) {
-    suppressed++
-    return
-  }
   const cause = (failure?.cause as Error | undefined)?.message ?? 'unknown cause'
-  console.warn(`[storefront] ${failure?.message ?? 'session store unavailable'}: ${cause}${suppressed ? ` (${suppressed} more since the last report)` : ''}`)
-  lastLogged = now
-  suppressed = 0
+  logRateLimited('store unavailable', `${failure?.message ?? 'session store unavailable'}: ${cause}`)
 }

@@ -74,11 +74,41 @@ export function sendProblemBody(event: H3Event, error: unknown, production: bool
   return JSON.stringify(problem)
 }
 
+/** Seconds a client is asked to wait before it tries again after a 503 (a store outage) or a 429. */
+export const RETRY_AFTER_SECONDS = 5
+
+/**
+ * Whether a request asks for a page (HTML) rather than an API answer.
+ * @param event the request
+ * @returns true for a GET or HEAD outside `/api/` that accepts HTML
+ */
+export function isPageRequest(event: H3Event): boolean {
+  return (event.method === 'GET' || event.method === 'HEAD') && !event.path.startsWith('/api/')
+    && String(event.node.req.headers.accept ?? 'text/html').includes('text/html')
+}
+
+/**
+ * Answers a page whose session could not be loaded: 503, `Retry-After`, never stored by any cache.
+ * @param event the request
+ * @returns once sent
+ */
+export function sendUnavailablePage(event: H3Event): Promise<void> {
+  setResponseStatus(event, 503, 'Service Unavailable')
+  setResponseHeader(event, 'content-type', 'text/html; charset=utf-8')
+  setResponseHeader(event, 'cache-control', 'no-store')
+  setResponseHeader(event, 'retry-after', RETRY_AFTER_SECONDS)
+  event.node.res.removeHeader('set-cookie')
+  return send(event, '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Temporarily unavailable</title></head><body><h1>Temporarily unavailable</h1><p>This page could not be loaded just now. You are still signed in: please try again in a few seconds.</p></body></html>')
+}
+
 function setProblemHead(event: H3Event, problem: ProblemDetails) {
   if (problem.status === 503) recordUnavailable()
   setResponseStatus(event, problem.status, problem.title)
   setResponseHeader(event, 'content-type', 'application/problem+json')
   setResponseHeader(event, 'cache-control', 'no-store')
+  if (problem.status === 503 || problem.status === 429) {
+    setResponseHeader(event, 'retry-after', typeof problem.retryAfter === 'number' ? problem.retryAfter : RETRY_AFTER_SECONDS)
+  }
   if (problem.status === 401) {
     // RFC 9110 §15.5.2: a 401 carries a challenge. The session cookie is the credential; the "Cookie" scheme names it.
     // A bearer client's credential is its token: RFC 6750's "Bearer" scheme.

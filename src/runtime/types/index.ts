@@ -113,10 +113,11 @@ export interface StorefrontStorageOptions {
   /**
    * `memory` (embedded, development only), `redis` (atomic across instances), or any other unstorage built-in driver
    * by name (`fs`, `lru-cache`, `db0`, `upstash`, `mongodb`, …), which the generic store uses (safe on one instance
-   * only). The `storefront:storage` hook may also set a driver instance.
-   * @default 'memory'
+   * only). The `storefront:storage` hook may also set a driver instance. Unset, development runs on `memory` and a
+   * production server refuses to start: choose a store, `memory` included, explicitly.
+   * @default '' (not chosen)
    */
-  driver?: BuiltinDriverName | 'memory' | Driver
+  driver?: BuiltinDriverName | 'memory' | '' | Driver
   /**
    * Driver options, passed through. For Redis, `cluster` and `sentinels` take a list of `{ host, port }` or
    * `host:port,host:port` (every node with its port), and `sentinels` needs the master's `name`.
@@ -164,19 +165,49 @@ export interface ModuleOptions {
    */
   storeTimeout?: number
   /**
+   * What a page request gets when its session cannot be loaded (the store is stopped or hung): `'error'`, a 503 page
+   * (`Retry-After`, `Cache-Control: no-store`; APIs a problem+json 503), or `'anonymous'`, the page rendered without
+   * the session, marked `private, no-store` (the composables report `isUnavailable`). Never a guest's page or a
+   * redirect to the login, which a shopper would take for a logout.
+   * @default 'error'
+   */
+  storeUnavailable?: 'error' | 'anonymous'
+  /**
    * Trust `X-Forwarded-Host` when selecting a shop by domain (only behind a proxy that overwrites it); true or false.
    * @default false
    */
   trustProxy?: boolean
   /**
-   * Most sessions one user may have; a login past it ends the least recently active one. 0 means no limit.
-   * @default 0
+   * Most sessions one user may have; a login past it ends the least recently active one (in the same step as the
+   * login's index write). 0 means no limit, which lets one account grow its device list without bound.
+   * @default 100
    */
   maxSessionsPerUser?: number
   /** The RPC layer. */
   rpc?: StorefrontRpcOptions
   /** Baskets, wishlists and the merge at login. */
   commerce?: StorefrontCommerceOptions
+  /** Defaults of `limitLoginAttempts(event, { account })`, the login limiter the app's `login` method calls. */
+  loginLimit?: StorefrontLoginLimitOptions
+}
+
+/** Fixed-window limits of login attempts, kept in the session store. */
+export interface StorefrontLoginLimitOptions {
+  /**
+   * Attempts per account (as given to `limitLoginAttempts`) in one window; past it a 429 with `Retry-After`. 0: no limit.
+   * @default 10
+   */
+  perAccount?: number
+  /**
+   * Attempts per client address in one window. 0: no limit.
+   * @default 100
+   */
+  perAddress?: number
+  /**
+   * The window, in seconds.
+   * @default 900
+   */
+  window?: number
 }
 
 /** Options of the RPC layer. */
@@ -275,6 +306,8 @@ export type {
   StorefrontRpcContextBase,
   StorefrontRpcContextExtensions,
   StorefrontSessionInfo,
+  StorefrontSessionList,
+  StorefrontSessionListOptions,
   StorefrontWishlistApi,
 } from './rpc'
 export type { StorefrontSession, StorefrontSessionKey, StorefrontSessionValues } from './session'

@@ -27,6 +27,23 @@ export interface StorefrontSessionInfo {
   label: string
 }
 
+/** Which page of a user's sessions to list. */
+export interface StorefrontSessionListOptions {
+  /** Sessions in the page: 1 to 200. @default 50 */
+  limit?: number
+  /** The `nextCursor` of the page before; none for the first page. */
+  cursor?: string | null
+}
+
+/** One page of a user's sessions, least recently active first. */
+export interface StorefrontSessionList {
+  sessions: StorefrontSessionInfo[]
+  /** Pass it as `cursor` for the next page; null after the last page. */
+  nextCursor: string | null
+  /** How many sessions the user's index holds (expired ones are pruned as pages are read). */
+  total: number
+}
+
 /** What `login` returns. */
 export interface StorefrontLoginResult<U extends StorefrontUser = StorefrontUser> {
   user: U
@@ -93,10 +110,10 @@ export interface StorefrontRpcContextBase {
   logout: () => Promise<void>
   /** Ends the session (same as logout). */
   destroySession: () => Promise<void>
-  /** Ends every session of a user except the ids kept. Returns how many ended. */
+  /** Ends every session of a user except the ids kept, in bounded batches; all have ended when it resolves. Returns how many ended. */
   destroySessionsForUserId: (userId: string, sessionsToKeep?: string[]) => Promise<number>
-  /** The live sessions of a user. */
-  listSessionsForUserId: (userId: string) => Promise<StorefrontSessionInfo[]>
+  /** One page of the live sessions of a user (50 by default, at most 200), one bounded store step per page. */
+  listSessionsForUserId: (userId: string, options?: StorefrontSessionListOptions) => Promise<StorefrontSessionList>
   /** Ends the one session of the user that has this handle (from `listSessionsForUserId`); false when none has. */
   revokeSessionForUserId: (userId: string, handle: string) => Promise<boolean>
   /** The session data API. */

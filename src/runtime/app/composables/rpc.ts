@@ -25,6 +25,9 @@ export class StorefrontRpcError extends Error {
   }
 }
 
+/** Methods named get… or list… only read: their calls carry no Idempotency-Key. */
+const READ_METHOD = /^(?:get|list)[A-Z]/
+
 /**
  * A function that calls one RPC method. In the browser it POSTs to `/api/rpc/<method>` with `x-shop-id`; during SSR
  * it runs the method in-process with the page request's session.
@@ -52,16 +55,28 @@ export function useRpcCall<M extends RpcMethodName>(method: M, scope: ShopScope 
     }
     // Typed by the method map rather than Nitro's route table, which knows only the catch-all RPC route.
     const fetchRpc = $fetch as (url: string, options: object) => Promise<unknown>
-    const post = () => fetchRpc(`/api/rpc/${method}`, { method: 'POST', body: { payload: params }, headers: { 'x-shop-id': shopId.value } })
+    // A mutation carries an Idempotency-Key, the same on its retry: a repeat the server already applied is answered
+    // with the first result instead of applying twice. Reads (get…, list…) need none.
+    const headers: Record<string, string> = { 'x-shop-id': shopId.value }
+    if (!READ_METHOD.test(method) && typeof crypto !== 'undefined' && typeof crypto.randomUUID === 'function') {
+      headers['idempotency-key'] = crypto.randomUUID()
+    }
+    const post = () => fetchRpc(`/api/rpc/${method}`, { method: 'POST', body: { payload: params }, headers })
     try {
       try {
         return await post() as RpcMethodResult<M>
       }
       catch (error) {
         // The session ended meanwhile (expired, or replaced by a login in another tab): the server cleared the dead
-        // cookie, so one retry runs in a fresh session instead of failing the shopper's click.
-        if ((error as { data?: { code?: string } }).data?.code !== 'session-ended') throw error
-        return await post() as RpcMethodResult<M>
+        // cookie, so one retry runs in a fresh session instead of failing the shopper's click. A mutation that met a
+        // store outage (503) is tried once more with the same Idempotency-Key: applied at most once either way.
+        const failure = error as { data?: { code?: string }, statusCode?: number }
+        if (failure.data?.code === 'session-ended') return await post() as RpcMethodResult<M>
+        if (failure.statusCode === 503 && headers['idempotency-key']) {
+          await new Promise(resolve => setTimeout(resolve, 500))
+          return await post() as RpcMethodResult<M>
+        }
+        throw error
       }
     }
     catch (error) {

@@ -7,10 +7,24 @@ import { useShopState } from './state'
 /** One device of the current user. */
 export type StorefrontDevice = RpcMethodResult<'listSessions'>['sessions'][number]
 
+interface DevicesState {
+  devices: StorefrontDevice[]
+  nextCursor: string | null
+  total: number
+}
+
 /** What `useSessions` returns. */
 export interface UseStorefrontSessions {
+  /** The devices loaded so far: the first page after `refresh()`, more after each `loadMore()`. */
   sessions: ComputedRef<StorefrontDevice[]>
+  /** How many sessions the user has in all. */
+  total: ComputedRef<number>
+  /** Whether `loadMore()` has another page to load. */
+  hasMore: ComputedRef<boolean>
+  /** Loads the first page again (50 devices). */
   refresh: () => Promise<StorefrontDevice[]>
+  /** Loads the next page and appends it. */
+  loadMore: () => Promise<StorefrontDevice[]>
   /** Ends every other session of the user; returns how many ended. */
   logoutOtherDevices: () => Promise<number>
   /** Ends the one session with this handle (a device of the list), then reloads the list. */
@@ -23,25 +37,34 @@ export interface UseStorefrontSessions {
 }
 
 /**
- * The logged-in user's devices (sessions), shared under `storefront-sessions:<shopId>`.
+ * The logged-in user's devices (sessions), a page at a time, shared under `storefront-sessions:<shopId>`.
  * @returns the devices and actions
  * @example
  * const { sessions, revoke } = useSessions()
  * await revoke(sessions.value.find(device => !device.current)!.handle)
  */
 export function useSessions(): UseStorefrontSessions {
-  const state = useShopState<StorefrontDevice[]>('sessions', () => [])
+  const state = useShopState<DevicesState>('sessions', () => ({ devices: [], nextCursor: null, total: 0 }))
   const listSessions = useRpcCall('listSessions')
   const logoutOthers = useRpcCall('logoutOtherDevices')
   const revokeSession = useRpcCall('revokeSession')
   const labelSession = useRpcCall('labelSession')
   async function refresh() {
-    state.value = (await listSessions()).sessions
-    return state.value
+    const page = await listSessions({})
+    state.value = { devices: page.sessions, nextCursor: page.nextCursor, total: page.total }
+    return state.value.devices
   }
   return {
-    sessions: computed(() => state.value),
+    sessions: computed(() => state.value.devices),
+    total: computed(() => state.value.total),
+    hasMore: computed(() => state.value.nextCursor !== null),
     refresh,
+    async loadMore() {
+      if (state.value.nextCursor === null) return state.value.devices
+      const page = await listSessions({ cursor: state.value.nextCursor })
+      state.value = { devices: [...state.value.devices, ...page.sessions], nextCursor: page.nextCursor, total: page.total }
+      return state.value.devices
+    },
     async logoutOtherDevices() {
       const { destroyed } = await logoutOthers()
       await refresh()

@@ -15,6 +15,11 @@ export interface StorefrontUserState {
   isInitialized: boolean
   /** True while the last known value is shown and a fresh one is on its way. */
   fromCache: boolean
+  /**
+   * True when the last load failed because the session store was out (a 503): the shopper is not known to be logged
+   * out, the store is temporarily unavailable. Show that, not a sign-in link.
+   */
+  unavailable?: boolean
 }
 
 /**
@@ -29,6 +34,8 @@ export interface UseStorefrontUser {
   isLoggedIn: ComputedRef<boolean>
   isInitialized: ComputedRef<boolean>
   fromCache: ComputedRef<boolean>
+  /** The session store was out at the last load: the user is unknown for now, not logged out. */
+  isUnavailable: ComputedRef<boolean>
   state: DeepReadonly<Ref<StorefrontUserState>>
   /** Fetches the user; with `{ background: true }` the last known value stays visible (`fromCache`) meanwhile. */
   refresh: (options?: { background?: boolean }) => Promise<void>
@@ -83,7 +90,7 @@ export function useUser(scope: ShopScope = {}): UseStorefrontUser {
       state.value = { user, isInitialized: true, fromCache: false }
     }
     catch (error) {
-      state.value = { ...state.value, fromCache: false }
+      state.value = { ...state.value, fromCache: false, unavailable: (error as { status?: number })?.status === 503 }
       throw error
     }
   }
@@ -93,6 +100,7 @@ export function useUser(scope: ShopScope = {}): UseStorefrontUser {
     isLoggedIn: computed(() => state.value.user !== null),
     isInitialized: computed(() => state.value.isInitialized),
     fromCache: computed(() => state.value.fromCache),
+    isUnavailable: computed(() => state.value.unavailable === true),
     state: readonly(state),
     refresh,
     login: (async (params: unknown) => {

@@ -1,4 +1,4 @@
-import { defineNuxtRouteMiddleware, navigateTo } from '#imports'
+import { abortNavigation, createError, defineNuxtRouteMiddleware, navigateTo, useError, useRequestEvent } from '#imports'
 import { prefixOf, useShopIdOf } from '../composables/shop'
 import { useUser } from '../composables/user'
 import { shopPath } from '../../shared/shop-match'
@@ -10,12 +10,20 @@ import { shopPath } from '../../shared/shop-match'
 export default defineNuxtRouteMiddleware(async (to) => {
   // The shop of the page being entered, not of the page being left: each shop has its own login.
   const shopId = useShopIdOf(() => to.path).value
-  const { isLoggedIn, isInitialized, refresh } = useUser({ shopId })
-  if (!isInitialized.value) {
+  // The store is out (the server could not load this page's session): whether the shopper is logged in is unknown,
+  // and a trip to the login page would look like a logout.
+  const outage = import.meta.server && useRequestEvent()?.context.storefront?.unavailable === true
+  // An error page being rendered (the outage's 503 among them) sends nobody to the login.
+  if (useError().value) return
+  const { isLoggedIn, isInitialized, isUnavailable, refresh } = useUser({ shopId })
+  if (!isInitialized.value && !outage) {
     await refresh().catch(() => {})
   }
   if (isLoggedIn.value) {
     return
+  }
+  if (outage || isUnavailable.value) {
+    return abortNavigation(createError({ statusCode: 503, statusMessage: 'Service Unavailable', message: 'temporarily unavailable: please try again in a few seconds' }))
   }
   return navigateTo({ path: shopPath(prefixOf(shopId), '/login'), query: { redirect: to.fullPath } })
 })

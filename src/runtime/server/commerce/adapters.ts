@@ -1,4 +1,5 @@
-import type { BasketAdapter, CommerceLimits, CommerceOwner, StorefrontCommerceAdapters, WishlistAdapter } from '../../types/commerce'
+import type { BasketAdapter, CommerceAdapterContext, CommerceLimits, CommerceOwner, StorefrontCommerceAdapters, WishlistAdapter } from '../../types/commerce'
+import { IDEMPOTENCY_WINDOW_MS } from '../rpc/idempotency'
 import { ownerKey } from '../session/keys'
 import type { CommerceGuard, CommerceStore } from './store'
 
@@ -29,6 +30,31 @@ export function loginLockKey(guest: CommerceOwner & { kind: 'guest' }): string {
 }
 
 /**
+ * How long an owner's basket and wishlist live after a write: a guest's as long as the guest session (its rolling
+ * refresh extends them with it), a user's `commerce.dataTtl`.
+ * @param owner the owner
+ * @param limits the shop's limits
+ * @returns ms
+ */
+export function commerceTtlMs(owner: CommerceOwner, limits: CommerceLimits): number {
+  return owner.kind === 'guest' ? limits.guestTtlMs : limits.dataTtlMs
+}
+
+/**
+ * The `Idempotency-Key` record of the call, when it belongs to the same owner as the data written (its hash tag):
+ * the write sets it in its own step, and a repeat finds it and applies nothing.
+ * @param dataKey the basket or wishlist key
+ * @param context the adapter context, with the request
+ * @returns the record and its lifetime, or undefined
+ */
+function onceFor(dataKey: string, context: CommerceAdapterContext): { key: string, ttlMs: number } | undefined {
+  const record = context.event?.context.storefront?.idempotency
+  const owner = dataKey.slice(0, dataKey.lastIndexOf(':'))
+  // Scoped to a session, a record never needs to outlive one.
+  return record && record.startsWith(`${owner}:k:`) ? { key: record, ttlMs: Math.min(IDEMPOTENCY_WINDOW_MS, context.limits.guestTtlMs) } : undefined
+}
+
+/**
  * The default adapters: baskets and wishlists kept in the session store, per shop, keyed by owner.
  * @param commerceFor the commerce store of a shop
  * @returns the adapters
@@ -37,19 +63,21 @@ export function createDefaultAdapters(commerceFor: (shopId: string) => Promise<C
   const marker = (user: CommerceOwner & { kind: 'user' }, kind: 'b' | 'w', guest: CommerceOwner & { kind: 'guest' }) =>
     `${ownerKey(user.shopId, { kind: 'user', userId: user.userId })}:m${kind}:${guest.sessionHash}`
 
-  const writeLine = async (owner: CommerceOwner, line: { variantId: number, quantity: number }, mode: 'add' | 'set', limits: CommerceLimits) => {
+  const writeLine = async (owner: CommerceOwner, line: { variantId: number, quantity: number }, mode: 'add' | 'set', context: CommerceAdapterContext) => {
     const keys = commerceKeys(owner)
-    return (await commerceFor(owner.shopId)).writeBasket(keys.basket, { ...line, mode }, { cap: limits.maxQuantityPerLine, maxLines: limits.maxBasketLines, ttlMs: limits.dataTtlMs, guard: keys.guard })
+    const limits = context.limits
+    return (await commerceFor(owner.shopId)).writeBasket(keys.basket, { ...line, mode }, { cap: limits.maxQuantityPerLine, maxLines: limits.maxBasketLines, ttlMs: commerceTtlMs(owner, limits), guard: keys.guard, once: onceFor(keys.basket, context) })
   }
-  const writeItem = async (owner: CommerceOwner, productId: number, mode: 'add' | 'remove', limits: CommerceLimits) => {
+  const writeItem = async (owner: CommerceOwner, productId: number, mode: 'add' | 'remove', context: CommerceAdapterContext) => {
     const keys = commerceKeys(owner)
-    return (await commerceFor(owner.shopId)).writeWishlist(keys.wishlist, { productId, mode }, { maxItems: limits.maxWishlistItems, ttlMs: limits.dataTtlMs, guard: keys.guard })
+    const limits = context.limits
+    return (await commerceFor(owner.shopId)).writeWishlist(keys.wishlist, { productId, mode }, { maxItems: limits.maxWishlistItems, ttlMs: commerceTtlMs(owner, limits), guard: keys.guard, once: onceFor(keys.wishlist, context) })
   }
 
   const basket: BasketAdapter = {
     get: async owner => (await commerceFor(owner.shopId)).readBasket(commerceKeys(owner).basket),
-    add: (owner, line, { limits }) => writeLine(owner, line, 'add', limits),
-    setQuantity: (owner, line, { limits }) => writeLine(owner, line, 'set', limits),
+    add: (owner, line, context) => writeLine(owner, line, 'add', context),
+    setQuantity: (owner, line, context) => writeLine(owner, line, 'set', context),
     remove: (owner, variantId, context) => basket.setQuantity(owner, { variantId, quantity: 0 }, context),
     clear: async (owner) => {
       await (await commerceFor(owner.shopId)).remove([commerceKeys(owner).basket])
@@ -69,8 +97,8 @@ export function createDefaultAdapters(commerceFor: (shopId: string) => Promise<C
 
   const wishlist: WishlistAdapter = {
     get: async owner => (await commerceFor(owner.shopId)).readWishlist(commerceKeys(owner).wishlist),
-    add: (owner, item, { limits }) => writeItem(owner, item.productId, 'add', limits),
-    remove: (owner, productId, { limits }) => writeItem(owner, productId, 'remove', limits),
+    add: (owner, item, context) => writeItem(owner, item.productId, 'add', context),
+    remove: (owner, productId, context) => writeItem(owner, productId, 'remove', context),
     clear: async (owner) => {
       await (await commerceFor(owner.shopId)).remove([commerceKeys(owner).wishlist])
     },

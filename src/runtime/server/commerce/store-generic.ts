@@ -1,5 +1,6 @@
 import type { Storage } from 'unstorage'
 import type { BasketLine, WishlistItem } from '../../types/commerce'
+import { readExpiring, writeExpiring } from '../session/expiring'
 import { createKeyedLock } from '../session/lock'
 import { recordExpiresAt } from '../session/store'
 import type { SessionFields } from '../session/store'
@@ -20,8 +21,9 @@ export function createGenericCommerceStore(storage: Storage): CommerceStore {
   const withLock = createKeyedLock()
   const owner = (key: string) => /^[^{]*\{[^}]*\}/.exec(key)?.[0] ?? key
   const ttl = (ms: number) => ({ ttl: Math.max(1, Math.ceil(ms / 1000)) })
-  const lines = async (key: string) => (await storage.getItem<StoredLine[]>(key)) ?? []
-  const items = async (key: string) => (await storage.getItem<StoredItem[]>(key)) ?? []
+  // Every value carries its end, so that the sweep removes it on drivers without native expiry.
+  const lines = async (key: string) => (await readExpiring<StoredLine[]>(storage, key)) ?? []
+  const items = async (key: string) => (await readExpiring<StoredItem[]>(storage, key)) ?? []
 
   async function checkGuard(guard?: CommerceGuard) {
     if (!guard) return
@@ -37,8 +39,8 @@ export function createGenericCommerceStore(storage: Storage): CommerceStore {
   }
 
   async function claimUnlocked(marker: string, markerTtlMs: number) {
-    if (await storage.hasItem(marker)) return false
-    await storage.setItem(marker, 1, ttl(markerTtlMs))
+    if (await readExpiring(storage, marker) !== null) return false
+    await writeExpiring(storage, marker, 1, markerTtlMs)
     return true
   }
 
@@ -46,13 +48,15 @@ export function createGenericCommerceStore(storage: Storage): CommerceStore {
     readBasket: async key => toBasket(await lines(key)),
     writeBasket: (key, change, options) => withLock(owner(key), async () => {
       await checkGuard(options.guard)
+      if (options.once && await readExpiring(storage, options.once.key) !== null) return toBasket(await lines(key))
       const stored = await lines(key)
       const line = stored.find(l => l.v === change.variantId)
       let wanted = change.mode === 'add' ? (line?.q ?? 0) + change.quantity : change.quantity
       wanted = Math.min(wanted, options.cap)
       if (wanted <= 0) {
         const next = stored.filter(l => l.v !== change.variantId)
-        await (next.length > 0 ? storage.setItem(key, next, ttl(options.ttlMs)) : storage.removeItem(key))
+        await (next.length > 0 ? writeExpiring(storage, key, next, options.ttlMs) : storage.removeItem(key))
+        if (options.once) await writeExpiring(storage, options.once.key, 1, options.once.ttlMs)
         return toBasket(next)
       }
       if (line) {
@@ -62,12 +66,14 @@ export function createGenericCommerceStore(storage: Storage): CommerceStore {
         if (stored.length >= options.maxLines) throw new CommerceLimitError('the basket is full')
         stored.push({ v: change.variantId, q: wanted, t: Date.now() })
       }
-      await storage.setItem(key, stored, ttl(options.ttlMs))
+      await writeExpiring(storage, key, stored, options.ttlMs)
+      if (options.once) await writeExpiring(storage, options.once.key, 1, options.once.ttlMs)
       return toBasket(stored)
     }),
     readWishlist: async key => toWishlist(await items(key)),
     writeWishlist: (key, change, options) => withLock(owner(key), async () => {
       await checkGuard(options.guard)
+      if (options.once && await readExpiring(storage, options.once.key) !== null) return toWishlist(await items(key))
       let stored = await items(key)
       if (change.mode === 'remove') {
         stored = stored.filter(i => i.p !== change.productId)
@@ -76,7 +82,8 @@ export function createGenericCommerceStore(storage: Storage): CommerceStore {
         if (stored.length >= options.maxItems) throw new CommerceLimitError('the wishlist is full')
         stored.push({ p: change.productId, t: Date.now() })
       }
-      await (stored.length > 0 ? storage.setItem(key, stored, ttl(options.ttlMs)) : storage.removeItem(key))
+      await (stored.length > 0 ? writeExpiring(storage, key, stored, options.ttlMs) : storage.removeItem(key))
+      if (options.once) await writeExpiring(storage, options.once.key, 1, options.once.ttlMs)
       return toWishlist(stored)
     }),
     mergeBasket: (key, marker, guestLines, options) => withLock(owner(key), async () => {
@@ -106,7 +113,7 @@ export function createGenericCommerceStore(storage: Storage): CommerceStore {
         if (mine) mine.q = wanted
         else stored.push({ v: guest.variantId, q: wanted, t: Date.now() })
       }
-      if (stored.length > 0) await storage.setItem(key, stored, ttl(options.ttlMs))
+      if (stored.length > 0) await writeExpiring(storage, key, stored, options.ttlMs)
       return counts
     }),
     mergeWishlist: (key, marker, guestItems, options) => withLock(owner(key), async () => {
@@ -119,7 +126,7 @@ export function createGenericCommerceStore(storage: Storage): CommerceStore {
           added++
         }
       }
-      if (stored.length > 0) await storage.setItem(key, stored, ttl(options.ttlMs))
+      if (stored.length > 0) await writeExpiring(storage, key, stored, options.ttlMs)
       return added
     }),
     claim: (lock, token, ttlMs) => withLock(owner(lock), async () => {

@@ -2,12 +2,14 @@ import type { BasketLine, WishlistItem } from '../../types/commerce'
 import type { RedisClient } from '../session/redis-client'
 import { defineScripts, readerOf, whenReady } from '../session/redis-client'
 import { durableWrites } from '../session/redis-durable'
-import type { CommerceStore } from './store'
+import type { CommerceGuard, CommerceStore } from './store'
 import { CommerceConflictError, CommerceLimitError } from './store'
 
-// Shared by the write scripts: a guest write needs its session (KEYS[2]) alive and no login (KEYS[3]) under way.
+// Shared by the write scripts: a guest write needs its session (KEYS[2]) alive and no login (KEYS[3]) under way. A
+// write with an Idempotency-Key record (the last key; its ttl in ARGV[once]) is skipped when the record exists, and
+// sets it otherwise: a repeat of the call never applies twice, even when the first answer was lost.
 const GUARD = `
-if KEYS[2] then
+if #KEYS >= 3 then
   if redis.call('EXISTS', KEYS[2]) == 0 then return redis.error_reply('SF_GONE') end
   if redis.call('EXISTS', KEYS[3]) == 1 then return redis.error_reply('SF_LOCKED') end
 end
@@ -16,6 +18,8 @@ end
 // A basket is a hash: q:<variant> = quantity, t:<variant> = when the line was added (for display order).
 // ARGV: variant, quantity, mode (add|set), cap, max lines, ttl ms, now ms. Returns the whole basket.
 const WRITE_BASKET = `${GUARD}
+local once = ARGV[8] and ARGV[8] ~= ''
+if once and redis.call('EXISTS', KEYS[#KEYS]) == 1 then return redis.call('HGETALL', KEYS[1]) end
 local field = 'q:' .. ARGV[1]
 local current = tonumber(redis.call('HGET', KEYS[1], field) or '0')
 local wanted = tonumber(ARGV[2])
@@ -31,12 +35,15 @@ else
   redis.call('HSET', KEYS[1], field, wanted)
   redis.call('PEXPIRE', KEYS[1], ARGV[6])
 end
+if once then redis.call('SET', KEYS[#KEYS], '1', 'PX', ARGV[8]) end
 return redis.call('HGETALL', KEYS[1])
 `
 
 // A wishlist is a sorted set of product ids scored by when they were added. ARGV: product, mode (add|remove),
 // max items, ttl ms, now ms. Returns the members with scores.
 const WRITE_WISHLIST = `${GUARD}
+local once = ARGV[6] and ARGV[6] ~= ''
+if once and redis.call('EXISTS', KEYS[#KEYS]) == 1 then return redis.call('ZRANGE', KEYS[1], 0, -1, 'WITHSCORES') end
 if ARGV[2] == 'add' then
   if not redis.call('ZSCORE', KEYS[1], ARGV[1]) then
     if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[3]) then return redis.error_reply('SF_FULL') end
@@ -46,6 +53,7 @@ if ARGV[2] == 'add' then
 else
   redis.call('ZREM', KEYS[1], ARGV[1])
 end
+if once then redis.call('SET', KEYS[#KEYS], '1', 'PX', ARGV[6]) end
 return redis.call('ZRANGE', KEYS[1], 0, -1, 'WITHSCORES')
 `
 
@@ -111,13 +119,19 @@ return 0
 // Guest writes carry two guard keys (session and login lock); user writes carry none.
 const SCRIPTS = {
   sfWriteBasket: { lua: WRITE_BASKET, keys: 1 },
+  sfWriteBasketOnce: { lua: WRITE_BASKET, keys: 2 },
   sfWriteGuestBasket: { lua: WRITE_BASKET, keys: 3 },
+  sfWriteGuestBasketOnce: { lua: WRITE_BASKET, keys: 4 },
   sfWriteWishlist: { lua: WRITE_WISHLIST, keys: 1 },
+  sfWriteWishlistOnce: { lua: WRITE_WISHLIST, keys: 2 },
   sfWriteGuestWishlist: { lua: WRITE_WISHLIST, keys: 3 },
+  sfWriteGuestWishlistOnce: { lua: WRITE_WISHLIST, keys: 4 },
   sfMergeBasket: { lua: MERGE_BASKET, keys: 2 },
   sfMergeWishlist: { lua: MERGE_WISHLIST, keys: 2 },
   sfRelease: { lua: RELEASE, keys: 1 },
 }
+
+type OnceRecord = { key: string, ttlMs: number }
 
 /**
  * The Redis commerce store: one script per write, replies that carry the new state, so a write is one round trip.
@@ -139,12 +153,20 @@ export function createRedisCommerceStore(client: RedisClient, prefix: string, op
     await confirm?.()
     return result
   }
-  const writeBasket = (key: string, guard: { session: string, lock: string } | undefined, ...args: (string | number)[]) => confirmed(guard
-    ? redis.sfWriteGuestBasket(k(key), k(guard.session), k(guard.lock), ...args)
-    : redis.sfWriteBasket(k(key), ...args))
-  const writeWishlist = (key: string, guard: { session: string, lock: string } | undefined, ...args: (string | number)[]) => confirmed(guard
-    ? redis.sfWriteGuestWishlist(k(key), k(guard.session), k(guard.lock), ...args)
-    : redis.sfWriteWishlist(k(key), ...args))
+  const writeBasket = (key: string, guard: CommerceGuard | undefined, once: OnceRecord | undefined, ...args: (string | number)[]) => confirmed(once
+    ? guard
+      ? redis.sfWriteGuestBasketOnce(k(key), k(guard.session), k(guard.lock), k(once.key), ...args, once.ttlMs)
+      : redis.sfWriteBasketOnce(k(key), k(once.key), ...args, once.ttlMs)
+    : guard
+      ? redis.sfWriteGuestBasket(k(key), k(guard.session), k(guard.lock), ...args)
+      : redis.sfWriteBasket(k(key), ...args))
+  const writeWishlist = (key: string, guard: CommerceGuard | undefined, once: OnceRecord | undefined, ...args: (string | number)[]) => confirmed(once
+    ? guard
+      ? redis.sfWriteGuestWishlistOnce(k(key), k(guard.session), k(guard.lock), k(once.key), ...args, once.ttlMs)
+      : redis.sfWriteWishlistOnce(k(key), k(once.key), ...args, once.ttlMs)
+    : guard
+      ? redis.sfWriteGuestWishlist(k(key), k(guard.session), k(guard.lock), ...args)
+      : redis.sfWriteWishlist(k(key), ...args))
 
   async function run<T>(work: () => Promise<T>, connection: RedisClient = client): Promise<T> {
     await whenReady(connection)
@@ -163,11 +185,11 @@ export function createRedisCommerceStore(client: RedisClient, prefix: string, op
   return {
     readBasket: key => run(async () => basketFromHash(await reader.hgetall(k(key))), reader),
     writeBasket: (key, change, options) => run(async () => basketFromFlat(await writeBasket(
-      key, options.guard, change.variantId, change.quantity, change.mode, options.cap, options.maxLines, options.ttlMs, Date.now(),
+      key, options.guard, options.once, change.variantId, change.quantity, change.mode, options.cap, options.maxLines, options.ttlMs, Date.now(),
     ) as string[])),
     readWishlist: key => run(async () => wishlistFromFlat(await reader.zrange(k(key), 0, -1, 'WITHSCORES')), reader),
     writeWishlist: (key, change, options) => run(async () => wishlistFromFlat(await writeWishlist(
-      key, options.guard, change.productId, change.mode, options.maxItems, options.ttlMs, Date.now(),
+      key, options.guard, options.once, change.productId, change.mode, options.maxItems, options.ttlMs, Date.now(),
     ) as string[])),
     mergeBasket: (key, marker, lines, options) => run(async () => {
       const pairs = lines.flatMap(line => [line.variantId, line.quantity])

@@ -15,6 +15,8 @@ export interface BasketWriteOptions {
   maxLines: number
   ttlMs: number
   guard?: CommerceGuard
+  /** A call's `Idempotency-Key` record (same owner): set in the same step; when it exists the write is skipped. */
+  once?: { key: string, ttlMs: number }
 }
 
 /** Limits of one wishlist write. */
@@ -22,6 +24,8 @@ export interface WishlistWriteOptions {
   maxItems: number
   ttlMs: number
   guard?: CommerceGuard
+  /** See {@link BasketWriteOptions.once}. */
+  once?: { key: string, ttlMs: number }
 }
 
 /** Counts of a basket merge. */

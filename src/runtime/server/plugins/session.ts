@@ -7,6 +7,7 @@ import type { StorefrontCommerceAdapters } from '../../types/commerce'
 import { createDefaultAdapters } from '../commerce/adapters'
 import { createCommerceStore } from '../commerce/store'
 import type { CommerceStore } from '../commerce/store'
+import { logger, logRateLimited } from '../log'
 import { sendProblemBody } from '../problem'
 import { defaultOptions, resolveShops, StorefrontConfigError } from '../session/config'
 import type { ResolvedShop } from '../session/config'
@@ -38,6 +39,7 @@ export default defineNitroPlugin((nitroApp) => {
   const shops = resolveOrReport(config, production)
   const commerce = { ...defaultOptions.commerce, ...config.commerce }
   const rpc = { ...defaultOptions.rpc, ...config.rpc }
+  const loginLimit = { ...defaultOptions.loginLimit, ...config.loginLimit }
 
   // Stores are created once every plugin ran, so that the app's `storefront:storage` hook can choose the store.
   const backends = new Map<string, Promise<Backend>>()
@@ -49,7 +51,7 @@ export default defineNitroPlugin((nitroApp) => {
         const storage = { ...shop.storage }
         await nitroApp.hooks.callHook('storefront:storage', storage, { shopId: shop.id, storageId: shop.storageId })
         const { driver, nativeTtl } = await createSessionDriver(storage, shop.storeTimeoutMs, driverLoaders as Record<string, DriverLoader>)
-        if (production) warnAboutGenericStore(shop.id, storage.driver ?? 'memory', driver)
+        if (production) warnAboutGenericStore(shop.id, storage.driver || 'memory', driver)
         useStorage().mount(mount, driver)
         const client = driver.getInstance?.()
         watchRedisErrors(client)
@@ -107,11 +109,17 @@ export default defineNitroPlugin((nitroApp) => {
     allowedOrigins: [rpc.allowedOrigins ?? []].flat().filter(Boolean).map(String),
     hooks: nitroApp.hooks,
     production,
+    storeUnavailable: config.storeUnavailable === 'anonymous' ? 'anonymous' : 'error',
+    loginLimit: {
+      perAccount: Number(loginLimit.perAccount),
+      perAddress: Number(loginLimit.perAddress),
+      window: Number(loginLimit.window),
+    },
   })
 
   // Connect right after start (every plugin has registered its hooks by then) instead of on the first request.
   setTimeout(() => {
-    for (const shop of shops.byId.values()) backendFor(shop).catch(error => console.error(`[storefront] the session store of shop ${shop.id} did not start:`, error))
+    for (const shop of shops.byId.values()) backendFor(shop).catch(error => logger.error(`the session store of shop ${shop.id} did not start:`, error))
   }, 0)
 
   nitroApp.hooks.hook('beforeResponse', (event, response) => {
@@ -134,10 +142,10 @@ export default defineNitroPlugin((nitroApp) => {
 // Only Redis has the scripts that make every session step atomic across instances; unstorage has no compare-and-set.
 function warnAboutGenericStore(shopId: string, name: unknown, driver: { name?: string }) {
   if (name === 'memory') {
-    console.warn(`[storefront] shop ${shopId} keeps sessions in the embedded memory store, which is for development only: set NUXT_STOREFRONT_STORAGE_SESSION_DRIVER=redis and NUXT_STOREFRONT_STORAGE_SESSION_URL`)
+    logger.warn(`shop ${shopId} keeps sessions in the embedded memory store, which is for development only: set NUXT_STOREFRONT_STORAGE_SESSION_DRIVER=redis and NUXT_STOREFRONT_STORAGE_SESSION_URL`)
   }
   else if (driver.name !== 'redis') {
-    console.warn(`[storefront] shop ${shopId} keeps sessions on the ${JSON.stringify(typeof name === 'string' ? name : driver.name ?? 'custom')} driver through the generic store, which is safe on one server instance only (unstorage has no compare-and-set): run several instances on Redis (NUXT_STOREFRONT_STORAGE_SESSION_DRIVER=redis)`)
+    logger.warn(`shop ${shopId} keeps sessions on the ${JSON.stringify(typeof name === 'string' ? name : driver.name ?? 'custom')} driver through the generic store, which is safe on one server instance only (unstorage has no compare-and-set): run several instances on Redis (NUXT_STOREFRONT_STORAGE_SESSION_DRIVER=redis)`)
   }
 }
 
@@ -187,7 +195,6 @@ function isSkipped(event: H3Event): boolean {
 }
 
 const watched = new WeakSet<object>()
-let lastLogged = 0
 
 function watchRedisErrors(client: unknown) {
   const emitter = client as { on?: (name: string, listener: (error: Error) => void) => void } | undefined
@@ -199,9 +206,6 @@ function watchRedisErrors(client: unknown) {
   // ACL, certificate) are logged once, with what to fix, by the store's monitor.
   emitter.on('error', (error) => {
     if (describeFatalRedisError(error)) return
-    if (Date.now() - lastLogged > 10_000) {
-      lastLogged = Date.now()
-      console.error(`[storefront] session store connection error: ${error.message}`)
-    }
+    logRateLimited('store connection', `session store connection error: ${error.message}`, 'error')
   })
 }

@@ -2,10 +2,10 @@ import type { H3Event } from 'h3'
 import { createError, deleteCookie } from 'h3'
 import type { StorefrontTokens, StorefrontUser } from '../../types'
 import type { CommerceAdapterContext, CommerceLimits, CommerceOwner, StorefrontCommerceAdapters } from '../../types/commerce'
-import type { StorefrontBasketApi, StorefrontLoginResult, StorefrontLogger, StorefrontRpcContext, StorefrontRpcContextBase, StorefrontSessionInfo, StorefrontWishlistApi } from '../../types/rpc'
+import type { StorefrontBasketApi, StorefrontLoginResult, StorefrontLogger, StorefrontRpcContext, StorefrontRpcContextBase, StorefrontSessionList, StorefrontSessionListOptions, StorefrontWishlistApi } from '../../types/rpc'
 import { mergeGuestIntoUser, noMerge } from '../commerce/merge'
 import { RpcBasket, RpcWishlist } from './commerce-api'
-import { describeSession, findUserSession, writeLabel } from './devices'
+import { describeSession, encodeCursor, findUserSession, readPageRequest, writeLabel } from './devices'
 import { CommerceConflictError, CommerceLimitError } from '../commerce/store'
 import type { ResolvedShop } from '../session/config'
 import { TOKEN_HEADER } from '../session/bearer'
@@ -22,12 +22,13 @@ import { readSessionUser } from '../utils/session-user'
 import type { StorefrontRuntime } from '../utils/runtime'
 import { hasHookListeners } from '../utils/runtime'
 import { recordLogin } from '../telemetry'
+import { logger } from '../log'
 
 /** One logger for every call: it holds no state of its own. */
 const log: StorefrontLogger = {
-  info: (message, ...details) => console.info(`[storefront] ${message}`, ...details),
-  warn: (message, ...details) => console.warn(`[storefront] ${message}`, ...details),
-  error: (message, ...details) => console.error(`[storefront] ${message}`, ...details),
+  info: (message, ...details) => logger.info(message, ...details),
+  warn: (message, ...details) => logger.warn(message, ...details),
+  error: (message, ...details) => logger.error(message, ...details),
 }
 
 /**
@@ -174,13 +175,18 @@ class RequestRpcContext implements StorefrontRpcContextBase {
     return destroyed
   }
 
-  async listSessionsForUserId(userId: string): Promise<StorefrontSessionInfo[]> {
+  async listSessionsForUserId(userId: string, options: StorefrontSessionListOptions = {}): Promise<StorefrontSessionList> {
     const { session, shop, runtime } = this
     const keys = userKeys(shop.id, checkUserId(userId))
+    const page = readPageRequest(options)
     const store = await runtime.sessionsFor(shop)
-    const entries = await this.guard('list sessions', () => store.listUserSessions(keys.index, keys.userSessionPrefix, Date.now()))
+    const listed = await this.guard('list sessions', () => store.listUserSessions(keys.index, keys.userSessionPrefix, Date.now(), page))
     const currentHash = session.userId === userId && !session.isNew ? hashSessionId(session.id) : undefined
-    return entries.map(entry => describeSession(shop, userId, entry, currentHash)).sort((a, b) => a.createdAt - b.createdAt)
+    return {
+      sessions: listed.sessions.map(entry => describeSession(shop, userId, entry, currentHash)),
+      nextCursor: listed.next ? encodeCursor(listed.next) : null,
+      total: listed.total,
+    }
   }
 
   setSessionLabel(label: string) {

@@ -1,12 +1,13 @@
 import { createHmac, timingSafeEqual } from 'node:crypto'
 import type { ResolvedShop } from '../session/config'
-import type { IndexedSession, SessionStore, SessionStoreKeys } from '../session/store'
+import { createError } from 'h3'
+import type { IndexedSession, SessionPageCursor, SessionPageRequest, SessionStore, SessionStoreKeys } from '../session/store'
 import { hashSessionId } from '../session/id'
 import { userKeys } from '../session/keys'
 import type { StorefrontSession } from '../session/session'
 import { withLabel } from '../session/label'
 import type { StoredMeta } from '../session/meta'
-import type { StorefrontSessionInfo } from '../../types/rpc'
+import type { StorefrontSessionInfo, StorefrontSessionListOptions } from '../../types/rpc'
 import { parseUserAgent } from '../../shared/user-agent'
 
 /**
@@ -92,9 +93,18 @@ export async function findUserSession(
   userId: string,
   handle: string,
 ) {
+  if (typeof handle !== 'string') return undefined
   const keys = userKeys(shop.id, userId)
-  const entries = await request.guard('list sessions', () => store.listUserSessions(keys.index, keys.userSessionPrefix, Date.now()))
-  const hash = typeof handle === 'string' ? hashForHandle(shop, userId, entries, handle) : undefined
+  // Page by page (each one bounded), until the handle is found.
+  let hash: string | undefined
+  let entries: IndexedSession[]
+  let after: SessionPageCursor | undefined
+  do {
+    const listed = await request.guard('list sessions', () => store.listUserSessions(keys.index, keys.userSessionPrefix, Date.now(), { limit: MAX_SESSION_PAGE, after }))
+    entries = listed.sessions
+    hash = hashForHandle(shop, userId, entries, handle)
+    after = listed.next ?? undefined
+  } while (!hash && after)
   if (!hash) return undefined
   const { session } = request
   return {
@@ -103,4 +113,39 @@ export async function findUserSession(
     meta: entries.find(entry => entry.hash === hash)!.meta,
     current: session.userId === userId && !session.isNew && hash === hashSessionId(session.id),
   }
+}
+
+/** Sessions in one page of a device list by default, and at most. */
+export const DEFAULT_SESSION_PAGE = 50
+export const MAX_SESSION_PAGE = 200
+
+const CURSOR = /^(\d{1,16}):(\d{1,6})$/
+
+/**
+ * The page a caller asked for.
+ * @param options `limit` (1 to {@link MAX_SESSION_PAGE}, default {@link DEFAULT_SESSION_PAGE}) and `cursor` (from the page before)
+ * @returns the store's page request
+ * @throws a 400 for a limit out of range or a malformed cursor
+ */
+export function readPageRequest(options: StorefrontSessionListOptions): SessionPageRequest {
+  const limit = options.limit ?? DEFAULT_SESSION_PAGE
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_SESSION_PAGE) {
+    throw createError({ status: 400, message: `limit must be an integer from 1 to ${MAX_SESSION_PAGE}, got ${JSON.stringify(limit)}` })
+  }
+  if (options.cursor === undefined || options.cursor === null || options.cursor === '') return { limit }
+  const match = typeof options.cursor === 'string' ? CURSOR.exec(options.cursor) : null
+  if (!match) {
+    throw createError({ status: 400, message: 'cursor is invalid: pass the nextCursor of the page before' })
+  }
+  return { limit, after: { score: match[1]!, count: Number(match[2]) } }
+}
+
+/**
+ * The cursor a client gets for the next page: the index score (an expiry time) and how many entries of that score
+ * were listed. It names no session.
+ * @param next where the next page starts
+ * @returns the cursor
+ */
+export function encodeCursor(next: SessionPageCursor): string {
+  return `${next.score}:${next.count}`
 }

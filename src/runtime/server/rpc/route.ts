@@ -1,11 +1,13 @@
-import { createError, defineEventHandler, setResponseHeader, setResponseStatus } from 'h3'
 import type { H3Event } from 'h3'
+import { createError, defineEventHandler, setResponseHeader, setResponseStatus } from 'h3'
 import { isBearerRequest } from '../session/bearer'
+import { toStoreError } from '../session/errors'
 import { methods } from '#storefront/rpc-registry'
 import { useStorefrontRuntime } from '../utils/runtime'
 import type { RpcRegistry } from './dispatch'
 import { findRpcMethod, loadedRpcMethod, runRpcMethod } from './dispatch'
 import { requestHeader } from './headers'
+import { idempotencyRecord, recordResult, replayedResult } from './idempotency'
 import { readBodyPayload, readQueryPayload } from './payload'
 
 const registry = methods as RpcRegistry
@@ -30,7 +32,18 @@ export default defineEventHandler(async (event) => {
     setResponseHeader(event, 'allow', allowed)
     throw createError({ status: 405, message: `${event.method} is not allowed for ${name}: use ${allowed}` })
   }
+  // A mutating call with an Idempotency-Key: a repeat within the window answers the first result, applying nothing.
+  const once = event.method === 'POST' && definition.method !== 'GET' && requestHeader(event, 'idempotency-key') !== undefined
+    ? await openIdempotency(event, name)
+    : undefined
+  if (once?.replay) {
+    setResponseHeader(event, 'cache-control', 'private, no-store')
+    return once.replay.result ?? ''
+  }
   const result = await runRpcMethod(event, name, definition, payload)
+  if (once) await recordResult(once.store, once.record, result, useStorefrontRuntime().engine.shop(event).maxAgeMs).catch((error: unknown) => {
+    throw toStoreError('idempotency record', error)
+  })
   setResponseHeader(event, 'cache-control', 'private, no-store')
   if (result === undefined) {
     setResponseStatus(event, 204)
@@ -38,6 +51,19 @@ export default defineEventHandler(async (event) => {
   }
   return result
 })
+
+async function openIdempotency(event: H3Event, name: string) {
+  const runtime = useStorefrontRuntime()
+  const session = await runtime.engine.session(event)
+  const record = idempotencyRecord(event, session, name)
+  if (!record) return undefined
+  const store = await runtime.sessionsFor(runtime.engine.shop(event))
+  const replay = await replayedResult(event, store, record).catch((error: unknown) => {
+    throw toStoreError('idempotency read', error)
+  })
+  if (!replay) event.context.storefront!.idempotency = record
+  return { store, record, replay }
+}
 
 // The Origin check guards cookie-authenticated calls against cross-site requests; a bearer request carries its
 // credential itself (a browser never adds it to a cross-site request), so it is not cookie-authenticated and passes.

@@ -50,7 +50,9 @@ export function builtinDriverPath(name: unknown): string | undefined {
  * @returns the driver
  */
 export async function createSessionDriver(options: StorefrontStorageOptions, timeoutMs: number, loaders: Record<string, DriverLoader> = {}): Promise<SessionDriver> {
-  const { driver: name = 'memory', ...rest } = options
+  const { driver: chosen, ...rest } = options
+  // Not chosen (only development gets this far without a choice): the embedded store.
+  const name = chosen || 'memory'
   if (isDriverInstance(name)) {
     return { driver: name, nativeTtl: false }
   }

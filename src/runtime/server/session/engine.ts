@@ -13,6 +13,10 @@ export interface StorefrontEventContext {
   loaded?: StorefrontSession
   /** Set when the request failed although its response is not an error (a form post redirected back): nothing is saved. */
   discard?: boolean
+  /** Set when the store was out and the page renders without the session (`storeUnavailable: 'anonymous'`). */
+  unavailable?: boolean
+  /** The record of this mutating call's `Idempotency-Key`: commerce writes set it in their own step. */
+  idempotency?: string
 }
 
 /** Options of {@link createSessionEngine}. */

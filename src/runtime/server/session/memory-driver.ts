@@ -2,7 +2,7 @@ import { defineDriver } from 'unstorage'
 
 /** Options of the embedded development store. */
 export interface MemoryDriverOptions {
-  /** Most entries kept; past it the least recently written entry is dropped. */
+  /** Most entries kept; past it the least recently written entry of a guest is dropped, and only when none is left a user's. */
   maxEntries?: number
   /** How often expired entries are swept, in ms (0 turns the sweep off; expiry is still checked on read). */
   sweepIntervalMs?: number
@@ -23,12 +23,21 @@ export const MEMORY_DRIVER_NAME = 'storefront-memory'
 export const storefrontMemoryDriver = defineDriver((options: MemoryDriverOptions = {}) => {
   const maxEntries = Number(options.maxEntries ?? 100_000)
   const data = new Map<string, Entry>()
-  // One persistent iterator for eviction: data.keys().next() rescans every deleted slot on each call.
+  // Keys of guests (`{g:…}`: guest sessions and their baskets, wishlists and locks), least recently written first.
+  // Past the bound they are evicted before anything of a user, so that a flood of anonymous requests cannot log
+  // shoppers out or empty their baskets.
+  const guests = new Set<string>()
+  // One persistent iterator each for eviction: keys().next() rescans every deleted slot on each call.
   let oldest = data.keys()
+  let oldestGuest = guests.values()
+  const drop = (key: string) => {
+    data.delete(key)
+    guests.delete(key)
+  }
   const live = (key: string, now = Date.now()) => {
     const entry = data.get(key)
     if (entry && entry.expiresAt <= now) {
-      data.delete(key)
+      drop(key)
       return undefined
     }
     return entry
@@ -36,11 +45,12 @@ export const storefrontMemoryDriver = defineDriver((options: MemoryDriverOptions
   const sweep = () => {
     const now = Date.now()
     for (const [key, entry] of data) {
-      if (entry.expiresAt <= now) data.delete(key)
+      if (entry.expiresAt <= now) drop(key)
     }
-    // A fresh eviction iterator (it starts at the oldest entry left). An iterator that is never advanced keeps every
+    // Fresh eviction iterators (they start at the oldest entry left). An iterator that is never advanced keeps every
     // hash table the Map has outgrown or shrunk from alive, which after a large expiry is most of the memory freed.
     oldest = data.keys()
+    oldestGuest = guests.values()
   }
   // Numbers may arrive as strings from runtime config; '0' must turn the sweep off, not run it every millisecond.
   const sweepIntervalMs = Number(options.sweepIntervalMs ?? 60_000)
@@ -61,7 +71,7 @@ export const storefrontMemoryDriver = defineDriver((options: MemoryDriverOptions
       setEntry(key, value, opts.ttl)
     },
     removeItem(key) {
-      data.delete(key)
+      drop(key)
     },
     getKeys() {
       sweep()
@@ -69,25 +79,38 @@ export const storefrontMemoryDriver = defineDriver((options: MemoryDriverOptions
     },
     clear() {
       data.clear()
+      guests.clear()
       oldest = data.keys()
+      oldestGuest = guests.values()
     },
     dispose() {
       clearInterval(timer)
       data.clear()
+      guests.clear()
     },
   }
 
   function setEntry(key: string, value: unknown, ttlSeconds?: number) {
     // Re-inserting moves the key to the end, so the Map's order is least recently written first.
-    data.delete(key)
+    drop(key)
     data.set(key, { value, expiresAt: ttlSeconds ? Date.now() + ttlSeconds * 1000 : Number.POSITIVE_INFINITY })
+    if (key.includes('{g:')) guests.add(key)
     while (data.size > maxEntries) {
+      if (guests.size > 0) {
+        let next = oldestGuest.next()
+        if (next.done) {
+          oldestGuest = guests.values()
+          next = oldestGuest.next()
+        }
+        drop(next.value!)
+        continue
+      }
       let next = oldest.next()
       if (next.done) {
         oldest = data.keys()
         next = oldest.next()
       }
-      data.delete(next.value!)
+      drop(next.value!)
     }
   }
 })

@@ -25,10 +25,13 @@ export const defaultOptions = {
     guestPortableKeys: [] as string[],
     transports: 'cookie',
   },
-  storage: { session: { driver: 'memory' } },
+  // Not chosen: development runs on the embedded memory store, production refuses to start until a store is chosen.
+  storage: { session: { driver: '' } },
   storeTimeout: 2000,
+  storeUnavailable: 'error',
+  loginLimit: { perAccount: 10, perAddress: 100, window: 900 },
   trustProxy: false,
-  maxSessionsPerUser: 0,
+  maxSessionsPerUser: 100,
   rpc: { dir: 'rpc', bodyLimit: 102400, overrides: [] as string[], allowedOrigins: [] as string[] },
   commerce: { mergePolicy: 'sum', maxQuantityPerLine: 99, maxBasketLines: 100, maxWishlistItems: 200, dataTtl: 2592000 },
 } satisfies Required<ModuleOptions>

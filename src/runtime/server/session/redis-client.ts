@@ -1,5 +1,6 @@
 import type { Cluster, Redis } from 'ioredis'
 import { fatalErrorOf, trackFatalErrors } from './redis-health'
+import { logger } from '../log'
 
 /** The ioredis client behind unstorage's redis driver. */
 export type RedisClient = Redis | Cluster
@@ -113,7 +114,7 @@ export function keepConnecting(client: RedisClient): void {
     if (Date.now() - abortedAt > 50) return
     const timer = setTimeout(() => {
       if (client.status !== 'end') return
-      console.warn('[storefront] a Redis connection attempt was aborted (a failover was announced meanwhile): connecting again')
+      logger.warn('a Redis connection attempt was aborted (a failover was announced meanwhile): connecting again')
       ;(client as Redis).connect().catch(() => {})
     }, 100)
     timer.unref?.()

@@ -1,5 +1,6 @@
 import type { Cluster, Redis } from 'ioredis'
 import type { RedisClient } from './redis-client'
+import { logger } from '../log'
 
 /** A connection error that waiting will not cure: the credentials, the ACL or the certificate must change. */
 export interface FatalRedisError {
@@ -49,7 +50,7 @@ export function reportRefusedCommand(error: unknown): boolean {
   const fatal = describeFatalRedisError(error)
   if (fatal?.kind === 'acl' && !refusedLogged.has(fatal.message)) {
     refusedLogged.add(fatal.message)
-    console.error(`[storefront] the session store cannot use Redis: ${fatal.message} — ${fatal.hint}`)
+    logger.error(`the session store cannot use Redis: ${fatal.message} — ${fatal.hint}`)
   }
   return fatal !== undefined
 }

@@ -17,6 +17,7 @@ import { presentValue, readPresented } from './presented'
 import { hasFlashField, isFlashField, isLongRecord, lineValue, META_FIELD as META, recordPairs } from './record'
 import { resealIfStale, TOKENS_FIELD } from './sealed'
 import type { SessionFields, SessionRecord, SessionStore } from './store'
+import { logger, logRateLimited } from '../log'
 
 const DATA = 'd:'
 const FLASH = 'f:'
@@ -341,7 +342,7 @@ class RequestSession implements StorefrontSession {
   commit(): Promise<void> {
     if (this.detached) {
       if (this.changes && this.changes.dirty.size > 0) {
-        console.warn(`[storefront] session changes on ${this.event.path} are not saved: static assets and cached routes get no session`)
+        logger.warn(`session changes on ${this.event.path} are not saved: static assets and cached routes get no session`)
         this.changes.dirty.clear()
       }
       return RESOLVED
@@ -564,6 +565,12 @@ class RequestSession implements StorefrontSession {
     }
     else if (this.exists && (changes.dirty.size > 0 || changes.removed.size > 0 || this.touch)) {
       const keys = this.keys!
+      // A request that only refreshes (nothing written) must still answer when the refresh fails (a store out of
+      // memory, say): the refresh is best effort, and the next request tries again.
+      // (The flash this request read is dropped by the same save: a refresh that fails leaves it for the next one.)
+      const refreshOnly = changes.dirty.size === 0 && !this.pendingRemovals?.length && [...changes.removed].every(isFlashField)
+      const before = this.storedMeta
+      const refreshed = this.touch
       if (this.touch) {
         const { expiresAt } = sessionExpiry(shop, this.storedMeta!.c, at)
         this.storedMeta = { ...this.storedMeta!, s: at, e: expiresAt }
@@ -574,7 +581,21 @@ class RequestSession implements StorefrontSession {
       const meta = this.storedMeta!
       const set: SessionFields = {}
       for (const field of changes.dirty) set[field] = field === META ? JSON.stringify(meta) : changes.fields.get(field)!
-      const updated = await this.guardStore('update', () => store.update(keys, { set, del: [...changes.removed] }, { ttlMs: Math.max(1, meta.e - at), expiresAt: meta.e }))
+      let updated: boolean
+      try {
+        // A guest's refresh takes its basket and wishlist along: they live as long as the guest session.
+        const target = refreshed && !keys.index ? { ...keys, follow: [`${keys.owner}:b`, `${keys.owner}:w`] } : keys
+        updated = await this.guardStore('update', () => store.update(target, { set, del: [...changes.removed] }, { ttlMs: Math.max(1, meta.e - at), expiresAt: meta.e }))
+      }
+      catch (error) {
+        if (!refreshOnly) throw error
+        logRateLimited('session refresh', `a rolling session refresh failed and is tried again on a later request: ${(error as Error)?.message ?? error}`)
+        this.storedMeta = before
+        changes.dirty.clear()
+        this.touch = false
+        this.cookieAction = undefined
+        return false
+      }
       if (!updated) {
         // Destroyed meanwhile (logout elsewhere, destroy-all, expiry): never resurrect it.
         this.resetToGuest()

@@ -1,6 +1,7 @@
 import type { Storage } from 'unstorage'
+import { extendExpiring, readExpiring, writeExpiring } from './expiring'
 import { createKeyedLock } from './lock'
-import type { IndexedSession, SessionExpiry, SessionFields, SessionStore, SessionStoreKeys, SessionStoreOptions, SessionWrite } from './store'
+import type { IndexedSession, SessionExpiry, SessionFields, SessionPage, SessionStore, SessionStoreKeys, SessionStoreOptions, SessionWrite } from './store'
 import { recordExpiresAt } from './store'
 
 type UserIndex = Record<string, number>
@@ -125,6 +126,7 @@ export function createGenericSessionStore(storage: Storage, options: SessionStor
       await indexUpdate(keys.index, (entries) => {
         entries[keys.hash] = expiry.expiresAt
       }, expiry.ttlMs)
+      for (const key of keys.follow ?? []) await extendExpiring(storage, key, expiry.ttlMs)
       return true
     }),
 
@@ -135,25 +137,37 @@ export function createGenericSessionStore(storage: Storage, options: SessionStor
       }, 0)
     }),
 
-    listUserSessions: (index, prefix, now) => withLock(index, async (): Promise<IndexedSession[]> => {
+    listUserSessions: (index, prefix, now, page) => withLock(index, async (): Promise<SessionPage> => {
       const entries = (await storage.getItem<UserIndex>(index)) ?? {}
-      const live: IndexedSession[] = []
+      // The index's order, as on Redis: expiry, then hash.
+      const ordered = Object.entries(entries).sort((a, b) => a[1] - b[1] || (a[0] < b[0] ? -1 : 1))
+      let start = 0
+      if (page.after) {
+        const score = Number(page.after.score)
+        start = ordered.findIndex(([, at]) => at >= score)
+        start = start === -1 ? ordered.length : start + page.after.count
+      }
+      const slice = ordered.slice(start, start + page.limit)
+      const sessions: IndexedSession[] = []
       const dead: string[] = []
-      for (const [hash, expiresAt] of Object.entries(entries)) {
+      for (const [hash, expiresAt] of slice) {
         const fields = expiresAt > now ? await readLive(prefix + hash, now) : null
-        if (fields?.m) {
-          live.push({ hash, meta: fields.m })
-        }
-        else {
-          dead.push(hash)
-        }
+        if (fields?.m) sessions.push({ hash, meta: fields.m })
+        else dead.push(hash)
+      }
+      const last = slice.at(-1)
+      let next: SessionPage['next'] = null
+      if (last && start + page.limit < ordered.length) {
+        const score = last[1]
+        const before = ordered.findIndex(([, at]) => at === score)
+        next = { score: String(score), count: start + slice.length - before - dead.filter(hash => entries[hash] === score).length }
       }
       if (dead.length > 0) {
         await indexUpdate(index, (current) => {
           for (const hash of dead) delete current[hash]
         }, 0)
       }
-      return live
+      return { sessions, total: ordered.length - dead.length, next }
     }),
 
     removeUserSessions: (index, prefix, keepHashes) => withLock(index, async () => {
@@ -174,6 +188,22 @@ export function createGenericSessionStore(storage: Storage, options: SessionStor
       return removed
     }),
 
+    readOnce: async (key) => {
+      const value = await readExpiring<unknown>(storage, key)
+      return value === null ? null : String(value)
+    },
+
+    writeOnce: (key, value, ttlMs) => writeExpiring(storage, key, value, ttlMs),
+
+    countAttempts: (keys, windowMs) => Promise.all(keys.map(key => withLock(key, async () => {
+      const now = Date.now()
+      const stored = await storage.getItem<{ e: number, v: number }>(key)
+      const open = stored && typeof stored.e === 'number' && stored.e > now ? stored : { e: now + windowMs, v: 0 }
+      open.v++
+      await storage.setItem(key, open, { ttl: Math.max(1, Math.ceil((open.e - now) / 1000)) })
+      return { count: open.v, resetMs: open.e - now }
+    }))),
+
     async dispose() {
       clearInterval(sweeper)
     },
@@ -191,34 +221,57 @@ export function createGenericSessionStore(storage: Storage, options: SessionStor
 }
 
 /**
- * Removes expired records and index entries. Runs in the background for drivers without native TTL.
+ * Removes every expired key the module wrote: session records, users' records, index entries (and indexes left
+ * empty), commerce data, merge markers, login locks, limiter counters and idempotency records. Runs in the background
+ * for drivers without native TTL.
  * @param storage unstorage scoped to the session mount
- * @returns how many records were removed
+ * @returns how many keys were removed
  */
 export async function sweepExpired(storage: Storage): Promise<number> {
   const now = Date.now()
   let removed = 0
-  for (const key of await storage.getKeys()) {
-    const value = await storage.getItem<SessionFields | UserIndex | StoredUser>(key)
-    if (!value || typeof value !== 'object') {
+  const keys = await storage.getKeys()
+  const present = new Set(keys)
+  for (const key of keys) {
+    const value = await storage.getItem<unknown>(key)
+    if (isEnded(key, value, now, present)) {
+      await storage.removeItem(key)
+      removed++
       continue
     }
-    if (key.endsWith(':p') && typeof (value as StoredUser).e === 'number') {
-      if ((value as StoredUser).e <= now) {
+    if (key.endsWith(':i') && value && typeof value === 'object' && !Array.isArray(value)) {
+      const entries = value as UserIndex
+      const live = Object.entries(entries).filter(([, at]) => typeof at === 'number' && at > now)
+      if (live.length === Object.keys(entries).length) continue
+      if (live.length === 0) {
         await storage.removeItem(key)
         removed++
       }
-      continue
-    }
-    if (/:s(?::[\w-]+)?$/.test(key) && typeof (value as SessionFields).m === 'string') {
-      const expiresAt = recordExpiresAt(value as SessionFields)
-      if (expiresAt && expiresAt <= now) {
-        await storage.removeItem(key)
-        removed++
+      else {
+        const longest = Math.max(...live.map(([, at]) => at)) - now
+        await storage.setItem(key, Object.fromEntries(live), { ttl: Math.max(1, Math.ceil(longest / 1000)) })
       }
     }
   }
   return removed
+}
+
+// Whether a stored value has ended, by its shape: `{ e, … }` (users' records, commerce data, markers, counters,
+// idempotency records), a lock's `until`, a session record's meta. Data a guest wrote before it carried its end goes
+// with the guest session.
+function isEnded(key: string, value: unknown, now: number, present: Set<string>): boolean {
+  if (value === null || value === undefined) return false
+  if (typeof value === 'object' && !Array.isArray(value)) {
+    const shaped = value as { e?: unknown, until?: unknown, m?: unknown }
+    if (typeof shaped.e === 'number') return shaped.e <= now
+    if (typeof shaped.until === 'number') return shaped.until <= now
+    if (typeof shaped.m === 'string' && /:s(?::[\w-]+)?$/.test(key)) {
+      const expiresAt = recordExpiresAt(value as SessionFields)
+      return expiresAt > 0 && expiresAt <= now
+    }
+  }
+  const guest = /^(.*\{g:[^}]+\}):(?:b|w|l)$/.exec(key)
+  return guest !== null && !present.has(`${guest[1]}:s`)
 }
 
 /** The fields a generic store keeps, as the pairs a store reads back, the meta field first. */

@@ -42,9 +42,11 @@ end
 // Applies a write to a session record. ARGV: mode ('c' create-if-absent | 'u' update-if-present), ttl ms,
 // expiresAt ms, hash, most sessions per user (0: no limit), number of field pairs, the pairs, then the fields to
 // delete. KEYS[2] is the user index and KEYS[3] the user's record, if any: the record is kept alive as long as the
-// user's longest-lived session. An update never recreates a destroyed record, so a late save cannot
+// user's longest-lived session. With FOLLOW (a guest's refresh), KEYS[2..] are the guest's basket and wishlist,
+// which live as long as the guest session. An update never recreates a destroyed record, so a late save cannot
 // resurrect a session. A create past the per-user limit deletes the sessions that would expire first.
-const WRITE_SESSION = `
+const writeSession = (follow: boolean) => `
+local FOLLOW = ${follow}
 local current = redis.call('GET', KEYS[1])
 if ARGV[1] == 'u' and not current then return 0 end
 if ARGV[1] == 'c' and current then return 0 end
@@ -64,16 +66,20 @@ for i = 1, #names do
   end
 end
 redis.call('SET', KEYS[1], table.concat(out, '\\n'), 'PX', ttl)
-if KEYS[3] then
+if FOLLOW then
+  for i = 2, #KEYS do redis.call('PEXPIRE', KEYS[i], ttl) end
+elseif KEYS[3] then
   local left = redis.call('PTTL', KEYS[3])
   if left >= 0 and left < ttl then redis.call('PEXPIRE', KEYS[3], ttl) end
 end
-if KEYS[2] then
+if not FOLLOW and KEYS[2] then
   redis.call('ZADD', KEYS[2], ARGV[3], ARGV[4])
   if redis.call('PTTL', KEYS[2]) < ttl then redis.call('PEXPIRE', KEYS[2], ttl) end
   local max = tonumber(ARGV[5])
   if ARGV[1] == 'c' and max > 0 then
-    local extra = redis.call('ZCARD', KEYS[2]) - max
+    -- At most 16 sessions end per login, so that an index that grew past the limit (before it was set) shrinks over
+    -- a few logins instead of holding Redis in one long script.
+    local extra = math.min(redis.call('ZCARD', KEYS[2]) - max, 16)
     if extra > 0 then
       local prefix = string.sub(KEYS[1], 1, #KEYS[1] - #ARGV[4])
       for _, h in ipairs(redis.call('ZRANGE', KEYS[2], 0, extra)) do
@@ -96,12 +102,21 @@ if KEYS[2] then redis.call('ZREM', KEYS[2], ARGV[1]) end
 return 1
 `
 
-// Lists a user's sessions: prunes index entries that expired or whose record is gone, returns hash/meta pairs.
-// ARGV: now ms, session key prefix (same slot as the index through the user's hash tag).
+// Lists one page of a user's sessions, in the index's order (expiry, so least recently active first). Prunes up to
+// 100 expired entries, and the page's entries whose record is gone. ARGV: now ms, session key prefix (same slot as
+// the index through the user's hash tag), page size, cursor score ('-inf' for the first page), entries of that score
+// already returned. Returns total, the next cursor's score and count ('' when this was the last page), then
+// hash/meta pairs. Bounded by the page size, whatever the index holds.
 const LIST_USER_SESSIONS = `
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[1])
-local out = {}
-for _, h in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
+local stale = redis.call('ZRANGE', KEYS[1], '-inf', ARGV[1], 'BYSCORE', 'LIMIT', 0, 100)
+if #stale > 0 then redis.call('ZREM', KEYS[1], unpack(stale)) end
+local limit = tonumber(ARGV[3])
+local entries = redis.call('ZRANGE', KEYS[1], ARGV[4], '+inf', 'BYSCORE', 'LIMIT', tonumber(ARGV[5]), limit, 'WITHSCORES')
+local out = {0, '', ''}
+local lastScore, sameScore = ARGV[4], tonumber(ARGV[5])
+for i = 1, #entries, 2 do
+  local h, score = entries[i], entries[i + 1]
+  if score == lastScore then sameScore = sameScore + 1 else lastScore, sameScore = score, 1 end
   local record = redis.call('GET', ARGV[2] .. h)
   local meta = record and string.match(record, '^m\\n([^\\n]*)')
   if meta then
@@ -109,24 +124,35 @@ for _, h in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
     out[#out + 1] = meta
   else
     redis.call('ZREM', KEYS[1], h)
+    sameScore = sameScore - 1
   end
 end
+if #entries / 2 == limit and #redis.call('ZRANGE', KEYS[1], lastScore, '+inf', 'BYSCORE', 'LIMIT', sameScore, 1) > 0 then
+  out[2] = lastScore
+  out[3] = sameScore
+end
+out[1] = redis.call('ZCARD', KEYS[1])
 return out
 `
 
-// Deletes every session of a user but the kept ones, in one step: O(that user's sessions), no keyspace scan.
-// ARGV: session key prefix, then the hashes to keep.
+// Deletes one batch of a user's sessions but the kept ones: the entries at ranks ARGV[2] to ARGV[2] + ARGV[3] - 1,
+// so that one script never holds Redis for long, however many sessions the user has. ARGV: session key prefix,
+// first rank, batch size, then the hashes to keep. Returns how many records were deleted, how many kept entries the
+// batch met (they stay in front of the next batch) and how many entries the index still has.
 const REMOVE_USER_SESSIONS = `
 local keep = {}
-for i = 2, #ARGV do keep[ARGV[i]] = true end
-local removed = 0
-for _, h in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
-  if not keep[h] then
+for i = 4, #ARGV do keep[ARGV[i]] = true end
+local start = tonumber(ARGV[2])
+local removed, kept = 0, 0
+for _, h in ipairs(redis.call('ZRANGE', KEYS[1], start, start + tonumber(ARGV[3]) - 1)) do
+  if keep[h] then
+    kept = kept + 1
+  else
     removed = removed + redis.call('DEL', ARGV[1] .. h)
     redis.call('ZREM', KEYS[1], h)
   end
 end
-return removed
+return {removed, kept, redis.call('ZCARD', KEYS[1])}
 `
 
 // Writes a user's record (lines like a session's, one per top-level key of the user). ARGV: mode ('r' replace |
@@ -152,15 +178,32 @@ redis.call('SET', KEYS[1], table.concat(out, '\\n'), 'PX', ttl)
 return 1
 `
 
+// One attempt in a fixed window: the first one opens the window. Returns the count and the ms left in the window.
+const COUNT_ATTEMPT = `
+local count = redis.call('INCR', KEYS[1])
+if count == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+local left = redis.call('PTTL', KEYS[1])
+if left < 0 then
+  redis.call('PEXPIRE', KEYS[1], ARGV[1])
+  left = tonumber(ARGV[1])
+end
+return {count, left}
+`
+
+/** Sessions one destroy-all script deletes: each batch holds Redis for well under a millisecond. */
+export const REMOVE_BATCH = 100
+
 // A guest session has no index: the same scripts are registered once with one key and once with two.
 const SCRIPTS = {
-  sfWriteGuestSession: { lua: WRITE_SESSION, keys: 1 },
-  sfWriteUserSession: { lua: WRITE_SESSION, keys: 3 },
+  sfWriteGuestSession: { lua: writeSession(false), keys: 1 },
+  sfRefreshGuestSession: { lua: writeSession(true), keys: 3 },
+  sfWriteUserSession: { lua: writeSession(false), keys: 3 },
   sfWriteUser: { lua: WRITE_USER, keys: 1 },
   sfRemoveGuestSession: { lua: REMOVE_SESSION, keys: 1 },
   sfRemoveUserSession: { lua: REMOVE_SESSION, keys: 2 },
   sfListUserSessions: { lua: LIST_USER_SESSIONS, keys: 1 },
   sfRemoveUserSessions: { lua: REMOVE_USER_SESSIONS, keys: 1 },
+  sfCountAttempt: { lua: COUNT_ATTEMPT, keys: 1 },
 }
 
 /**
@@ -196,9 +239,11 @@ export function createRedisSessionStore(client: RedisClient, prefix: string, tim
     return result
   }
 
-  const runWrite = (keys: { session: string, index?: string, profile?: string }, ...args: (string | number)[]) => confirmed(keys.index
+  const runWrite = (keys: { session: string, index?: string, profile?: string, follow?: string[] }, ...args: (string | number)[]) => confirmed(keys.index
     ? redis.sfWriteUserSession(k(keys.session), k(keys.index), k(keys.profile ?? `${keys.index.slice(0, -2)}:p`), ...args)
-    : redis.sfWriteGuestSession(k(keys.session), ...args))
+    : keys.follow?.length === 2
+      ? redis.sfRefreshGuestSession(k(keys.session), k(keys.follow[0]!), k(keys.follow[1]!), ...args)
+      : redis.sfWriteGuestSession(k(keys.session), ...args))
 
   return {
     kind: 'redis',
@@ -246,19 +291,44 @@ export function createRedisSessionStore(client: RedisClient, prefix: string, tim
       await confirmed(keys.index ? redis.sfRemoveUserSession(k(keys.session), k(keys.index), keys.hash) : redis.sfRemoveGuestSession(k(keys.session), keys.hash))
     },
 
-    async listUserSessions(index, userSessionPrefix, now): Promise<IndexedSession[]> {
+    async listUserSessions(index, userSessionPrefix, now, page) {
       await ready()
-      const flat = await redis.sfListUserSessions(k(index), now, k(userSessionPrefix)) as string[]
+      const reply = await redis.sfListUserSessions(k(index), now, k(userSessionPrefix), page.limit, page.after?.score ?? '-inf', page.after?.count ?? 0) as (string | number)[]
       const sessions: IndexedSession[] = []
-      for (let i = 0; i < flat.length; i += 2) {
-        sessions.push({ hash: flat[i]!, meta: flat[i + 1]! })
+      for (let i = 3; i < reply.length; i += 2) {
+        sessions.push({ hash: String(reply[i]), meta: String(reply[i + 1]) })
       }
-      return sessions
+      const next = reply[1] === '' ? null : { score: String(reply[1]), count: Number(reply[2]) }
+      return { sessions, total: Number(reply[0]), next }
     },
 
     async removeUserSessions(index, userSessionPrefix, keepHashes) {
       await ready()
-      return await confirmed(redis.sfRemoveUserSessions(k(index), k(userSessionPrefix), ...keepHashes)) as number
+      let removed = 0
+      let start = 0
+      for (;;) {
+        const [deleted, kept, left] = await confirmed(redis.sfRemoveUserSessions(k(index), k(userSessionPrefix), start, REMOVE_BATCH, ...keepHashes)) as [number, number, number]
+        removed += deleted
+        start += kept
+        if (left <= start) return removed
+      }
+    },
+
+    async readOnce(key) {
+      await readerReady()
+      return reader.get(k(key))
+    },
+
+    async writeOnce(key, value, ttlMs) {
+      await ready()
+      await confirmed(client.set(k(key), value, 'PX', Math.max(1, Math.ceil(ttlMs))))
+    },
+
+    async countAttempts(keys, windowMs) {
+      await ready()
+      // Issued in one tick: auto-pipelining sends them in one write, and on a cluster each goes to its own node.
+      const replies = await Promise.all(keys.map(key => redis.sfCountAttempt(k(key), Math.max(1, Math.ceil(windowMs))) as Promise<[number, number]>))
+      return replies.map(([count, resetMs]) => ({ count, resetMs }))
     },
 
     async dispose() {

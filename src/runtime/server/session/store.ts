@@ -31,6 +31,8 @@ export interface SessionStoreKeys {
   index?: string
   /** The user's record, whose lifetime a user session's write extends to its own. */
   profile?: string
+  /** Keys whose lifetime follows a guest session's on a refresh (its basket and wishlist), when they exist. */
+  follow?: string[]
 }
 
 /** A change to a user's record: fields (top-level keys of the user, values JSON texts) to set and to delete. */
@@ -45,6 +47,27 @@ export interface UserRecordWrite {
 export interface IndexedSession {
   hash: string
   meta: string
+}
+
+/** Where a page of a user's sessions starts: after `count` entries of the index score `score`. */
+export interface SessionPageCursor {
+  score: string
+  count: number
+}
+
+/** A page of a user's sessions to read. */
+export interface SessionPageRequest {
+  limit: number
+  after?: SessionPageCursor
+}
+
+/** A page of a user's sessions. */
+export interface SessionPage {
+  sessions: IndexedSession[]
+  /** Entries the index holds (live or not yet pruned). */
+  total: number
+  /** Where the next page starts; null after the last. */
+  next: SessionPageCursor | null
 }
 
 /**
@@ -74,10 +97,25 @@ export interface SessionStore {
   update: (keys: SessionStoreKeys, write: SessionWrite, expiry: SessionExpiry) => Promise<boolean>
   /** Deletes a record and its index entry. */
   remove: (keys: SessionStoreKeys) => Promise<void>
-  /** Lists the live sessions of a user, pruning expired or missing index entries. */
-  listUserSessions: (index: string, userSessionPrefix: string, now: number) => Promise<IndexedSession[]>
-  /** Deletes every session of a user except those whose hash is kept. Returns how many were deleted. */
+  /**
+   * Lists one page of a user's live sessions, in the index's order (expiry: least recently active first), pruning
+   * expired or missing index entries on the way. One bounded step per page, whatever the index holds.
+   */
+  listUserSessions: (index: string, userSessionPrefix: string, now: number, page: SessionPageRequest) => Promise<SessionPage>
+  /**
+   * Deletes every session of a user except those whose hash is kept, in bounded batches (one script each on Redis);
+   * every one has ended when it resolves. Returns how many were deleted.
+   */
   removeUserSessions: (index: string, userSessionPrefix: string, keepHashes: string[]) => Promise<number>
+  /**
+   * Counts one attempt in a fixed window per key: each key's count, and the ms left in its window. On Redis one
+   * INCR and PEXPIRE script per key, all sent together (one round trip).
+   */
+  countAttempts: (keys: string[], windowMs: number) => Promise<{ count: number, resetMs: number }[]>
+  /** Reads the record of a mutating call (`Idempotency-Key`): `1` (applied) or the result as JSON; null when none. */
+  readOnce: (key: string) => Promise<string | null>
+  /** Writes the record of a mutating call, for `ttlMs`. */
+  writeOnce: (key: string, value: string, ttlMs: number) => Promise<void>
   /** Stops background work. */
   dispose: () => Promise<void>
 }

@@ -27,6 +27,7 @@ const SESSION_NUMBERS: Rules = {
 }
 const TOP_NUMBERS: Rules = { storeTimeout: { min: 1, max: MAX_TIMER_MS, unit: 'milliseconds' }, maxSessionsPerUser: { min: 0, zero: 'no limit' } }
 const RPC_NUMBERS: Rules = { bodyLimit: { min: 1, unit: 'bytes' } }
+const LOGIN_LIMIT_NUMBERS: Rules = { perAccount: { min: 0, zero: 'no limit' }, perAddress: { min: 0, zero: 'no limit' }, window: { min: 1, unit: 'seconds' } }
 const COMMERCE_NUMBERS: Rules = { maxQuantityPerLine: { min: 1 }, maxBasketLines: { min: 1 }, maxWishlistItems: { min: 1 }, dataTtl: { min: 1, unit: 'seconds' } }
 // Options of the embedded memory store, checked when given.
 const MEMORY_NUMBERS: Rules = {
@@ -58,6 +59,7 @@ export function validateOptions(options: ModuleOptions, env: { production: boole
   const declared = (options.shops && Object.keys(options.shops).length > 0 ? options.shops : defaultOptions.shops) as Record<string, StorefrontShopOptions>
   const shops = Object.fromEntries(Object.entries(declared).map(([id, shop]) => [id, shopOptionsSet(shop)])) as Record<string, StorefrontShopOptions>
   checkChoice(report, ['shopSelector'], options.shopSelector, SELECTORS)
+  checkChoice(report, ['storeUnavailable'], options.storeUnavailable, ['error', 'anonymous'])
   if (options.defaultShopId && !Object.hasOwn(shops, String(options.defaultShopId))) {
     report(['defaultShopId'], `${showOptionValue(options.defaultShopId)} is not a configured shop: use one of ${Object.keys(shops).join(', ')}`)
   }
@@ -66,6 +68,7 @@ export function validateOptions(options: ModuleOptions, env: { production: boole
   checkSession(report, ['session'], options.session)
   const storage = section(report, ['storage'], options.storage)
   checkStorage(report, ['storage', 'session'], storage?.session, storage?.session)
+  checkNumbers(report, ['loginLimit'], section(report, ['loginLimit'], options.loginLimit), LOGIN_LIMIT_NUMBERS)
   const rpc = section(report, ['rpc'], options.rpc)
   checkNumbers(report, ['rpc'], rpc, RPC_NUMBERS)
   checkOrigins(report, ['rpc', 'allowedOrigins'], rpc?.allowedOrigins)
@@ -85,6 +88,7 @@ export function validateOptions(options: ModuleOptions, env: { production: boole
   }
   if (env.production) {
     checkSecrets(report, options.session?.secret, shops)
+    checkStoreChosen(report, storage?.session as Section | undefined, shops)
   }
   return problems
 }
@@ -157,7 +161,7 @@ function checkStorage(report: Report, path: string[], value: unknown, topLevel: 
   const storage = section(report, path, value)
   if (!storage) return
   const driver = storage.driver
-  if (driver !== undefined && driver !== 'memory' && !isDriverInstance(driver) && !builtinDriverPath(driver)) {
+  if (driver !== undefined && driver !== '' && driver !== 'memory' && !isDriverInstance(driver) && !builtinDriverPath(driver)) {
     report([...path, 'driver'], `${showOptionValue(driver)} is not supported: ${DRIVER_CHOICES}`)
   }
   checkNumbers(report, path, storage, MEMORY_NUMBERS)
@@ -261,4 +265,17 @@ function checkSecret(report: Report, path: string[], value: unknown, users = '')
   else if (secrets.some(secret => secret.length < MIN_SECRET_LENGTH)) {
     report(path, `is shorter than ${MIN_SECRET_LENGTH} characters${users}: use a longer random string`)
   }
+}
+
+// Production never falls back to the embedded memory store: it holds one instance's sessions, lost on restart, and a
+// flood of anonymous requests fills it. The store must be chosen, `memory` included, like the secret.
+function checkStoreChosen(report: Report, topLevel: Section | undefined, shops: Record<string, StorefrontShopOptions>) {
+  const chosen = (storage: unknown) => {
+    const driver = (storage as Section | undefined)?.driver
+    return driver !== undefined && driver !== null && driver !== ''
+  }
+  if (chosen(topLevel)) return
+  const unchosen = Object.entries(shops).filter(([, shop]) => !chosen(shop?.storage?.session))
+  if (unchosen.length === 0) return
+  report(['storage', 'session', 'driver'], `is not set${Object.keys(shops).length > 1 ? ` (shops ${unchosen.map(([id]) => id).join(', ')})` : ''}: a production server needs a store; use 'redis' (with NUXT_STOREFRONT_STORAGE_SESSION_URL), or 'memory' to accept one instance whose sessions are lost on restart`)
 }

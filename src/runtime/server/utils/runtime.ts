@@ -21,6 +21,10 @@ export interface StorefrontRuntime {
   allowedOrigins: string[]
   hooks: NitroApp['hooks']
   production: boolean
+  /** The login limiter's defaults (`loginLimit` options). */
+  loginLimit: { perAccount: number, perAddress: number, window: number }
+  /** What a page gets when its session cannot be loaded: a 503 (`'error'`) or an anonymous render. */
+  storeUnavailable: 'error' | 'anonymous'
 }
 
 let runtime: StorefrontRuntime | undefined

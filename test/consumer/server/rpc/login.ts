@@ -2,6 +2,8 @@
 import * as v from 'valibot'
 
 export default defineRpcHandler(async ({ email, password, deviceName }, context) => {
+  // Past 10 attempts per account (100 per client address) in 15 minutes: a 429 with Retry-After.
+  await limitLoginAttempts(context.event, { account: email })
   // Your own check: your commerce API's login, for instance. It gives the user and its tokens, or null.
   const account = await verifyCredentials(email, password)
   if (!account) {

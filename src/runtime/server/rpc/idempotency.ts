@@ -1,0 +1,64 @@
+import { createHash } from 'node:crypto'
+import type { H3Event } from 'h3'
+import { createError, setResponseHeader } from 'h3'
+import { parseSessionId } from '../session/id'
+import { sessionKeys } from '../session/keys'
+import type { StorefrontSession } from '../session/session'
+import type { SessionStore } from '../session/store'
+import { requestHeader } from './headers'
+
+/** How long a mutating call's result is kept for a repeat with the same `Idempotency-Key`, in ms (1 hour). */
+export const IDEMPOTENCY_WINDOW_MS = 3_600_000
+/** The largest result kept for a repeat (serialised, in characters); a larger one is applied once but not replayed. */
+export const IDEMPOTENCY_MAX_RESULT = 65_536
+
+const KEY = /^[\w.:-]{8,128}$/
+
+/**
+ * Where a mutating call's outcome is recorded: under the session's owner (its hash tag, so a commerce write's script
+ * can set it in the same step), scoped to the session, the method and the client's key.
+ * @param event the request
+ * @param session its loaded session
+ * @param method the RPC method
+ * @returns the record key, or undefined without a valid header or without a stored session (nothing to scope it to)
+ * @throws a 400 for a malformed `Idempotency-Key`
+ */
+export function idempotencyRecord(event: H3Event, session: StorefrontSession, method: string): string | undefined {
+  const header = requestHeader(event, 'idempotency-key')
+  if (header === undefined) return undefined
+  if (!KEY.test(header)) {
+    throw createError({ status: 400, message: 'Idempotency-Key must be 8 to 128 characters of A-Z a-z 0-9 _ - . :' })
+  }
+  const info = session.isNew ? undefined : parseSessionId(session.id)
+  if (!info) return undefined
+  const keys = sessionKeys(session.shopId, info)
+  const digest = createHash('sha256').update(`${keys.hash}\n${method}\n${header}`).digest('base64url').slice(0, 32)
+  return `${keys.owner}:k:${digest}`
+}
+
+/**
+ * The result of an earlier call with the same key, if it completed: answered again, marked `Idempotent-Replayed`.
+ * @param event the request
+ * @param store the shop's store
+ * @param record the record key
+ * @returns `{ result }` to replay, or undefined to run the call
+ */
+export async function replayedResult(event: H3Event, store: SessionStore, record: string): Promise<{ result: unknown } | undefined> {
+  const stored = await store.readOnce(record)
+  if (stored === null || !stored.startsWith('{')) return undefined
+  setResponseHeader(event, 'idempotent-replayed', 'true')
+  return { result: (JSON.parse(stored) as { r?: unknown }).r }
+}
+
+/**
+ * Records a completed call's result for repeats within {@link IDEMPOTENCY_WINDOW_MS} (or the session's lifetime, when
+ * shorter: the record is scoped to it).
+ * @param store the shop's store
+ * @param record the record key
+ * @param result what the call answered
+ * @param sessionMaxAgeMs the shop's session lifetime
+ */
+export async function recordResult(store: SessionStore, record: string, result: unknown, sessionMaxAgeMs: number): Promise<void> {
+  const text = JSON.stringify({ r: result ?? null })
+  await store.writeOnce(record, text.length <= IDEMPOTENCY_MAX_RESULT ? text : '1', Math.min(IDEMPOTENCY_WINDOW_MS, sessionMaxAgeMs))
+}

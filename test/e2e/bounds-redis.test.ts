@@ -1,0 +1,417 @@
+import { randomUUID } from 'node:crypto'
+import { connect } from 'node:net'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { cookieId } from '../helpers/fuzz'
+import type { RedisProcess } from '../helpers/redis'
+import { startRedis } from '../helpers/redis'
+import type { FixtureServer } from '../helpers/server'
+import { startFixtureServer } from '../helpers/server'
+import type { Shopper } from '../helpers/shopper'
+import { createShopper } from '../helpers/shopper'
+import { parseSessionId } from '../../src/runtime/server/session/id'
+import { sessionKeys, userKeys } from '../../src/runtime/server/session/keys'
+
+// Bounded under abuse (issue 15), against built servers on a real redis-server: a finite device list per user,
+// paged and batched listing and destroy-all at 50,000 sessions, a login limiter, guest commerce data that lives as
+// long as the guest session, outages that never look like a logout, a best-effort rolling refresh, quiet logs for
+// aborted uploads, and Idempotency-Key on mutating calls.
+
+const ALICE = { email: 'alice@example.com', password: 'alice-secret-1' }
+let redis: RedisProcess
+const servers: FixtureServer[] = []
+
+beforeAll(async () => {
+  redis = await startRedis()
+})
+
+afterAll(async () => {
+  await Promise.all(servers.map(server => server.stop()))
+  await redis?.dispose()
+})
+
+async function start(fixture: 'basic' | 'playground', env: Record<string, string> = {}) {
+  const store: Record<string, string> = fixture === 'playground'
+    ? { REDIS_URL: redis.url }
+    : { NUXT_STOREFRONT_STORAGE_SESSION_DRIVER: 'redis', NUXT_STOREFRONT_STORAGE_SESSION_URL: redis.url }
+  const server = await startFixtureServer(fixture, { ...store, ...env })
+  servers.push(server)
+  return server
+}
+
+async function withClient<T>(work: (client: ReturnType<RedisProcess['client']>) => Promise<T>): Promise<T> {
+  const client = redis.client()
+  try {
+    return await work(client)
+  }
+  finally {
+    client.disconnect()
+  }
+}
+
+/** The store keys of a shopper's session (the base prefix included). */
+function keysOf(shopper: Shopper) {
+  const info = parseSessionId(cookieId(shopper.cookie()!.split('=').slice(1).join('=')))!
+  const keys = sessionKeys('1001', info)
+  return { ...keys, prefixed: (key: string) => `storefront:${key}` }
+}
+
+/** Polls a condition until it holds, at most `timeoutMs`. */
+async function until(condition: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+  const end = Date.now() + timeoutMs
+  while (!await condition()) {
+    if (Date.now() > end) throw new Error('condition not met in time')
+    await new Promise(resolve => setTimeout(resolve, 50))
+  }
+}
+
+/** Durations in µs of the scripts Redis ran since the slow log was reset (every command is logged). */
+async function scriptDurations(): Promise<number[]> {
+  const entries = await withClient(client => client.call('SLOWLOG', 'GET', '100000')) as [number, number, number, string[]][]
+  return entries.filter(entry => /^eval/i.test(String(entry[3][0]))).map(entry => Number(entry[2]))
+}
+
+async function resetSlowLog() {
+  await withClient(async (client) => {
+    await client.config('SET', 'slowlog-log-slower-than', '0')
+    await client.config('SET', 'slowlog-max-len', '100000')
+    await client.call('SLOWLOG', 'RESET')
+  })
+}
+
+describe('finding 1: one user cannot stall a server', () => {
+  let server: FixtureServer
+  beforeAll(async () => {
+    server = await start('basic')
+  })
+
+  it('keeps at most maxSessionsPerUser (100 by default) sessions per user', async () => {
+    const userId = `cap-${randomUUID().slice(0, 8)}`
+    for (let i = 0; i < 110; i++) {
+      const shopper = createShopper(server)
+      expect((await shopper.rpc('loginAs', { userId })).status).toBe(200)
+    }
+    const indexed = await withClient(client => client.zcard(`storefront:${userKeys('1001', userId).index}`))
+    const stored = await withClient(async (client) => {
+      let cursor = '0'
+      let count = 0
+      do {
+        const [next, keys] = await client.scan(cursor, 'MATCH', `storefront:${userKeys('1001', userId).userSessionPrefix}*`, 'COUNT', 1000)
+        cursor = next
+        count += keys.length
+      } while (cursor !== '0')
+      return count
+    })
+    console.log(`[measure] 110 logins of one user: ${indexed} index entries, ${stored} session records`)
+    expect(indexed).toBe(100)
+    expect(stored).toBe(100)
+  })
+
+  it('lists 50,000 sessions a page at a time and destroys them in bounded batches', async () => {
+    const userId = `big-${randomUUID().slice(0, 8)}`
+    const user = userKeys('1001', userId)
+    const now = Date.now()
+    // 50,000 sessions in the store's own layout, written straight into Redis.
+    await withClient(async (client) => {
+      for (let batch = 0; batch < 50; batch++) {
+        const pipeline = client.pipeline()
+        for (let i = 0; i < 1000; i++) {
+          const hash = `seeded${batch}x${i}`.padEnd(43, 'a')
+          const expiresAt = now + 3_600_000 + batch * 1000 + i
+          const meta = JSON.stringify({ c: now, s: now, e: expiresAt, ua: 'Mozilla/5.0 (X11; Linux x86_64) Firefox/140.0' })
+          pipeline.set(`storefront:${user.userSessionPrefix}${hash}`, `m\n${meta}`, 'PX', 3_600_000 + 60_000)
+          pipeline.zadd(`storefront:${user.index}`, expiresAt, hash)
+        }
+        await pipeline.exec()
+      }
+    })
+    const alice = createShopper(server)
+    expect((await alice.rpc('loginAs', { userId })).status).toBe(200)
+    expect(await withClient(client => client.zcard(`storefront:${user.index}`))).toBeGreaterThan(49_000)
+
+    await resetSlowLog()
+    const started = performance.now()
+    const first = await alice.rpc('listSessions')
+    const pageMs = performance.now() - started
+    const listScripts = await scriptDurations()
+    const pageBytes = JSON.stringify(first.body).length
+    console.log(`[measure] listSessions at 50,000 sessions: page of ${first.body.sessions.length} in ${pageMs.toFixed(1)} ms, ${pageBytes} bytes, total ${first.body.total}; scripts in Redis: ${listScripts.map(us => `${(us / 1000).toFixed(2)} ms`).join(', ')}`)
+    expect(first.status).toBe(200)
+    expect(first.body.sessions).toHaveLength(50)
+    expect(first.body.total).toBeGreaterThan(49_000)
+    expect(first.body.nextCursor).toEqual(expect.any(String))
+    expect(listScripts).toHaveLength(1)
+    expect(Math.max(...listScripts)).toBeLessThan(25_000)
+
+    // The next pages follow the cursor, without repeating an entry.
+    const seen = new Set(first.body.sessions.map((session: { handle: string }) => session.handle))
+    let cursor = first.body.nextCursor
+    for (let page = 0; page < 3; page++) {
+      const next = await alice.rpc('listSessions', { cursor, limit: 200 })
+      expect(next.status).toBe(200)
+      expect(next.body.sessions).toHaveLength(200)
+      for (const session of next.body.sessions) {
+        expect(seen.has(session.handle)).toBe(false)
+        seen.add(session.handle)
+      }
+      cursor = next.body.nextCursor
+    }
+    expect((await alice.rpc('listSessions', { limit: 5000 })).status).toBe(400)
+    expect((await alice.rpc('listSessions', { cursor: 'not-a-cursor' })).status).toBe(400)
+
+    await resetSlowLog()
+    const destroyStarted = performance.now()
+    const destroyed = await alice.rpc('logoutOtherDevices')
+    const destroyMs = performance.now() - destroyStarted
+    const destroyScripts = await scriptDurations()
+    const longest = Math.max(...destroyScripts)
+    console.log(`[measure] destroy-all at 50,000 sessions: ${destroyed.body.destroyed} ended in ${destroyMs.toFixed(0)} ms, ${destroyScripts.length} scripts, longest ${(longest / 1000).toFixed(2)} ms, median ${(destroyScripts.sort((a, b) => a - b)[Math.floor(destroyScripts.length / 2)]! / 1000).toFixed(2)} ms`)
+    expect(destroyed.status).toBe(200)
+    expect(destroyed.body.destroyed).toBeGreaterThan(49_000)
+    expect(destroyScripts.length).toBeGreaterThan(100)
+    expect(longest).toBeLessThan(25_000)
+    // Every session ended before the answer: only the current one is left.
+    expect(await withClient(client => client.zcard(`storefront:${user.index}`))).toBe(1)
+    expect(await withClient(client => client.exists(`storefront:${user.userSessionPrefix}${'seeded0x0'.padEnd(43, 'a')}`))).toBe(0)
+    expect((await alice.rpc('listSessions')).body).toMatchObject({ total: 1, nextCursor: null })
+  }, 120_000)
+
+  it('throttles login attempts per account and per client address with a 429 and Retry-After', async () => {
+    const playground = await start('playground', { NUXT_STOREFRONT_LOGIN_LIMIT_PER_ACCOUNT: '3', NUXT_STOREFRONT_LOGIN_LIMIT_PER_ADDRESS: '6' })
+    const guesser = createShopper(playground)
+    const statuses: number[] = []
+    let refused: Awaited<ReturnType<Shopper['rpc']>> | undefined
+    for (let i = 0; i < 4; i++) {
+      const answer = await guesser.rpc('login', { email: 'alice@example.com', password: `guess-${i}` })
+      statuses.push(answer.status)
+      refused = answer
+    }
+    expect(statuses).toEqual([401, 401, 401, 429])
+    expect(refused!.headers.get('content-type')).toContain('application/problem+json')
+    expect(Number(refused!.headers.get('retry-after'))).toBeGreaterThan(0)
+    expect(Number(refused!.headers.get('retry-after'))).toBeLessThanOrEqual(900)
+    // Other accounts from the same address: refused past 6 attempts in all.
+    const more: number[] = []
+    for (let i = 0; i < 3; i++) more.push((await guesser.rpc('login', { email: `someone${i}@example.com`, password: 'x' })).status)
+    expect(more).toEqual([401, 401, 429])
+    // The account's and the address's counters hold no email or address in clear.
+    const keys = await withClient(client => client.keys('storefront:1001:{rl:*'))
+    expect(keys.length).toBeGreaterThan(0)
+    expect(keys.join(' ')).not.toMatch(/alice|example|127\.0\.0\.1/)
+  })
+})
+
+describe('finding 3: guest commerce data lives as long as the guest session', () => {
+  it('gives a guest basket and wishlist the session TTL, and refreshes them with it', async () => {
+    const server = await start('basic', { NUXT_STOREFRONT_SESSION_REFRESH_INTERVAL: '1' })
+    const guest = createShopper(server)
+    expect((await guest.rpc('addItemToBasket', { variantId: 7, quantity: 1 })).status).toBe(200)
+    expect((await guest.rpc('addItemToWishlist', { productId: 7 })).status).toBe(200)
+    const keys = keysOf(guest)
+    const ttls = async () => withClient(async client => [
+      await client.pttl(keys.prefixed(`${keys.owner}:b`)),
+      await client.pttl(keys.prefixed(`${keys.owner}:w`)),
+      await client.pttl(keys.prefixed(keys.session)),
+    ])
+    const [basket, wishlist, session] = await ttls()
+    console.log(`[measure] guest TTLs: basket ${basket} ms, wishlist ${wishlist} ms, session ${session} ms`)
+    expect(basket).toBeGreaterThan(0)
+    expect(basket).toBeLessThanOrEqual(86_400_000)
+    expect(wishlist).toBeLessThanOrEqual(86_400_000)
+    // Shorten them, then let a rolling refresh (due after 1 s) extend them with the session.
+    await withClient(async (client) => {
+      await client.pexpire(keys.prefixed(`${keys.owner}:b`), 60_000)
+      await client.pexpire(keys.prefixed(`${keys.owner}:w`), 60_000)
+    })
+    await until(async () => {
+      await guest.rpc('getBasket')
+      const [b, w] = await ttls()
+      return b! > 60_000 && w! > 60_000
+    })
+    const [after] = await ttls()
+    expect(after).toBeLessThanOrEqual(86_400_000)
+  })
+})
+
+describe('finding 5: an outage never looks like a logout', () => {
+  const expectUnavailablePage = (response: Response) => {
+    expect(response.status).toBe(503)
+    expect(response.headers.get('content-type')).toContain('text/html')
+    expect(Number(response.headers.get('retry-after'))).toBeGreaterThan(0)
+    expect(response.headers.get('cache-control')).toBe('no-store')
+    expect(response.headers.get('location')).toBeNull()
+  }
+
+  it('answers a logged-in shopper\'s /account and / with a 503 while Redis is stopped or hung', async () => {
+    const server = await start('playground', { NUXT_STOREFRONT_STORE_TIMEOUT: '500' })
+    const alice = createShopper(server)
+    expect((await alice.rpc('login', ALICE)).status).toBe(200)
+    const page = (path: string) => server.fetch(path, { headers: { cookie: alice.cookieHeader(), accept: 'text/html' } })
+    expect((await page('/account')).status).toBe(200)
+
+    // Hung: every client paused.
+    await withClient(client => client.call('CLIENT', 'PAUSE', '3000', 'ALL'))
+    for (const path of ['/account', '/']) expectUnavailablePage(await page(path))
+    await withClient(client => client.call('CLIENT', 'UNPAUSE'))
+
+    // Stopped.
+    await redis.stop()
+    try {
+      for (const path of ['/account', '/']) {
+        const response = await page(path)
+        expectUnavailablePage(response)
+        expect(await response.text()).not.toContain('Sign in')
+      }
+      const api = await alice.rpc('getUser')
+      expect(api.status).toBe(503)
+      expect(api.headers.get('content-type')).toContain('application/problem+json')
+      expect(Number(api.headers.get('retry-after'))).toBeGreaterThan(0)
+    }
+    finally {
+      await redis.start()
+    }
+    // Back: the page answers again (this Redis keeps no data across a restart, so Alice starts over as a guest).
+    await until(async () => (await page('/')).status === 200, 15_000)
+  })
+
+  it('renders anonymously, private and no-store, when the app opts in, and still never redirects to the login', async () => {
+    const server = await start('playground', { NUXT_STOREFRONT_STORE_TIMEOUT: '500', NUXT_STOREFRONT_STORE_UNAVAILABLE: 'anonymous' })
+    const alice = createShopper(server)
+    expect((await alice.rpc('login', ALICE)).status).toBe(200)
+    const page = (path: string) => server.fetch(path, { headers: { cookie: alice.cookieHeader(), accept: 'text/html' } })
+    await redis.stop()
+    try {
+      const home = await page('/')
+      expect(home.status).toBe(200)
+      expect(home.headers.get('cache-control')).toBe('private, no-store')
+      const html = await home.text()
+      expect(html).toContain('data-test="unavailable"')
+      expect(html).not.toContain('data-test="login-link"')
+      const account = await page('/account')
+      expect(account.status).toBe(503)
+      expect(account.headers.get('location')).toBeNull()
+    }
+    finally {
+      await redis.start()
+    }
+  })
+})
+
+describe('finding 6: a failed rolling refresh never fails a read', () => {
+  it('answers getUser and the page while Redis refuses writes (out of memory)', async () => {
+    const server = await start('playground')
+    const alice = createShopper(server)
+    expect((await alice.rpc('login', ALICE)).status).toBe(200)
+    const keys = keysOf(alice)
+    // Make the refresh due: the session was last seen two hours ago.
+    await withClient(async (client) => {
+      const record = (await client.get(keys.prefixed(keys.session)))!
+      const seen = /"s":(\d+)/.exec(record)!
+      await client.set(keys.prefixed(keys.session), record.replace(seen[0], `"s":${Number(seen[1]) - 7_200_000}`), 'KEEPTTL')
+      await client.config('SET', 'maxmemory-policy', 'noeviction')
+      await client.config('SET', 'maxmemory', '1')
+    })
+    try {
+      const user = await alice.rpc('getUser')
+      expect(user.status).toBe(200)
+      expect(user.body.user.id).toBe('u1')
+      const home = await server.fetch('/', { headers: { cookie: alice.cookieHeader(), accept: 'text/html' } })
+      expect(home.status).toBe(200)
+      expect(home.headers.get('content-type')).toContain('text/html')
+      expect(await home.text()).toContain('data-test="account-link"')
+      // Logged, and rate-limited: one line for both failed refreshes.
+      await until(async () => /rolling session refresh failed/.test(server.logs()), 5_000)
+      expect(server.logs().match(/rolling session refresh failed/g)).toHaveLength(1)
+    }
+    finally {
+      await withClient(client => client.config('SET', 'maxmemory', '0'))
+    }
+  })
+})
+
+describe('finding 7: a client that goes away is not a server error', () => {
+  it('logs at most a debug line per aborted upload, never a stack trace', async () => {
+    const server = await start('basic')
+    const before = server.logs().split('\n').length
+    for (let i = 0; i < 20; i++) {
+      await new Promise<void>((resolve) => {
+        const socket = connect(server.port, '127.0.0.1', () => {
+          socket.write(`POST /api/rpc/addItemToBasket HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 50000\r\n\r\n{"payload":{"variantId":1,`)
+          setImmediate(() => socket.destroy())
+        })
+        socket.on('close', () => resolve())
+        socket.on('error', () => resolve())
+      })
+    }
+    // The server is still serving; whatever it logged about the aborts is in by then.
+    expect((await server.fetch('/api/anonymous')).status).toBe(200)
+    const added = server.logs().split('\n').slice(before - 1).filter(line => line.trim() !== '')
+    console.log(`[measure] 20 aborted uploads: ${added.length} log lines`)
+    expect(added.filter(line => /unexpected error|^\s+at /.test(line))).toEqual([])
+    expect(added.length).toBeLessThanOrEqual(2)
+  })
+})
+
+describe('finding 8: a retried mutation is applied once', () => {
+  it('answers a repeat with the same Idempotency-Key with the first result, also when its answer was lost', async () => {
+    const server = await start('basic')
+    const shopper = createShopper(server)
+    expect((await shopper.rpc('loginAs', { userId: `idem-${randomUUID().slice(0, 8)}` })).status).toBe(200)
+    const key = randomUUID()
+    const add = () => shopper.rpc('addItemToBasket', { variantId: 5, quantity: 1 }, { headers: { 'idempotency-key': key } })
+    const first = await add()
+    const again = await add()
+    expect(first.status).toBe(200)
+    expect(again.status).toBe(200)
+    expect(again.body).toEqual(first.body)
+    expect(again.headers.get('idempotent-replayed')).toBe('true')
+    expect(first.body.items).toEqual([{ variantId: 5, quantity: 1 }])
+    // Another key is another call.
+    const other = await shopper.rpc('addItemToBasket', { variantId: 5, quantity: 1 }, { headers: { 'idempotency-key': randomUUID() } })
+    expect(other.body.items).toEqual([{ variantId: 5, quantity: 2 }])
+
+    // The write applied but its answer was lost (only the script's own record is left): the repeat applies nothing.
+    const lost = randomUUID()
+    const applied = await shopper.rpc('addItemToBasket', { variantId: 6, quantity: 1 }, { headers: { 'idempotency-key': lost } })
+    expect(applied.body.items).toContainEqual({ variantId: 6, quantity: 1 })
+    const records = await withClient(client => client.keys(`storefront:${keysOf(shopper).owner}:k:*`))
+    expect(records.length).toBe(3)
+    await withClient(async (client) => {
+      for (const record of records) {
+        if ((await client.get(record))!.includes('"variantId":6')) await client.set(record, '1', 'KEEPTTL')
+      }
+    })
+    const retried = await shopper.rpc('addItemToBasket', { variantId: 6, quantity: 1 }, { headers: { 'idempotency-key': lost } })
+    expect(retried.status).toBe(200)
+    expect(retried.body.items).toContainEqual({ variantId: 6, quantity: 1 })
+
+    expect((await shopper.rpc('addItemToBasket', { variantId: 5, quantity: 1 }, { headers: { 'idempotency-key': 'bad key!' } })).status).toBe(400)
+  })
+
+  it('applies an add once when Redis is killed and restarted around it and the client retries with its key', async () => {
+    const durable = await startRedis({ appendonly: true })
+    const server = await startFixtureServer('basic', { NUXT_STOREFRONT_STORAGE_SESSION_DRIVER: 'redis', NUXT_STOREFRONT_STORAGE_SESSION_URL: durable.url, NUXT_STOREFRONT_STORE_TIMEOUT: '500' })
+    servers.push(server)
+    try {
+      const shopper = createShopper(server)
+      expect((await shopper.rpc('loginAs', { userId: `kill-${randomUUID().slice(0, 8)}` })).status).toBe(200)
+      let applied = 0
+      for (let round = 0; round < 10; round++) {
+        const key = randomUUID()
+        const add = () => shopper.rpc('addItemToBasket', { variantId: 9, quantity: 1 }, { headers: { 'idempotency-key': key } })
+        // The first try races a restart of Redis; whatever it answered, the retry with the same key settles it.
+        const [first] = await Promise.all([add(), round % 2 ? durable.stop().then(() => durable.start()) : Promise.resolve()])
+        let settled = first
+        await until(async () => {
+          if (settled.status === 200) return true
+          settled = await add()
+          return settled.status === 200
+        }, 15_000)
+        applied++
+        expect(settled.body.items).toEqual([{ variantId: 9, quantity: applied }])
+      }
+    }
+    finally {
+      await durable.dispose()
+    }
+  }, 120_000)
+})

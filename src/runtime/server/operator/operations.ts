@@ -1,11 +1,11 @@
 import type { Driver, Storage } from 'unstorage'
 import type { StorefrontSessionInfo } from '../../types/rpc'
-import { describeSession } from '../rpc/devices'
+import { describeSession, MAX_SESSION_PAGE } from '../rpc/devices'
 import type { ResolvedShop } from '../session/config'
 import { isValidUserId } from '../session/id'
 import { userKeys } from '../session/keys'
 import type { RedisClient } from '../session/redis-client'
-import type { SessionStore } from '../session/store'
+import type { IndexedSession, SessionPageCursor, SessionStore } from '../session/store'
 import { redisKeyPrefix } from '../session/store'
 import type { WalkBatch, WalkOptions, WalkResult, WalkSource } from './walk'
 import { walkShopKeys } from './walk'
@@ -97,7 +97,7 @@ export async function purgeExpiredIndexEntries(target: OperatorTarget, options: 
       if (!userId) continue
       const user = userKeys(target.shop.id, userId)
       const before = await indexSize(target, user.index)
-      const live = await target.sessions.listUserSessions(user.index, user.userSessionPrefix, Date.now())
+      const live = await allSessionsOf(target, user)
       indexes++
       entriesRemoved += Math.max(0, before - live.length)
     }
@@ -113,7 +113,7 @@ export async function purgeExpiredIndexEntries(target: OperatorTarget, options: 
  */
 export async function listSessionsOfUser(target: OperatorTarget, userId: string): Promise<StorefrontSessionInfo[]> {
   const user = userKeys(target.shop.id, checkedUserId(userId))
-  const entries = await target.sessions.listUserSessions(user.index, user.userSessionPrefix, Date.now())
+  const entries = await allSessionsOf(target, user)
   return entries.map(entry => describeSession(target.shop, userId, entry, undefined)).sort((a, b) => a.createdAt - b.createdAt)
 }
 
@@ -126,6 +126,24 @@ export async function listSessionsOfUser(target: OperatorTarget, userId: string)
 export async function endSessionsOfUser(target: OperatorTarget, userId: string): Promise<number> {
   const user = userKeys(target.shop.id, checkedUserId(userId))
   return await target.sessions.removeUserSessions(user.index, user.userSessionPrefix, [])
+}
+
+/**
+ * Every live session of one user, read page by page (one bounded store call each); the listing prunes the index's
+ * expired and dangling entries as it goes.
+ * @param target the shop and its store
+ * @param user the user's keys
+ * @returns the sessions, in the index's order
+ */
+async function allSessionsOf(target: OperatorTarget, user: ReturnType<typeof userKeys>): Promise<IndexedSession[]> {
+  const sessions: IndexedSession[] = []
+  let after: SessionPageCursor | undefined
+  do {
+    const page = await target.sessions.listUserSessions(user.index, user.userSessionPrefix, Date.now(), { limit: MAX_SESSION_PAGE, after })
+    sessions.push(...page.sessions)
+    after = page.next ?? undefined
+  } while (after)
+  return sessions
 }
 
 function checkedUserId(userId: string): string {

@@ -89,7 +89,12 @@ export function recordUnavailable(): void {
 }
 
 type Operation = Exclude<keyof SessionStore, 'kind' | 'timesOutItself' | 'dispose'>
-const OPERATIONS: Operation[] = ['read', 'readWithUser', 'writeUser', 'create', 'update', 'remove', 'listUserSessions', 'removeUserSessions']
+// Every store operation, checked by the compiler: a new one added to SessionStore must be listed here to compile.
+const OPERATION_SET: Record<Operation, true> = {
+  read: true, readWithUser: true, writeUser: true, create: true, update: true, remove: true, listUserSessions: true,
+  removeUserSessions: true, countAttempts: true, readOnce: true, writeOnce: true,
+}
+const OPERATIONS = Object.keys(OPERATION_SET) as Operation[]
 
 /**
  * Wraps a session store so that each operation (one store round trip) gets a span, a child of the active span when

@@ -4,7 +4,7 @@ import { cookieId, signCookieValue } from '../helpers/fuzz'
 import type { RedisProcess } from '../helpers/redis'
 import { startRedis } from '../helpers/redis'
 import type { FixtureServer } from '../helpers/server'
-import { startFixtureServer, TEST_SECRET } from '../helpers/server'
+import { runFixtureExpectingExit, startFixtureServer, TEST_SECRET } from '../helpers/server'
 
 // Bearer sessions (issue 19), against the built basic fixture on a real redis-server. Shop 1001 accepts bearer
 // sessions through NUXT_STOREFRONT_SHOPS_1001_SESSION_TRANSPORTS, set when the built server starts; shop 1002
@@ -258,6 +258,15 @@ describe('a cookie-only shop', () => {
     const both = await server.fetch('/api/rpc/getUser', postJson({}, { 'x-shop-id': '1002', 'cookie': browser.cookie!, 'authorization': 'Bearer s:other.x' }))
     expect(both.status).toBe(200)
     expect((await both.json()).user.id).toBe('cookie-only')
+  })
+})
+
+describe('configuration', () => {
+  it('refuses to start with an unknown transport, naming the option and its variable', async () => {
+    const result = await runFixtureExpectingExit('basic', { NUXT_STOREFRONT_SESSION_SECRET: TEST_SECRET, NUXT_STOREFRONT_SHOPS_1002_SESSION_TRANSPORTS: 'cookie,jwt' })
+    expect(result.code).not.toBe(0)
+    expect(result.output).toContain('shops.1002.session.transports "cookie,jwt" is invalid')
+    expect(result.output).toContain('(set NUXT_STOREFRONT_SHOPS_1002_SESSION_TRANSPORTS)')
   })
 })
 

@@ -219,6 +219,21 @@ describe('bearer requests and the cookie', () => {
     expect((await browser.rpc('addItemToBasket', { variantId: 3, quantity: 1 }, { ...foreign, 'x-storefront-transport': 'bearer' })).status).toBe(403)
   })
 
+  it('never turns a cookie into a readable token: a request with the cookie is answered with the cookie', async () => {
+    const browser = createBrowser()
+    const guest = await browser.rpc('addItemToBasket', { variantId: 5, quantity: 1 })
+    expect(guest.status).toBe(200)
+    const cookieBefore = browser.cookie
+    // A script in the page that asks for bearer transport on the login (a re-issue) still gets a cookie, no token.
+    const login = await browser.rpc('loginAs', { userId: 'cookie-to-token' }, { 'x-storefront-transport': 'bearer' })
+    expect(login.status).toBe(200)
+    expect(login.token).toBeNull()
+    expect(browser.cookie).not.toBe(cookieBefore)
+    const regenerated = await server.fetch('/api/session/regenerate', { method: 'POST', headers: { 'cookie': browser.cookie!, 'x-storefront-transport': 'BEARER' } })
+    expect(regenerated.headers.get('x-storefront-session-token')).toBeNull()
+    expect(setCookiePair(regenerated, '$session-1001')).toBeDefined()
+  })
+
   it('treats malformed, forged and unknown tokens as no session: a 401 where a user is required, never a 5xx', async () => {
     const app = createApp()
     await app.rpc('loginAs', { userId: 'forge-user' })

@@ -4,7 +4,7 @@ import { cookieId, signCookieValue } from '../helpers/fuzz'
 import type { RedisProcess } from '../helpers/redis'
 import { startRedis } from '../helpers/redis'
 import type { FixtureServer } from '../helpers/server'
-import { startFixtureServer, TEST_SECRET } from '../helpers/server'
+import { runFixtureExpectingExit, startFixtureServer, TEST_SECRET } from '../helpers/server'
 
 // Bearer sessions (issue 19), against the built basic fixture on a real redis-server. Shop 1001 accepts bearer
 // sessions through NUXT_STOREFRONT_SHOPS_1001_SESSION_TRANSPORTS, set when the built server starts; shop 1002
@@ -219,6 +219,21 @@ describe('bearer requests and the cookie', () => {
     expect((await browser.rpc('addItemToBasket', { variantId: 3, quantity: 1 }, { ...foreign, 'x-storefront-transport': 'bearer' })).status).toBe(403)
   })
 
+  it('never turns a cookie into a readable token: a request with the cookie is answered with the cookie', async () => {
+    const browser = createBrowser()
+    const guest = await browser.rpc('addItemToBasket', { variantId: 5, quantity: 1 })
+    expect(guest.status).toBe(200)
+    const cookieBefore = browser.cookie
+    // A script in the page that asks for bearer transport on the login (a re-issue) still gets a cookie, no token.
+    const login = await browser.rpc('loginAs', { userId: 'cookie-to-token' }, { 'x-storefront-transport': 'bearer' })
+    expect(login.status).toBe(200)
+    expect(login.token).toBeNull()
+    expect(browser.cookie).not.toBe(cookieBefore)
+    const regenerated = await server.fetch('/api/session/regenerate', { method: 'POST', headers: { 'cookie': browser.cookie!, 'x-storefront-transport': 'BEARER' } })
+    expect(regenerated.headers.get('x-storefront-session-token')).toBeNull()
+    expect(setCookiePair(regenerated, '$session-1001')).toBeDefined()
+  })
+
   it('treats malformed, forged and unknown tokens as no session: a 401 where a user is required, never a 5xx', async () => {
     const app = createApp()
     await app.rpc('loginAs', { userId: 'forge-user' })
@@ -258,6 +273,15 @@ describe('a cookie-only shop', () => {
     const both = await server.fetch('/api/rpc/getUser', postJson({}, { 'x-shop-id': '1002', 'cookie': browser.cookie!, 'authorization': 'Bearer s:other.x' }))
     expect(both.status).toBe(200)
     expect((await both.json()).user.id).toBe('cookie-only')
+  })
+})
+
+describe('configuration', () => {
+  it('refuses to start with an unknown transport, naming the option and its variable', async () => {
+    const result = await runFixtureExpectingExit('basic', { NUXT_STOREFRONT_SESSION_SECRET: TEST_SECRET, NUXT_STOREFRONT_SHOPS_1002_SESSION_TRANSPORTS: 'cookie,jwt' })
+    expect(result.code).not.toBe(0)
+    expect(result.output).toContain('shops.1002.session.transports "cookie,jwt" is invalid')
+    expect(result.output).toContain('(set NUXT_STOREFRONT_SHOPS_1002_SESSION_TRANSPORTS)')
   })
 })
 

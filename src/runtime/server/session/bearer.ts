@@ -52,7 +52,8 @@ export interface TransportRead<P> {
 
 /**
  * Reads the session credential of a request to a shop that accepts bearer sessions. A bearer token wins over the
- * cookie; a cookie sent with it must name the same session, or the request is a 400.
+ * cookie; a cookie sent with it must name the same session, or the request is a 400. `X-Storefront-Transport: bearer`
+ * gets the session back as a token only for a request without the cookie.
  * @param event the request
  * @param shop the shop (`shop.bearer` is true)
  * @param readCookie reads the shop's cookie out of a `Cookie` header
@@ -69,8 +70,11 @@ export function readTransport<P extends { info: { id: string } }>(
   const headers = event.node.req.headers
   const token = readBearerToken(headers.authorization)
   if (token === undefined) {
-    const asked = headers[TRANSPORT_HEADER] === 'bearer'
-    return { presented: shop.cookie ? readCookie(headers.cookie) : undefined, bearer: asked || !shop.cookie }
+    const presented = shop.cookie ? readCookie(headers.cookie) : undefined
+    // A request that sends the cookie is answered with the cookie: a script in the page must never be able to turn
+    // the HttpOnly cookie into a token it can read.
+    const asked = presented === undefined && String(headers[TRANSPORT_HEADER]).toLowerCase() === 'bearer'
+    return { presented, bearer: asked || !shop.cookie }
   }
   const presented = TOKEN.test(token) ? readValue(token) : null
   if (shop.cookie) {

@@ -73,9 +73,17 @@ describe('options-table variables on a built server', () => {
     expect((await rpc('addItemToWishlist', { productId: 2 }, cookie)).status).toBe(400)
     const client = redis.client()
     try {
-      const [basket] = await client.keys('storefront:1002:*:b')
-      expect(basket).toBeDefined()
-      const ttl = await client.pttl(basket!)
+      // A guest's basket lives as long as the guest session (shop 1002: maxAge 3600 s), a user's commerce.dataTtl.
+      const [guestBasket] = await client.keys('storefront:1002:{g:*}:b')
+      expect(guestBasket).toBeDefined()
+      const guestTtl = await client.pttl(guestBasket!)
+      expect(guestTtl).toBeGreaterThan(3_500_000)
+      expect(guestTtl).toBeLessThanOrEqual(3_600_000)
+      const login = await rpc('loginAs', { userId: 'env-user' }, cookie)
+      expect(login.status).toBe(200)
+      const userCookie = login.headers.getSetCookie().find(header => header.startsWith('sid-1002='))!.split(';')[0]!
+      expect((await rpc('addItemToBasket', { variantId: 2, quantity: 1 }, userCookie)).status).toBe(200)
+      const ttl = await client.pttl('storefront:1002:{u:env-user}:b')
       expect(ttl).toBeGreaterThan(1_200_000)
       expect(ttl).toBeLessThanOrEqual(1_234_000)
     }

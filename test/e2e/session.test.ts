@@ -12,7 +12,8 @@ await setup({
   server: true,
   buildDir: join(FIXTURES.basic, '.nuxt'),
   nuxtConfig: { nitro: { output: { dir: join(FIXTURES.basic, '.output') } } },
-  env: { NUXT_STOREFRONT_SESSION_SECRET: TEST_SECRET },
+  // The basic fixture chooses no store at build time: a production start must name one.
+  env: { NUXT_STOREFRONT_SESSION_SECRET: TEST_SECRET, NUXT_STOREFRONT_STORAGE_SESSION_DRIVER: 'memory' },
 })
 
 const C1001 = '$session-1001'

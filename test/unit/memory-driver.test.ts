@@ -86,6 +86,22 @@ describe('storefrontMemoryDriver', () => {
     expect((await storage.getKeys()).sort()).toEqual(['a', 'c', 'd'])
   })
 
+  it('evicts guests\' keys before anything of a user, least recently written first', async () => {
+    const { storage } = memoryStorage({ maxEntries: 4, sweepIntervalMs: 0 })
+    await storage.setItem('1001:{u:alice}:s:h', 'session')
+    await storage.setItem('1001:{u:alice}:b', 'basket')
+    for (let i = 0; i < 10; i++) {
+      await storage.setItem(`1001:{g:${i}}:s`, 'guest')
+      await storage.setItem(`1001:{g:${i}}:b`, 'guest basket')
+    }
+    expect((await storage.getKeys()).sort()).toEqual(['1001:{g:9}:b', '1001:{g:9}:s', '1001:{u:alice}:b', '1001:{u:alice}:s:h'])
+    // With no guest left, users' keys go, least recently written first.
+    await storage.removeItem('1001:{g:9}:b')
+    await storage.removeItem('1001:{g:9}:s')
+    for (const user of ['bob', 'carol', 'dave']) await storage.setItem(`1001:{u:${user}}:p`, user)
+    expect((await storage.getKeys()).sort()).toEqual(['1001:{u:alice}:b', '1001:{u:bob}:p', '1001:{u:carol}:p', '1001:{u:dave}:p'])
+  })
+
   it('frees the memory of evicted and expired entries once swept', () => {
     // A full collection is needed to see what is still held: expose V8's gc to this test.
     setFlagsFromString('--expose-gc')

@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { createGuestId, createUserSessionId, parseSessionId } from '../../src/runtime/server/session/id'
 import { sessionKeys } from '../../src/runtime/server/session/keys'
 import { createSessionStore } from '../../src/runtime/server/session/store'
-import { sweepExpired } from '../../src/runtime/server/session/store-generic'
+import { sweepExpired } from '../../src/runtime/server/session/sweep'
 
 // The fs driver has no TTL of its own: expired records stay on disk until the background sweep removes them.
 const dirs: string[] = []

@@ -68,15 +68,9 @@ export function useRpcCall<M extends RpcMethodName>(method: M, scope: ShopScope 
       }
       catch (error) {
         // The session ended meanwhile (expired, or replaced by a login in another tab): the server cleared the dead
-        // cookie, so one retry runs in a fresh session instead of failing the shopper's click. A mutation that met a
-        // store outage (503) is tried once more with the same Idempotency-Key: applied at most once either way.
-        const failure = error as { data?: { code?: string }, statusCode?: number }
-        if (failure.data?.code === 'session-ended') return await post() as RpcMethodResult<M>
-        if (failure.statusCode === 503 && headers['idempotency-key']) {
-          await new Promise(resolve => setTimeout(resolve, 500))
-          return await post() as RpcMethodResult<M>
-        }
-        throw error
+        // cookie, so one retry runs in a fresh session instead of failing the shopper's click, with the same key.
+        if ((error as { data?: { code?: string } }).data?.code !== 'session-ended') throw error
+        return await post() as RpcMethodResult<M>
       }
     }
     catch (error) {

@@ -153,20 +153,16 @@ export function createRedisCommerceStore(client: RedisClient, prefix: string, op
     await confirm?.()
     return result
   }
-  const writeBasket = (key: string, guard: CommerceGuard | undefined, once: OnceRecord | undefined, ...args: (string | number)[]) => confirmed(once
-    ? guard
-      ? redis.sfWriteGuestBasketOnce(k(key), k(guard.session), k(guard.lock), k(once.key), ...args, once.ttlMs)
-      : redis.sfWriteBasketOnce(k(key), k(once.key), ...args, once.ttlMs)
-    : guard
-      ? redis.sfWriteGuestBasket(k(key), k(guard.session), k(guard.lock), ...args)
-      : redis.sfWriteBasket(k(key), ...args))
-  const writeWishlist = (key: string, guard: CommerceGuard | undefined, once: OnceRecord | undefined, ...args: (string | number)[]) => confirmed(once
-    ? guard
-      ? redis.sfWriteGuestWishlistOnce(k(key), k(guard.session), k(guard.lock), k(once.key), ...args, once.ttlMs)
-      : redis.sfWriteWishlistOnce(k(key), k(once.key), ...args, once.ttlMs)
-    : guard
-      ? redis.sfWriteGuestWishlist(k(key), k(guard.session), k(guard.lock), ...args)
-      : redis.sfWriteWishlist(k(key), ...args))
+  // One write, through the script variant its keys need: a guest's guard keys, and the Idempotency-Key record last.
+  type ScriptName = keyof typeof SCRIPTS
+  const guardedWrite = (plain: ScriptName, guest: ScriptName, plainOnce: ScriptName, guestOnce: ScriptName) =>
+    (key: string, guard: CommerceGuard | undefined, once: OnceRecord | undefined, ...args: (string | number)[]) => {
+      const name = once ? (guard ? guestOnce : plainOnce) : (guard ? guest : plain)
+      const keys = [k(key), ...(guard ? [k(guard.session), k(guard.lock)] : []), ...(once ? [k(once.key)] : [])]
+      return confirmed(redis[name](...keys, ...args, ...(once ? [once.ttlMs] : [])))
+    }
+  const writeBasket = guardedWrite('sfWriteBasket', 'sfWriteGuestBasket', 'sfWriteBasketOnce', 'sfWriteGuestBasketOnce')
+  const writeWishlist = guardedWrite('sfWriteWishlist', 'sfWriteGuestWishlist', 'sfWriteWishlistOnce', 'sfWriteGuestWishlistOnce')
 
   async function run<T>(work: () => Promise<T>, connection: RedisClient = client): Promise<T> {
     await whenReady(connection)

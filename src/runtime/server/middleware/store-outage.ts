@@ -11,7 +11,9 @@ const NOT_PAGES = /^\/(?:api\/|_nuxt\/|__nuxt|_ipx\/|favicon\.ico$)/
  * marked `private, no-store`, and the client composables report the store as unavailable.
  */
 export default defineEventHandler(async (event) => {
-  if ((event.method !== 'GET' && event.method !== 'HEAD') || NOT_PAGES.test(event.path)) return
+  // Pages only: a browser's navigation asks for HTML. Other server routes load a session when they need one.
+  if ((event.method !== 'GET' && event.method !== 'HEAD') || NOT_PAGES.test(event.path)
+    || !String(event.node.req.headers.accept ?? '').includes('text/html')) return
   const runtime = useStorefrontRuntime()
   try {
     // Loaded once per request: the render reads this same session.

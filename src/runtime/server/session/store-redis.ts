@@ -2,6 +2,7 @@ import type { RedisClient } from './redis-client'
 import { closeReader, defineScripts, failsWhileDisconnected, readerOf, watchStalledCommands, whenReady } from './redis-client'
 import { durableWrites } from './redis-durable'
 import type { IndexedSession, SessionStore } from './store'
+import { COUNT_ATTEMPT, LIST_USER_SESSIONS, REMOVE_USER_SESSIONS } from './redis-index-scripts'
 
 // A session record is one string of lines, name and value in turn, the meta field `m` first: a read is one GET and
 // one reply, like any string. Names and values never contain a line feed (values are JSON texts; the session
@@ -102,59 +103,6 @@ if KEYS[2] then redis.call('ZREM', KEYS[2], ARGV[1]) end
 return 1
 `
 
-// Lists one page of a user's sessions, in the index's order (expiry, so least recently active first). Prunes up to
-// 100 expired entries, and the page's entries whose record is gone. ARGV: now ms, session key prefix (same slot as
-// the index through the user's hash tag), page size, cursor score ('-inf' for the first page), entries of that score
-// already returned. Returns total, the next cursor's score and count ('' when this was the last page), then
-// hash/meta pairs. Bounded by the page size, whatever the index holds.
-const LIST_USER_SESSIONS = `
-local stale = redis.call('ZRANGE', KEYS[1], '-inf', ARGV[1], 'BYSCORE', 'LIMIT', 0, 100)
-if #stale > 0 then redis.call('ZREM', KEYS[1], unpack(stale)) end
-local limit = tonumber(ARGV[3])
-local entries = redis.call('ZRANGE', KEYS[1], ARGV[4], '+inf', 'BYSCORE', 'LIMIT', tonumber(ARGV[5]), limit, 'WITHSCORES')
-local out = {0, '', ''}
-local lastScore, sameScore = ARGV[4], tonumber(ARGV[5])
-for i = 1, #entries, 2 do
-  local h, score = entries[i], entries[i + 1]
-  if score == lastScore then sameScore = sameScore + 1 else lastScore, sameScore = score, 1 end
-  local record = redis.call('GET', ARGV[2] .. h)
-  local meta = record and string.match(record, '^m\\n([^\\n]*)')
-  if meta then
-    out[#out + 1] = h
-    out[#out + 1] = meta
-  else
-    redis.call('ZREM', KEYS[1], h)
-    sameScore = sameScore - 1
-  end
-end
-if #entries / 2 == limit and #redis.call('ZRANGE', KEYS[1], lastScore, '+inf', 'BYSCORE', 'LIMIT', sameScore, 1) > 0 then
-  out[2] = lastScore
-  out[3] = sameScore
-end
-out[1] = redis.call('ZCARD', KEYS[1])
-return out
-`
-
-// Deletes one batch of a user's sessions but the kept ones: the entries at ranks ARGV[2] to ARGV[2] + ARGV[3] - 1,
-// so that one script never holds Redis for long, however many sessions the user has. ARGV: session key prefix,
-// first rank, batch size, then the hashes to keep. Returns how many records were deleted, how many kept entries the
-// batch met (they stay in front of the next batch) and how many entries the index still has.
-const REMOVE_USER_SESSIONS = `
-local keep = {}
-for i = 4, #ARGV do keep[ARGV[i]] = true end
-local start = tonumber(ARGV[2])
-local removed, kept = 0, 0
-for _, h in ipairs(redis.call('ZRANGE', KEYS[1], start, start + tonumber(ARGV[3]) - 1)) do
-  if keep[h] then
-    kept = kept + 1
-  else
-    removed = removed + redis.call('DEL', ARGV[1] .. h)
-    redis.call('ZREM', KEYS[1], h)
-  end
-end
-return {removed, kept, redis.call('ZCARD', KEYS[1])}
-`
-
 // Writes a user's record (lines like a session's, one per top-level key of the user). ARGV: mode ('r' replace |
 // 'm' merge into the stored record, which must exist), ttl ms, number of field pairs, the pairs, then the fields to
 // delete. The record keeps the longer of its remaining lifetime and the ttl. Two merges of different fields never
@@ -176,18 +124,6 @@ local left = redis.call('PTTL', KEYS[1])
 if left > ttl then ttl = left end
 redis.call('SET', KEYS[1], table.concat(out, '\\n'), 'PX', ttl)
 return 1
-`
-
-// One attempt in a fixed window: the first one opens the window. Returns the count and the ms left in the window.
-const COUNT_ATTEMPT = `
-local count = redis.call('INCR', KEYS[1])
-if count == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
-local left = redis.call('PTTL', KEYS[1])
-if left < 0 then
-  redis.call('PEXPIRE', KEYS[1], ARGV[1])
-  left = tonumber(ARGV[1])
-end
-return {count, left}
 `
 
 /** Sessions one destroy-all script deletes: each batch holds Redis for well under a millisecond. */

@@ -76,7 +76,8 @@ for i = 7, #ARGV, 2 do
       wanted = guest
       added = added + 1
       lines = lines + 1
-      redis.call('HSET', KEYS[1], 't:' .. variant, ARGV[6])
+      -- One step apart, so that the merged lines keep the guest's order.
+      redis.call('HSET', KEYS[1], 't:' .. variant, tonumber(ARGV[6]) + added)
     end
   else
     combined = combined + 1

@@ -7,6 +7,11 @@ import type { H3Event } from 'h3'
  */
 export type SsrRpcCaller = (event: H3Event, method: string, payload: unknown) => Promise<unknown>
 
+/** What an in-process call rejects with: the RFC 9457 problem the HTTP route would have answered. */
+export interface SsrRpcFailure {
+  problem: { status: number, title: string, detail?: string, [extension: string]: unknown }
+}
+
 const KEY = Symbol.for('nuxt-storefront-session:ssr-rpc-caller')
 
 /**

@@ -5,6 +5,7 @@ import type { StorefrontRpcMethods } from '#storefront/rpc-methods'
 import { useAsyncData, useRequestEvent } from '#imports'
 import type { RpcParams, RpcResult } from '../../types/rpc'
 import { getSsrRpcCaller } from '../../shared/ssr-rpc'
+import type { SsrRpcFailure } from '../../shared/ssr-rpc'
 import { useStorefrontShop } from './shop'
 import type { ShopScope } from './state'
 
@@ -49,8 +50,9 @@ export function useRpcCall<M extends RpcMethodName>(method: M, scope: ShopScope 
         return await callInProcess(event, method, params) as RpcMethodResult<M>
       }
       catch (error) {
-        const h3 = error as { statusCode?: number, statusMessage?: string, message?: string, data?: Record<string, unknown> }
-        throw new StorefrontRpcError(method, h3.statusCode ?? 500, h3.statusMessage ?? 'Error', h3.message, h3.data)
+        // Mapped by the server as over HTTP; anything else is reported as a bare 500, never with its message.
+        const problem = (error as Partial<SsrRpcFailure>).problem ?? { type: 'about:blank', title: 'Internal Server Error', status: 500 }
+        throw new StorefrontRpcError(method, problem.status, problem.title, problem.detail, problem)
       }
     }
     // Typed by the method map rather than Nitro's route table, which knows only the catch-all RPC route.

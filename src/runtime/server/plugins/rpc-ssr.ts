@@ -2,6 +2,8 @@ import type { H3Event } from 'h3'
 import { defineNitroPlugin } from 'nitropack/runtime'
 import { methods } from '#storefront/rpc-registry'
 import { setSsrRpcCaller } from '../../shared/ssr-rpc'
+import { logger } from '../log'
+import { toProblem } from '../problem'
 import type { RpcRegistry } from '../rpc/dispatch'
 import { findRpcMethod, runRpcMethod } from '../rpc/dispatch'
 
@@ -14,7 +16,16 @@ export default defineNitroPlugin(() => {
 })
 
 async function callInProcess(event: H3Event, name: string, payload: unknown): Promise<unknown> {
-  const result = await runRpcMethod(event, name, await findRpcMethod(methods as RpcRegistry, name), payload)
+  let result: unknown
+  try {
+    result = await runRpcMethod(event, name, await findRpcMethod(methods as RpcRegistry, name), payload)
+  }
+  catch (error) {
+    // The problem the HTTP route would answer: in production an unexpected error's message stays in the server log.
+    const problem = toProblem(error, !import.meta.dev)
+    if (problem.status >= 500 && problem.status !== 503) logger.error('unexpected error', error)
+    throw Object.assign(new Error(problem.detail || problem.title), { problem })
+  }
   // The same shape a browser would get over HTTP.
   return result === undefined ? undefined : JSON.parse(JSON.stringify(result))
 }

@@ -58,9 +58,15 @@ function checkSameOrigin(event: H3Event) {
   }
   else {
     const origin = requestHeader(event, 'origin')
-    if (origin && origin === getRequestURL(event).origin) return
+    if (origin && origin === requestOrigin(event)) return
   }
   throw createError({ status: 403, message: 'forms are taken from this site only' })
+}
+
+// The origin the browser used: behind a proxy trusted with `trustProxy`, its X-Forwarded-Host and X-Forwarded-Proto.
+function requestOrigin(event: H3Event): string {
+  const trusted = useStorefrontRuntime().engine.shops.trustProxy
+  return getRequestURL(event, { xForwardedHost: trusted, xForwardedProto: trusted }).origin
 }
 
 function readForm(text: string): { params: Record<string, unknown>, redirect?: string } {
@@ -94,7 +100,7 @@ function refererPath(event: H3Event): string | undefined {
   if (!referer) return undefined
   try {
     const url = new URL(referer)
-    if (url.origin !== getRequestURL(event).origin) return undefined
+    if (url.origin !== requestOrigin(event)) return undefined
     // The error of an earlier failed post is not carried along.
     url.searchParams.delete('error')
     return `${url.pathname}${url.search}`

@@ -4,7 +4,7 @@ import type { BuiltinDriverName, Driver } from 'unstorage'
  * Data kept in the session through `session.get`/`session.put`. Augment it to type your keys, in a file that is a
  * module (one with an `import` or `export {}`; without one, the block declares a new module instead of augmenting):
  * @example
- * // shared/storefront.d.ts
+ * // shared/types/storefront.d.ts
  * declare module '#storefront' {
  *   interface StorefrontSessionData { recentlyViewed: number[] }
  * }
@@ -173,7 +173,9 @@ export interface ModuleOptions {
    */
   storeUnavailable?: 'error' | 'anonymous'
   /**
-   * Trust `X-Forwarded-Host` when selecting a shop by domain (only behind a proxy that overwrites it); true or false.
+   * Trust the proxy's `X-Forwarded-Host`, `X-Forwarded-Proto` and `X-Forwarded-For` (shop by domain, the request's
+   * origin for form posts, the login limiter's client address); only behind a proxy that overwrites them. The cookie's
+   * `Secure` attribute does not depend on it.
    * @default false
    */
   trustProxy?: boolean

@@ -75,8 +75,8 @@ export interface StorefrontLogger {
 }
 
 /**
- * What every RPC handler gets. Extend it by augmenting `StorefrontRpcContextExtensions` and filling it in the
- * `storefront:context:created` hook.
+ * What every RPC handler gets. Extend it by augmenting `StorefrontRpcContextExtensions` in
+ * `declare module '#storefront'` and filling it in the `storefront:context:created` hook.
  */
 export interface StorefrontRpcContextBase {
   shopId: string

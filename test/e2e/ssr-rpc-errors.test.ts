@@ -16,10 +16,20 @@ afterAll(async () => {
   await server?.stop()
 })
 
+async function overHttp(method: string) {
+  const response = await server.fetch(`/api/rpc/${method}`, postJson({}))
+  return { status: response.status, body: await response.json() as Record<string, unknown> }
+}
+
+// What a page shows in <pre data-test="…">, as JSON.
+function shown(html: string, name: string): unknown {
+  const text = new RegExp(`<pre data-test="${name}"[^>]*>([^<]*)</pre>`).exec(html)?.[1]
+  expect(text, `${name} shown`).toBeDefined()
+  return JSON.parse(text!.replaceAll('&quot;', '"').replaceAll('&#39;', '\'').replaceAll('&lt;', '<').replaceAll('&gt;', '>').replaceAll('&amp;', '&'))
+}
+
 it('answers the method over HTTP with a 500 problem that says nothing of the cause', async () => {
-  const response = await server.fetch('/api/rpc/failUnexpectedly', postJson({}))
-  expect(response.status).toBe(500)
-  expect(await response.json()).toEqual({ type: 'about:blank', title: 'Internal Server Error', status: 500 })
+  expect(await overHttp('failUnexpectedly')).toEqual({ status: 500, body: { type: 'about:blank', title: 'Internal Server Error', status: 500 } })
 })
 
 it('renders a page whose SSR call fails with the same redacted problem, in the HTML and in the payload', async () => {
@@ -32,4 +42,12 @@ it('renders a page whose SSR call fails with the same redacted problem, in the H
   expect(html).not.toContain('refused the query')
   // The operator still learns the cause, from the server log.
   await expect.poll(() => server.logs(), { timeout: 5_000 }).toContain(INTERNAL)
+})
+
+it('gives an SSR call exactly the problem HTTP answers, for an unexpected error and for a refusal with its detail and data', async () => {
+  const html = await (await server.fetch('/ssr-rpc-error', { headers: { accept: 'text/html' } })).text()
+  expect(shown(html, 'unexpected')).toEqual((await overHttp('failUnexpectedly')).body)
+  const refused = await overHttp('failExpectedly')
+  expect(refused).toEqual({ status: 409, body: { type: 'about:blank', title: 'Conflict', status: 409, detail: 'the offer ended', code: 'offer-ended' } })
+  expect(shown(html, 'expected')).toEqual(refused.body)
 })

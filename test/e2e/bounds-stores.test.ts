@@ -58,7 +58,7 @@ describe('finding 2: anonymous traffic cannot log anyone out of the embedded sto
     expect(user.body.user).toMatchObject({ id: 'alice', firstName: 'Alice' })
     const basket = await alice.rpc('getBasket')
     expect(JSON.stringify(basket.body)).toContain('"variantId":42')
-  }, 180_000)
+  }, 300_000)
 })
 
 describe('finding 4: the fs store removes everything the module wrote once it expired', () => {

@@ -8,6 +8,10 @@ import type { RedisClusterProcess } from '../helpers/redis-cluster'
 import { startFixtureServer } from '../helpers/server'
 import type { FixtureServer } from '../helpers/server'
 
+// Each CLI run loads the app's nuxt config as `npx nuxt-storefront-session` does (several seconds on a busy 2-core
+// machine), and a test runs it up to eight times.
+const CLI_TEST_TIMEOUT = 240_000
+
 // The operator's toolbox against sessions a built server created: the CLI (run in the fixture's folder, configured by
 // the same NUXT_STOREFRONT_* variables as the server) and the Nitro tasks, on a redis-server and on a cluster.
 
@@ -91,14 +95,14 @@ describe('on a redis-server', () => {
     expect(await userOf(server, other)).toBe('u1')
     const after = await runCli(['count', '--json'], env)
     expect(after.json.shops.map((shop: { guestSessions: number, userSessions: number }) => shop.guestSessions + shop.userSessions)).toEqual([0, 1])
-  })
+  }, CLI_TEST_TIMEOUT)
 
   it('checks the configuration as the server does: a missing production secret names its variable', async () => {
     const run = await runCli(['count'], { ...env, NUXT_STOREFRONT_SESSION_SECRET: '' })
     expect(run.code).toBe(1)
     expect(run.stderr).toMatch(/NUXT_STOREFRONT_SESSION_SECRET/)
     expect(run.stdout).toBe('')
-  })
+  }, CLI_TEST_TIMEOUT)
 
   it('runs the same operations as Nitro tasks inside the built server', async () => {
     const jar = new CookieJar()
@@ -113,7 +117,7 @@ describe('on a redis-server', () => {
     const ended = await (await server.fetch('/api/tasks/end-user', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ shop: '1001', user: 'task-user' }) })).json()
     expect(ended.result.shops).toEqual([{ shopId: '1001', userId: 'task-user', ended: 1 }])
     expect(await userOf(server, jar)).toBeNull()
-  })
+  }, CLI_TEST_TIMEOUT)
 
   it('stops a walk of a large keyspace on Ctrl-C after the current batch, reports what it walked and exits 130', async () => {
     const client = redis.client()
@@ -141,7 +145,7 @@ describe('on a redis-server', () => {
     expect(report.shops[0].scanned).toBeGreaterThan(0)
     expect(report.shops[0].scanned).toBeLessThan(total)
     expect(run.stderr()).toMatch(/stopping after the current batch/)
-  })
+  }, CLI_TEST_TIMEOUT)
 })
 
 describe('on a Redis Cluster', () => {
@@ -190,5 +194,5 @@ describe('on a Redis Cluster', () => {
     for (const jar of users) expect(await userOf(server, jar)).toBeNull()
     const after = await runCli(['count', '--shop', '1001', '--json'], env)
     expect(after.json.shops[0]).toEqual(expect.objectContaining({ guestSessions: 0, userSessions: 0, users: 0 }))
-  })
+  }, CLI_TEST_TIMEOUT)
 })

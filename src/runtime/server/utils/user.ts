@@ -2,7 +2,7 @@ import type { H3Event } from 'h3'
 import type { StorefrontUser } from '../../types'
 import { StorefrontHttpError } from '../session/errors'
 import { useStorefrontEngine } from './runtime'
-import { readSessionUser } from './session-user'
+import { readSessionUser } from '../account/user'
 
 /**
  * The logged-in user of a request.

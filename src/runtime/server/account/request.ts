@@ -1,8 +1,7 @@
 import type { H3Event } from 'h3'
-import { createError } from 'h3'
 import { CommerceConflictError, CommerceLimitError } from '../commerce/store'
 import type { ResolvedShop } from '../session/config'
-import { describeValue, withStoreTimeout } from '../session/errors'
+import { describeValue, SessionInputError, StorefrontHttpError, withStoreTimeout } from '../session/errors'
 import { isValidUserId } from '../session/id'
 import type { StorefrontSession } from '../session/session'
 import type { StorefrontRuntime } from '../utils/runtime'
@@ -29,7 +28,8 @@ export async function accountRequest(event: H3Event): Promise<AccountRequest> {
 }
 
 /**
- * Runs a store step within the shop's store timeout, with commerce conflicts and limits as 409 and 400.
+ * Runs a store step within the shop's store timeout, with commerce conflicts and limits as 409 and 400 (answered as
+ * problem+json from any route).
  * @param shop the shop (its store timeout)
  * @param operation what is done, for the error
  * @param work the step
@@ -47,13 +47,13 @@ export function guardStoreStep<T>(shop: ResolvedShop, operation: string, work: (
  */
 export function checkUserId(userId: unknown): string {
   if (!isValidUserId(userId)) {
-    throw createError({ status: 400, message: `invalid user id ${describeValue(userId)}: use 1 to 64 characters from A-Z a-z 0-9 _ -` })
+    throw new SessionInputError(`invalid user id ${describeValue(userId)}: use 1 to 64 characters from A-Z a-z 0-9 _ -`)
   }
   return userId
 }
 
 function translateCommerceError(error: unknown): never {
-  if (error instanceof CommerceConflictError) throw createError({ status: 409, message: error.message })
-  if (error instanceof CommerceLimitError) throw createError({ status: 400, message: error.message })
+  if (error instanceof CommerceConflictError) throw new StorefrontHttpError(409, 'Conflict', error.message)
+  if (error instanceof CommerceLimitError) throw new StorefrontHttpError(400, 'Bad Request', error.message)
   throw error
 }

@@ -1,7 +1,6 @@
-import { createError } from 'h3'
 import type { StorefrontTokens, StorefrontUser } from '../../types'
 import type { ResolvedShop } from '../session/config'
-import { SessionLimitError, StorefrontHttpError } from '../session/errors'
+import { SessionInputError, SessionLimitError, StorefrontHttpError } from '../session/errors'
 import { userKeys } from '../session/keys'
 import { openValue, sealValue, TOKENS_FIELD } from '../session/sealed'
 import type { StorefrontSession } from '../session/session'
@@ -79,7 +78,7 @@ export function updateSessionUser(request: AccountRequest, user: StorefrontUser)
   const { session } = request
   const current = requireSessionUser(session)
   if (!user || user.id !== current.id) {
-    throw createError({ status: 400, message: 'updateUser cannot change the user id' })
+    throw new SessionInputError('updateUser cannot change the user id')
   }
   const legacy = session.getUserRecord() === undefined
   const write: UserRecordWrite = legacy ? { set: userFields(user), del: [], replace: true } : userChanges(current, user)

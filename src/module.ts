@@ -103,8 +103,9 @@ export default defineNuxtModule<ModuleOptions>({
     addServerImports([
       { name: 'limitLoginAttempts', from: runtimeDir.resolve('./server/utils/login-limit') },
       { name: 'useStorefrontSession', from: runtimeDir.resolve('./server/utils/session') },
-      { name: 'useStorefrontEngine', from: runtimeDir.resolve('./server/utils/runtime') },
-      { name: 'requireStorefrontUser', from: runtimeDir.resolve('./server/utils/user') },
+      ...['getStorefrontUser', 'requireStorefrontUser'].map(name => ({ name, from: runtimeDir.resolve('./server/utils/user') })),
+      ...['loginStorefrontUser', 'logoutStorefrontUser', 'destroySessionsForUserId', 'listSessionsForUserId', 'revokeSessionForUserId', 'labelSessionForUserId']
+        .map(name => ({ name, from: runtimeDir.resolve('./server/utils/account') })),
       { name: 'defineRpcHandler', from: runtimeDir.resolve('./server/rpc/define') },
     ])
     // The operator's tasks (storefront:sessions:count, …), off the request path: Nitro's tasks are turned on for them.

@@ -247,6 +247,30 @@ describe('the consumer app\'s production server, configured by the README\'s env
     expect((await second.rpc(server, 'getUser')).body).toEqual({ user: null })
   })
 
+  it('runs the README\'s account routes: login, me, devices, logout elsewhere, logout', async () => {
+    const call = async (path: string, cookie: string | undefined, init: RequestInit = {}) => {
+      const response = await server.fetch(`/api/account/${path}`, { redirect: 'manual', ...init, headers: { 'content-type': 'application/json', ...cookie ? { cookie } : {} } })
+      const set = response.headers.getSetCookie().find(header => header.startsWith('$session-1001='))
+      const text = await response.text()
+      return { status: response.status, set, body: /json/.test(response.headers.get('content-type') ?? '') ? JSON.parse(text) : text }
+    }
+    const credentials = JSON.stringify({ email: 'ada@example.com', password: 'correct horse battery staple' })
+    expect((await call('me', undefined)).body).toEqual({ loggedIn: false, firstName: null })
+    expect((await call('devices', undefined)).status).toBe(401)
+    const login = await call('login', undefined, { method: 'POST', body: credentials })
+    expect(login).toMatchObject({ status: 200, body: { user: { id: 'u1', firstName: 'Ada' }, linesAdded: 0 } })
+    const laptop = login.set!.split(';')[0]!
+    const phone = (await call('login', undefined, { method: 'POST', body: credentials })).set!.split(';')[0]!
+    expect((await call('me', laptop)).body).toEqual({ loggedIn: true, firstName: 'Ada' })
+    expect((await call('devices', laptop)).body.sessions.length).toBeGreaterThanOrEqual(2)
+    expect((await call('logout-elsewhere', laptop, { method: 'POST' })).body.destroyed).toBeGreaterThanOrEqual(1)
+    expect((await call('me', phone)).body.loggedIn).toBe(false)
+    expect((await call('devices', laptop)).body.total).toBe(1)
+    const logout = await call('logout', laptop, { method: 'POST' })
+    expect(logout.status).toBe(303)
+    expect((await call('me', laptop)).body.loggedIn).toBe(false)
+  })
+
   it('works in Chromium: add to basket, sign in, land on the account page with the basket merged', async () => {
     const browser = await launchChromium()
     const problems: PageProblems = { list: [] }

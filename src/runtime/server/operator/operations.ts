@@ -1,6 +1,6 @@
 import type { Driver, Storage } from 'unstorage'
 import type { StorefrontSessionInfo } from '../../types/rpc'
-import { describeSession, MAX_SESSION_PAGE } from '../rpc/devices'
+import { describeSession, MAX_SESSION_PAGE } from '../account/device-list'
 import type { ResolvedShop } from '../session/config'
 import { isValidUserId } from '../session/id'
 import { userKeys } from '../session/keys'

@@ -3,25 +3,18 @@ import { createError, deleteCookie } from 'h3'
 import type { StorefrontTokens, StorefrontUser } from '../../types'
 import type { CommerceAdapterContext, CommerceLimits, CommerceOwner, StorefrontCommerceAdapters } from '../../types/commerce'
 import type { StorefrontBasketApi, StorefrontLoginResult, StorefrontLogger, StorefrontRpcContext, StorefrontRpcContextBase, StorefrontSessionList, StorefrontSessionListOptions, StorefrontWishlistApi } from '../../types/rpc'
-import { mergeGuestIntoUser, noMerge } from '../commerce/merge'
 import { RpcBasket, RpcWishlist } from './commerce-api'
-import { describeSession, encodeCursor, findUserSession, readPageRequest, writeLabel } from './devices'
-import { CommerceConflictError, CommerceLimitError } from '../commerce/store'
+import { destroyUserSessions, labelUserSession, listUserSessions, revokeUserSession } from '../account/devices'
+import { loginUser } from '../account/login'
+import { endSession } from '../account/logout'
+import { guardStoreStep } from '../account/request'
+import { readSessionTokens, readSessionUser, updateSessionTokens, updateSessionUser } from '../account/user'
 import type { ResolvedShop } from '../session/config'
 import { TOKEN_HEADER } from '../session/bearer'
-import { cleanSessionLabel } from '../session/label'
-import { describeValue, SessionLimitError, withStoreTimeout } from '../session/errors'
-import { hashSessionId, isValidUserId, parseSessionId } from '../session/id'
-import { userKeys } from '../session/keys'
-import { openValue, sealValue, TOKENS_FIELD } from '../session/sealed'
+import { hashSessionId } from '../session/id'
 import type { StorefrontSession } from '../session/session'
 import { sessionCookieOptions } from '../session/session'
-import type { UserRecordWrite } from '../session/store'
-import { applyUserWrite, LEGACY_USER_FIELD, userChanges, userFields } from '../session/user-record'
-import { readSessionUser } from '../utils/session-user'
 import type { StorefrontRuntime } from '../utils/runtime'
-import { hasHookListeners } from '../utils/runtime'
-import { recordLogin } from '../telemetry'
 import { logger } from '../log'
 
 /** One logger for every call: it holds no state of its own. */
@@ -44,17 +37,19 @@ export function createRpcContext(event: H3Event, session: StorefrontSession, sho
 }
 
 /**
- * The context of one RPC call. Made on every call, so it is one object with its methods on the prototype (call them
- * on the context: `context.login(…)`), and the basket and wishlist APIs are made on first use. Its state sits in
- * plain properties set in the constructor, for the reasons given on the session class.
+ * The context of one RPC call: a facade over the account operations (../account/) and the basket and wishlist
+ * (./commerce-api), bound to one request. Made on every call, so it is one object with its methods on the prototype
+ * (call them on the context: `context.login(…)`), and the basket and wishlist APIs are made on first use. Its state
+ * sits in plain properties set in the constructor, for the reasons given on the session class; it is itself the
+ * account request (event, session, shop, runtime) the account operations take.
  */
 class RequestRpcContext implements StorefrontRpcContextBase {
   declare shopId: string
   declare session: StorefrontSession
   declare event: H3Event
   declare log: StorefrontLogger
-  private declare shop: ResolvedShop
-  private declare runtime: StorefrontRuntime
+  declare readonly shop: ResolvedShop
+  declare readonly runtime: StorefrontRuntime
   private declare basketApi: StorefrontBasketApi | undefined
   private declare wishlistApi: StorefrontWishlistApi | undefined
   private declare adapterCtx: CommerceAdapterContext | undefined
@@ -79,11 +74,8 @@ class RequestRpcContext implements StorefrontRpcContextBase {
     return readSessionUser(this.session)
   }
 
-  get tokens() {
-    const stored = this.session.userId ? this.session.getField(TOKENS_FIELD) : undefined
-    // Sealed at rest: opened with whichever configured secret sealed them.
-    const plain = stored === undefined ? undefined : openValue(this.shop, stored)
-    return plain === undefined ? null : JSON.parse(plain) as StorefrontTokens
+  get tokens(): StorefrontTokens | null {
+    return readSessionTokens(this)
   }
 
   get basket(): StorefrontBasketApi {
@@ -100,129 +92,43 @@ class RequestRpcContext implements StorefrontRpcContextBase {
   }
 
   updateUser(user: StorefrontUser) {
-    const current = this.requireUser()
-    if (!user || user.id !== current.id) {
-      throw createError({ status: 400, message: 'updateUser cannot change the user id' })
-    }
-    // Only the fields that changed since this request read the user are merged into the stored record, so that a
-    // concurrent edit of another field survives. A session from before user records gets a whole record.
-    const legacy = this.session.getUserRecord() === undefined
-    const write: UserRecordWrite = legacy ? { set: userFields(user), del: [], replace: true } : userChanges(current, user)
-    if (!legacy && Object.keys(write.set).length === 0 && write.del.length === 0) return
-    this.writeUserRecord(write, user)
-    if (legacy) this.session.setField(LEGACY_USER_FIELD, undefined)
+    updateSessionUser(this, user)
   }
 
   updateTokens(tokens: StorefrontTokens) {
-    this.requireUser()
-    this.session.setField(TOKENS_FIELD, sealValue(this.shop, JSON.stringify(tokens)))
+    updateSessionTokens(this, tokens)
   }
 
-  async login(user: StorefrontUser, options: { tokens?: StorefrontTokens, label?: string } = {}): Promise<StorefrontLoginResult> {
-    const { session, shop, runtime } = this
-    const userId = checkUserId(user?.id)
-    // Checked before anything changes, like the user record below.
-    const label = options.label === undefined ? undefined : cleanSessionLabel(options.label)
-    const adapters = await runtime.adapters()
-    const guestHash = !session.userId && !session.isNew ? hashSessionId(session.id) : undefined
-    const adapterContext = this.adapterContext()
-    // Checked before anything changes: a user the store cannot take fails the login before the merge.
-    const record = userFields(user)
-    checkUserRecordSize(shop, Object.entries(record).flat())
-    const merge = guestHash
-      ? await this.guard('login merge', async () => mergeGuestIntoUser(
-          await runtime.commerceFor(shop.id),
-          adapters,
-          { kind: 'guest', shopId: shop.id, sessionHash: guestHash },
-          { kind: 'user', shopId: shop.id, userId },
-          adapterContext,
-        ))
-      : noMerge()
-    // A new principal starts clean (see bindToUser): another user's session data never carries over, a guest's only
-    // for the keys the app marks as guest-portable; a login as the same user keeps its data.
-    session.bindToUser(userId)
-    if (label !== undefined) session.setLabel(label)
-    this.writeUserRecord({ set: record, del: [], replace: true }, user)
-    session.setField(LEGACY_USER_FIELD, undefined)
-    session.setField(TOKENS_FIELD, options.tokens ? sealValue(shop, JSON.stringify(options.tokens)) : undefined)
-    // The merged guest data is deleted alongside the save of the new session (one round trip). If that save fails,
-    // the login lock keeps guest writes out until it expires; the merge itself is already in the user's basket.
-    session.alongNextCommit(() => this.guard('login cleanup', merge.clearGuest))
-    recordLogin(shop.id, merge.report)
-    if (hasHookListeners(runtime.hooks, 'storefront:login')) {
-      await runtime.hooks.callHook('storefront:login', { shopId: shop.id, user, merge: merge.report, event: this.event })
-    }
-    return { user, merge: merge.report }
+  login(user: StorefrontUser, options: { tokens?: StorefrontTokens, label?: string } = {}): Promise<StorefrontLoginResult> {
+    return loginUser(this, user, options)
   }
 
   logout() {
-    return this.endSession('logout')
+    return endSession(this, 'logout')
   }
 
   destroySession() {
-    return this.endSession('destroy')
+    return endSession(this, 'destroy')
   }
 
-  async destroySessionsForUserId(userId: string, sessionsToKeep: string[] = []) {
-    const { shop, runtime } = this
-    const keys = userKeys(shop.id, checkUserId(userId))
-    const keep = sessionsToKeep.filter(id => typeof id === 'string' && parseSessionId(id)).map(hashSessionId)
-    const store = await runtime.sessionsFor(shop)
-    const destroyed = await this.guard('destroy sessions', () => store.removeUserSessions(keys.index, keys.userSessionPrefix, keep))
-    if (destroyed > 0 && hasHookListeners(runtime.hooks, 'storefront:session:destroyed')) {
-      await runtime.hooks.callHook('storefront:session:destroyed', { shopId: shop.id, userId, event: this.event })
-    }
-    return destroyed
+  destroySessionsForUserId(userId: string, sessionsToKeep: string[] = []) {
+    return destroyUserSessions(this, userId, sessionsToKeep)
   }
 
-  async listSessionsForUserId(userId: string, options: StorefrontSessionListOptions = {}): Promise<StorefrontSessionList> {
-    const { session, shop, runtime } = this
-    const keys = userKeys(shop.id, checkUserId(userId))
-    const page = readPageRequest(options)
-    const store = await runtime.sessionsFor(shop)
-    const listed = await this.guard('list sessions', () => store.listUserSessions(keys.index, keys.userSessionPrefix, Date.now(), page))
-    const currentHash = session.userId === userId && !session.isNew ? hashSessionId(session.id) : undefined
-    return {
-      sessions: listed.sessions.map(entry => describeSession(shop, userId, entry, currentHash)),
-      nextCursor: listed.next ? encodeCursor(listed.next) : null,
-      total: listed.total,
-    }
+  listSessionsForUserId(userId: string, options: StorefrontSessionListOptions = {}): Promise<StorefrontSessionList> {
+    return listUserSessions(this, userId, options)
   }
 
   setSessionLabel(label: string) {
     this.session.setLabel(label)
   }
 
-  async labelSessionForUserId(userId: string, handle: string, label: string): Promise<boolean> {
-    const clean = cleanSessionLabel(label)
-    const found = await this.findByHandle(userId, handle)
-    if (!found) return false
-    if (found.current) {
-      this.session.setLabel(clean)
-      return true
-    }
-    return this.guard('label session', () => writeLabel(found.store, found.keys, found.meta, clean))
+  labelSessionForUserId(userId: string, handle: string, label: string): Promise<boolean> {
+    return labelUserSession(this, userId, handle, label)
   }
 
-  async revokeSessionForUserId(userId: string, handle: string): Promise<boolean> {
-    const { shop, runtime } = this
-    const found = await this.findByHandle(userId, handle)
-    if (!found) return false
-    if (found.current) {
-      await this.logout()
-      return true
-    }
-    await this.guard('revoke session', () => found.store.remove(found.keys))
-    if (hasHookListeners(runtime.hooks, 'storefront:session:destroyed')) {
-      await runtime.hooks.callHook('storefront:session:destroyed', { shopId: shop.id, userId, event: this.event })
-    }
-    return true
-  }
-
-  /** The live session of a user with a device handle (see {@link findUserSession}). */
-  private async findByHandle(userId: string, handle: string) {
-    const valid = checkUserId(userId)
-    return findUserSession(this, this.shop, await this.runtime.sessionsFor(this.shop), valid, handle)
+  revokeSessionForUserId(userId: string, handle: string): Promise<boolean> {
+    return revokeUserSession(this, userId, handle)
   }
 
   /** The basket and wishlist adapters in use. */
@@ -242,7 +148,7 @@ class RequestRpcContext implements StorefrontRpcContextBase {
 
   /** Runs a commerce step within the store timeout, with its conflicts and limits as 409 and 400. */
   guard<T>(operation: string, work: () => Promise<T>): Promise<T> {
-    return withStoreTimeout(operation, this.shop.storeTimeoutMs, () => work().catch(translateCommerceError))
+    return guardStoreStep(this.shop, operation, work)
   }
 
   /** The basket and wishlist owner of a read: the user, or the guest session. */
@@ -295,12 +201,6 @@ class RequestRpcContext implements StorefrontRpcContextBase {
     return this.session.isNew && !this.session.userId
   }
 
-  private requireUser(): StorefrontUser {
-    const user = readSessionUser(this.session)
-    if (!user) throw createError({ status: 401, message: 'not logged in' })
-    return user
-  }
-
   private async undoCreate() {
     const { session, event, shop } = this
     session.destroy()
@@ -319,53 +219,4 @@ class RequestRpcContext implements StorefrontRpcContextBase {
       else event.node.res.removeHeader('set-cookie')
     }
   }
-
-  /**
-   * Writes the user's record (one per user and shop, read by every session of the user) alongside the next save, in
-   * its round trip, and shows it to the rest of this request. A merge into a record that has gone meanwhile writes
-   * the whole user instead.
-   */
-  private writeUserRecord(write: UserRecordWrite, user: StorefrontUser) {
-    const { session, shop, runtime } = this
-    const keys = userKeys(shop.id, session.userId!)
-    const record = applyUserWrite(session.getUserRecord(), write)
-    checkUserRecordSize(shop, record)
-    session.setUserRecord(record)
-    session.alongNextCommit(() => this.guard('user write', async () => {
-      const store = await runtime.sessionsFor(shop)
-      if (await store.writeUser(keys.profile, keys.index, write, shop.maxAgeMs)) return
-      await store.writeUser(keys.profile, keys.index, { set: userFields(user), del: [], replace: true }, shop.maxAgeMs)
-    }))
-  }
-
-  private async endSession(reason: 'logout' | 'destroy') {
-    const { session, shop, runtime } = this
-    const userId = session.userId
-    session.destroy()
-    await session.commit()
-    if (reason === 'logout' && userId && hasHookListeners(runtime.hooks, 'storefront:logout')) {
-      await runtime.hooks.callHook('storefront:logout', { shopId: shop.id, userId, event: this.event })
-    }
-  }
-}
-
-// The user's record has the session data's bound, counted the same way: UTF-8 bytes of names and values as stored.
-function checkUserRecordSize(shop: ResolvedShop, pairs: readonly string[]) {
-  const bytes = pairs.reduce((total, part) => total + Buffer.byteLength(part) + 1, 0)
-  if (bytes > shop.maxDataSize) {
-    throw new SessionLimitError(`the user record would be ${bytes} bytes, over the limit of ${shop.maxDataSize}`)
-  }
-}
-
-function checkUserId(userId: unknown): string {
-  if (!isValidUserId(userId)) {
-    throw createError({ status: 400, message: `invalid user id ${describeValue(userId)}: use 1 to 64 characters from A-Z a-z 0-9 _ -` })
-  }
-  return userId
-}
-
-function translateCommerceError(error: unknown): never {
-  if (error instanceof CommerceConflictError) throw createError({ status: 409, message: error.message })
-  if (error instanceof CommerceLimitError) throw createError({ status: 400, message: error.message })
-  throw error
 }

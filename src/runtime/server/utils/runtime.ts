@@ -50,16 +50,6 @@ export function useStorefrontRuntime(): StorefrontRuntime {
   return runtime
 }
 
-/**
- * The session engine of this server.
- * @returns the engine
- * @example
- * const shop = useStorefrontEngine().shop(event)
- */
-export function useStorefrontEngine(): SessionEngine {
-  return useStorefrontRuntime().engine
-}
-
 type HookName = Parameters<NitroApp['hooks']['callHook']>[0]
 
 /**

@@ -1,7 +1,7 @@
 import type { H3Event } from 'h3'
 import { useEvent } from 'nitropack/runtime'
 import type { StorefrontSession } from '../session/session'
-import { useStorefrontEngine } from './runtime'
+import { useStorefrontRuntime } from './runtime'
 
 /**
  * The shopper's session for this request, loaded at most once per request. Changes are saved when the response is
@@ -16,5 +16,5 @@ import { useStorefrontEngine } from './runtime'
  * })
  */
 export function useStorefrontSession(event?: H3Event): Promise<StorefrontSession> {
-  return useStorefrontEngine().session(event ?? useEvent())
+  return useStorefrontRuntime().engine.session(event ?? useEvent())
 }

@@ -1,6 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto'
 import type { ResolvedShop } from '../session/config'
-import { createError } from 'h3'
+import { SessionInputError } from '../session/errors'
 import type { IndexedSession, SessionPageCursor, SessionPageRequest, SessionStore, SessionStoreKeys } from '../session/store'
 import { hashSessionId } from '../session/id'
 import { userKeys } from '../session/keys'
@@ -130,12 +130,12 @@ const CURSOR = /^(\d{1,16}):(\d{1,6})$/
 export function readPageRequest(options: StorefrontSessionListOptions): SessionPageRequest {
   const limit = options.limit ?? DEFAULT_SESSION_PAGE
   if (!Number.isInteger(limit) || limit < 1 || limit > MAX_SESSION_PAGE) {
-    throw createError({ status: 400, message: `limit must be an integer from 1 to ${MAX_SESSION_PAGE}, got ${JSON.stringify(limit)}` })
+    throw new SessionInputError(`limit must be an integer from 1 to ${MAX_SESSION_PAGE}, got ${JSON.stringify(limit)}`)
   }
   if (options.cursor === undefined || options.cursor === null || options.cursor === '') return { limit }
   const match = typeof options.cursor === 'string' ? CURSOR.exec(options.cursor) : null
   if (!match) {
-    throw createError({ status: 400, message: 'cursor is invalid: pass the nextCursor of the page before' })
+    throw new SessionInputError('cursor is invalid: pass the nextCursor of the page before')
   }
   return { limit, after: { score: match[1]!, count: Number(match[2]) } }
 }

@@ -1,6 +1,6 @@
 import type { NitroErrorHandler } from 'nitropack/types'
 import { StoreUnavailableError, StorefrontHttpError } from './session/errors'
-import { describeFatalRedisError } from './session/redis-health'
+import { describeFatalRedisError } from './store/redis-health'
 import { isClientGone, logger, logRateLimited } from './log'
 import { isPageRequest, sendProblem, sendUnavailablePage, toProblem } from './problem'
 

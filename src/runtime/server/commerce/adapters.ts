@@ -1,7 +1,7 @@
 import type { BasketAdapter, CommerceAdapterContext, CommerceLimits, CommerceOwner, StorefrontCommerceAdapters, WishlistAdapter } from '../../types/commerce'
 import { IDEMPOTENCY_WINDOW_MS } from '../rpc/idempotency'
-import { ownerKey } from '../session/keys'
-import type { CommerceGuard, CommerceStore } from './store'
+import { ownerKey } from '../store/keys'
+import type { CommerceGuard, CommerceStore } from '../store/commerce'
 
 /**
  * Keys of an owner's commerce data: `<owner>:b` basket, `<owner>:w` wishlist; for a guest also the session and the

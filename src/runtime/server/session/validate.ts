@@ -1,8 +1,8 @@
 import type { ModuleOptions, StorefrontShopOptions } from '../../types'
 import { COOKIE_PREFIXES, defaultOptions, effectiveCookiePrefix, MIN_SECRET_LENGTH, optionEnvName, parseSecrets, parseTransports, SHOP_ID, shopOptionsSet, showOptionValue, StorefrontConfigError, TRANSPORTS } from './options'
-import { builtinDriverPath, DRIVER_CHOICES, isDriverInstance } from './drivers'
-import { readRedisNodes } from './redis-nodes'
-import { readTls } from './redis-options'
+import { builtinDriverPath, DRIVER_CHOICES, isDriverInstance } from '../store/drivers'
+import { readRedisNodes } from '../store/redis-nodes'
+import { readTls } from '../store/redis-options'
 
 /** Longest delay a Node.js timer takes; a longer one fires at once. */
 const MAX_TIMER_MS = 2 ** 31 - 1

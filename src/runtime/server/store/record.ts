@@ -1,4 +1,4 @@
-import type { SessionRecord } from './store'
+import type { SessionRecord } from './session'
 
 /** The meta field's name; it comes first in a record. */
 export const META_FIELD = 'm'

@@ -1,6 +1,6 @@
 import type { Storage } from 'unstorage'
-import type { SessionFields } from './store'
-import { recordExpiresAt } from './store'
+import type { SessionFields } from './session'
+import { recordExpiresAt } from './session'
 
 type UserIndex = Record<string, number>
 

@@ -1,6 +1,6 @@
 import type { Driver, Storage } from 'unstorage'
-import { createGenericSessionStore } from './store-generic'
-import { createRedisSessionStore } from './store-redis'
+import { createGenericSessionStore } from './generic'
+import { createRedisSessionStore } from './redis'
 
 /** Session fields to write: field name to value (values are JSON texts). */
 export type SessionFields = Record<string, string>

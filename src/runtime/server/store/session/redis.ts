@@ -1,8 +1,8 @@
-import type { RedisClient } from './redis-client'
-import { closeReader, defineScripts, failsWhileDisconnected, readerOf, watchStalledCommands, whenReady } from './redis-client'
-import { durableWrites } from './redis-durable'
-import type { IndexedSession, SessionStore } from './store'
-import { COUNT_ATTEMPT, LIST_USER_SESSIONS, REMOVE_USER_SESSIONS } from './redis-index-scripts'
+import type { RedisClient } from '../redis-client'
+import { closeReader, defineScripts, failsWhileDisconnected, readerOf, watchStalledCommands, whenReady } from '../redis-client'
+import { durableWrites } from '../redis-durable'
+import type { IndexedSession, SessionStore } from './'
+import { COUNT_ATTEMPT, LIST_USER_SESSIONS, REMOVE_USER_SESSIONS } from '../redis-index-scripts'
 
 // A session record is one string of lines, name and value in turn, the meta field `m` first: a read is one GET and
 // one reply, like any string. Names and values never contain a line feed (values are JSON texts; the session

@@ -1,5 +1,5 @@
-import type { SessionIdInfo } from './id'
-import { hashSessionId } from './id'
+import type { SessionIdInfo } from '../session/id'
+import { hashSessionId } from '../session/id'
 
 /**
  * Where one session lives in the store. Keys carry a hash tag per owner (`{g:…}` for a guest, `{u:…}` for a user),

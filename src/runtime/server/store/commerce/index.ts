@@ -1,7 +1,7 @@
 import type { Driver, Storage } from 'unstorage'
-import type { BasketLine, BasketMergePolicy, WishlistItem } from '../../types/commerce'
-import { createGenericCommerceStore } from './store-generic'
-import { createRedisCommerceStore } from './store-redis'
+import type { BasketLine, BasketMergePolicy, WishlistItem } from '../../../types/commerce'
+import { createGenericCommerceStore } from './generic'
+import { createRedisCommerceStore } from './redis'
 
 /** For a guest owner: the session that must still exist and the login lock that must be absent for a write. */
 export interface CommerceGuard {

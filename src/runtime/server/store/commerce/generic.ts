@@ -1,11 +1,11 @@
 import type { Storage } from 'unstorage'
-import type { BasketLine, WishlistItem } from '../../types/commerce'
-import { readExpiring, writeExpiring } from '../session/expiring'
-import { createKeyedLock } from '../session/lock'
-import { recordExpiresAt } from '../session/store'
-import type { SessionFields } from '../session/store'
-import type { CommerceGuard, CommerceStore } from './store'
-import { CommerceConflictError, CommerceLimitError } from './store'
+import type { BasketLine, WishlistItem } from '../../../types/commerce'
+import { readExpiring, writeExpiring } from '../expiring'
+import { createKeyedLock } from '../lock'
+import { recordExpiresAt } from '../session'
+import type { SessionFields } from '../session'
+import type { CommerceGuard, CommerceStore } from './'
+import { CommerceConflictError, CommerceLimitError } from './'
 
 interface StoredLine { v: number, q: number, t: number }
 interface StoredItem { p: number, t: number }

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import type { CommerceAdapterContext, CommerceOwner, MergeReport, StorefrontCommerceAdapters } from '../../types/commerce'
-import { loginLockKey } from './adapters'
+import { loginLockKey } from '../store/keys'
 import type { CommerceStore } from '../store/commerce'
 
 /** A report for a login that merged nothing. */

@@ -1,8 +1,8 @@
 import type { H3Event } from 'h3'
 import type { ResolvedShop } from './config'
 
-/** Stored meta: created, seen (last refresh), expires, absolute end, user agent, label. */
-export interface StoredMeta { c: number, s: number, e: number, a?: number, ua: string, l?: string }
+export type { StoredMeta } from '../store/record'
+export { parseMeta } from '../store/record'
 
 /**
  * When a session saved now ends: `maxAge` from now, but never after its absolute end.
@@ -16,23 +16,6 @@ export function sessionExpiry(shop: ResolvedShop, createdAt: number, at: number)
   const absolute = shop.absoluteMaxAgeMs ? createdAt + shop.absoluteMaxAgeMs : undefined
   if (absolute && absolute < expiresAt) expiresAt = absolute
   return { expiresAt, absolute }
-}
-
-/**
- * Parses a record's meta field; anything malformed is treated as no session. The session remembers the last meta it
- * parsed for each verified cookie, so the meta returned is shared between requests and frozen; change a copy.
- * @param raw the field
- * @returns the meta, or undefined
- */
-export function parseMeta(raw: string | undefined): StoredMeta | undefined {
-  if (!raw) return undefined
-  try {
-    const meta = JSON.parse(raw) as StoredMeta
-    return typeof meta?.e === 'number' && typeof meta.c === 'number' && typeof meta.s === 'number' ? Object.freeze(meta) : undefined
-  }
-  catch {
-    return undefined
-  }
 }
 
 /**

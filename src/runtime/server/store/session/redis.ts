@@ -1,7 +1,7 @@
 import type { RedisClient } from '../redis-client'
 import { closeReader, defineScripts, failsWhileDisconnected, readerOf, watchStalledCommands, whenReady } from '../redis-client'
 import { durableWrites } from '../redis-durable'
-import type { IndexedSession, SessionStore } from './'
+import type { IndexedSession, SessionStore } from './types'
 import { COUNT_ATTEMPT, LIST_USER_SESSIONS, REMOVE_USER_SESSIONS } from '../redis-index-scripts'
 
 // A session record is one string of lines, name and value in turn, the meta field `m` first: a read is one GET and

@@ -1,0 +1,77 @@
+import type { BasketLine, BasketMergePolicy, WishlistItem } from '../../../types/commerce'
+
+/** For a guest owner: the session that must still exist and the login lock that must be absent for a write. */
+export interface CommerceGuard {
+  session: string
+  lock: string
+}
+
+/** Limits of one basket write. */
+export interface BasketWriteOptions {
+  cap: number
+  maxLines: number
+  ttlMs: number
+  guard?: CommerceGuard
+  /** A call's `Idempotency-Key` record (same owner): set in the same step; when it exists the write is skipped. */
+  once?: { key: string, ttlMs: number }
+}
+
+/** Limits of one wishlist write. */
+export interface WishlistWriteOptions {
+  maxItems: number
+  ttlMs: number
+  guard?: CommerceGuard
+  /** See {@link BasketWriteOptions.once}. */
+  once?: { key: string, ttlMs: number }
+}
+
+/** Counts of a basket merge. */
+export interface BasketMergeCounts {
+  linesAdded: number
+  linesCombined: number
+  linesCapped: number
+  linesDropped: number
+  unitsAdded: number
+}
+
+/** Options of a merge into a user's basket. */
+export interface BasketMergeOptions {
+  policy: BasketMergePolicy
+  cap: number
+  maxLines: number
+  ttlMs: number
+  /** How long the marker that makes the merge happen once lives. */
+  markerTtlMs: number
+}
+
+/**
+ * Baskets and wishlists in the session store. Every write is one atomic step: a script on Redis, a per-owner lock
+ * elsewhere. Keys are owner-scoped (`<shop>:{g:<hash>}` or `<shop>:{u:<id>}`), so each step touches one slot.
+ */
+export interface CommerceStore {
+  readBasket: (key: string) => Promise<BasketLine[]>
+  /** `add` adds to the quantity, `set` replaces it (0 removes the line). */
+  writeBasket: (key: string, change: { variantId: number, quantity: number, mode: 'add' | 'set' }, options: BasketWriteOptions) => Promise<BasketLine[]>
+  readWishlist: (key: string) => Promise<WishlistItem[]>
+  writeWishlist: (key: string, change: { productId: number, mode: 'add' | 'remove' }, options: WishlistWriteOptions) => Promise<WishlistItem[]>
+  /** Merges lines into a basket unless the marker exists; sets the marker in the same step. Null: already merged. */
+  mergeBasket: (key: string, marker: string, lines: BasketLine[], options: BasketMergeOptions) => Promise<BasketMergeCounts | null>
+  /** Merges items into a wishlist unless the marker exists. Returns how many were new, or null: already merged. */
+  mergeWishlist: (key: string, marker: string, items: WishlistItem[], options: { maxItems: number, ttlMs: number, markerTtlMs: number }) => Promise<number | null>
+  /** Takes a lock unless it is held. */
+  claim: (lock: string, token: string, ttlMs: number) => Promise<boolean>
+  /** Releases a lock if this token still holds it. */
+  release: (lock: string, token: string) => Promise<void>
+  /** Deletes keys of one owner. */
+  remove: (keys: string[]) => Promise<void>
+}
+
+/** A guest write refused because the session is gone or is being logged in. Answered with a 409. */
+export class CommerceConflictError extends Error {
+  override name = 'CommerceConflictError'
+}
+
+/** A write refused because the basket or wishlist is full. Answered with a 400. */
+export class CommerceLimitError extends Error {
+  override name = 'CommerceLimitError'
+}

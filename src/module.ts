@@ -100,7 +100,7 @@ export default defineNuxtModule<ModuleOptions>({
     addServerPlugin(runtimeDir.resolve('./server/plugins/session'))
     nuxt.hook('nitro:config', (nitroConfig) => {
       const handlers = nitroConfig.errorHandler ? [nitroConfig.errorHandler].flat() : []
-      nitroConfig.errorHandler = [runtimeDir.resolve('./server/error-handler'), ...handlers]
+      nitroConfig.errorHandler = [runtimeDir.resolve('./server/http/error-handler'), ...handlers]
     })
     // A page whose session cannot be loaded is a 503, never a guest's page (or the anonymous render the app chose).
     addServerHandler({ middleware: true, handler: runtimeDir.resolve('./server/middleware/store-outage') })

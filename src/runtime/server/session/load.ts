@@ -8,6 +8,7 @@ import { presentValue, readPresented } from './presented'
 import type { SessionStore } from '../store/session'
 import { RequestSession } from './request-session'
 import type { SessionHooks } from './state'
+import { nodeRequestHeader } from '../internal/h3'
 
 /** Options of {@link loadSession}. */
 export interface LoadSessionOptions {
@@ -52,7 +53,7 @@ export function openSession(event: H3Event, shop: ResolvedShop, store: SessionSt
   let bearer = false
   if (detached) presented = undefined
   // A cookie-only shop never looks at the Authorization header: its read path is the cookie's alone.
-  else if (!shop.bearer) presented = readPresented(shop, event.node.req.headers.cookie)
+  else if (!shop.bearer) presented = readPresented(shop, nodeRequestHeader(event, 'cookie'))
   else {
     try {
       const read = readTransport(event, shop, header => readPresented(shop, header), value => presentValue(shop, value))

@@ -1,5 +1,6 @@
 import type { H3Event } from 'h3'
 import type { ResolvedShop } from './config'
+import { nodeRequestHeader } from '../internal/h3'
 
 export type { StoredMeta } from '../store/record'
 export { parseMeta } from '../store/record'
@@ -24,6 +25,6 @@ export function sessionExpiry(shop: ResolvedShop, createdAt: number, at: number)
  * @returns the user agent
  */
 export function userAgent(event: H3Event): string {
-  const ua = event.node.req.headers['user-agent']
+  const ua = nodeRequestHeader(event, 'user-agent')
   return typeof ua === 'string' ? ua.slice(0, 256) : ''
 }

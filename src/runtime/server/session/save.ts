@@ -8,6 +8,7 @@ import { isFlashField, META_FIELD as META } from '../store/record'
 import type { SessionFields } from '../store/session'
 import { logRateLimited } from '../log'
 import type { SessionState } from './state'
+import { setNodeResponseHeader } from '../internal/h3'
 
 /**
  * Writes what a session changed: creates its record, or updates it (and refreshes its lifetime), removes the records
@@ -98,11 +99,11 @@ export async function saveSession(session: SessionState): Promise<boolean> {
   if (session.cookieAction === 'set' && session.exists) {
     const value = signSessionId(session.info!.id, shop.secrets.at(-1)!)
     // A bearer client gets the same signed value in a response header, never as a cookie.
-    if (session.bearer) event.node.res.setHeader(TOKEN_HEADER, value)
+    if (session.bearer) setNodeResponseHeader(event, TOKEN_HEADER, value)
     else setCookie(event, shop.cookieName, value, sessionCookieOptions(shop, Math.floor((session.storedMeta!.e - at) / 1000)))
   }
   else if (session.cookieAction === 'clear' && session.presentedCookie) {
-    if (session.bearer) event.node.res.setHeader(TOKEN_HEADER, '')
+    if (session.bearer) setNodeResponseHeader(event, TOKEN_HEADER, '')
     else deleteCookie(event, shop.cookieName, sessionCookieOptions(shop, 0))
   }
   session.cookieAction = undefined

@@ -2,6 +2,7 @@ import type { H3Event } from 'h3'
 import { createError, getRequestHost } from 'h3'
 import { shopForHost, shopForPath } from '../../shared/shop'
 import type { ResolvedShop, ResolvedShops } from './config'
+import { nodeRequestHeader } from '../internal/h3'
 
 /**
  * Finds the shop of a request: the `x-shop-id` header when sent (checked against the configured shops), otherwise the
@@ -12,7 +13,7 @@ import type { ResolvedShop, ResolvedShops } from './config'
  * @throws a 400 for an unknown or conflicting `x-shop-id`, a 404 when `shopSelector: 'path'` finds no shop
  */
 export function selectShop(event: H3Event, shops: ResolvedShops): ResolvedShop {
-  const header = event.node.req.headers['x-shop-id']
+  const header = nodeRequestHeader(event, 'x-shop-id')
   const byHost = shops.selector === 'domain' ? hostShop(event, shops) : undefined
   if (header !== undefined) {
     const shopId = Array.isArray(header) ? header.join(',') : header

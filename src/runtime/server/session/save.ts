@@ -9,6 +9,7 @@ import type { SessionFields } from '../store/session'
 import { logRateLimited } from '../log'
 import type { SessionState } from './state'
 import { setNodeResponseHeader } from '../internal/h3'
+import { ownerDataKeys } from '../store/keys'
 
 /**
  * Writes what a session changed: creates its record, or updates it (and refreshes its lifetime), removes the records
@@ -65,7 +66,7 @@ export async function saveSession(session: SessionState): Promise<boolean> {
     let updated: boolean
     try {
       // A guest's refresh takes its basket and wishlist along: they live as long as the guest session.
-      const target = refreshed && !keys.index ? { ...keys, follow: [`${keys.owner}:b`, `${keys.owner}:w`] } : keys
+      const target = refreshed && !keys.index ? { ...keys, follow: ownerDataKeys(keys.owner) } : keys
       updated = await session.guardStore('update', () => store.update(target, { set, del: [...changes.removed] }, { ttlMs: Math.max(1, meta.e - at), expiresAt: meta.e }))
     }
     catch (error) {

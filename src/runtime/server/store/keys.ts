@@ -94,6 +94,15 @@ export function commerceKeys(owner: CommerceOwner): { basket: string, wishlist: 
 }
 
 /**
+ * The basket and wishlist of an owner, which a refresh of a guest session takes along (they live as long as it).
+ * @param owner the owner prefix
+ * @returns their keys
+ */
+export function ownerDataKeys(owner: string): string[] {
+  return [`${owner}:b`, `${owner}:w`]
+}
+
+/**
  * The lock a login holds on a guest while it merges: guest writes are refused while it exists.
  * @param guest the guest owner
  * @returns its key

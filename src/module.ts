@@ -4,6 +4,8 @@ import type { ModuleOptions } from './runtime/types'
 import { defaultOptions, STORAGE_ENV_PLACEHOLDERS } from './runtime/server/session/config'
 import { OPERATOR_COMMANDS } from './runtime/server/operator/commands'
 import { SHOP_ENV_KEYS } from './runtime/server/session/options'
+import { defaultShopIdOf, normaliseShopPath } from './runtime/shared/shop'
+import type { PublicShop, ShopSelector } from './runtime/shared/shop'
 import { setupDevtools } from './setup/devtools'
 import { setupShopPages } from './setup/pages'
 import type { StorefrontPageMeta } from './setup/pages'
@@ -15,7 +17,8 @@ export type { StorefrontPageMeta } from './setup/pages'
 
 /** What the browser gets to know: how to pick a shop, nothing else. */
 export interface StorefrontPublicRuntimeConfig {
-  shops: Record<string, { path: string, domain: string }>
+  shops: Record<string, PublicShop>
+  shopSelector: ShopSelector
   defaultShopId: string
 }
 
@@ -84,8 +87,9 @@ export default defineNuxtModule<ModuleOptions>({
     const shops = runtime.shops && Object.keys(runtime.shops).length > 0 ? runtime.shops : defaultOptions.shops
     // Only what the browser needs to pick a shop: never secrets or storage settings.
     const publicConfig: StorefrontPublicRuntimeConfig = defu(nuxt.options.runtimeConfig.public.storefront as Partial<StorefrontPublicRuntimeConfig> | undefined, {
-      shops: Object.fromEntries(Object.entries(shops).map(([id, shop]) => [id, { path: shop.path ?? '', domain: shop.domain ?? '' }])),
-      defaultShopId: runtime.defaultShopId || Object.entries(shops).find(([, shop]) => shop.path === '/')?.[0] || Object.keys(shops)[0]!,
+      shops: Object.fromEntries(Object.entries(shops).map(([id, shop]) => [id, { path: normaliseShopPath(shop.path), domain: shop.domain ?? '' }])),
+      shopSelector: runtime.shopSelector ?? defaultOptions.shopSelector,
+      defaultShopId: defaultShopIdOf(Object.entries(shops), runtime.defaultShopId),
     })
     Object.assign(nuxt.options.runtimeConfig.public, { storefront: publicConfig })
 
@@ -96,7 +100,7 @@ export default defineNuxtModule<ModuleOptions>({
     addServerPlugin(runtimeDir.resolve('./server/plugins/session'))
     nuxt.hook('nitro:config', (nitroConfig) => {
       const handlers = nitroConfig.errorHandler ? [nitroConfig.errorHandler].flat() : []
-      nitroConfig.errorHandler = [runtimeDir.resolve('./server/error-handler'), ...handlers]
+      nitroConfig.errorHandler = [runtimeDir.resolve('./server/http/error-handler'), ...handlers]
     })
     // A page whose session cannot be loaded is a 503, never a guest's page (or the anonymous render the app chose).
     addServerHandler({ middleware: true, handler: runtimeDir.resolve('./server/middleware/store-outage') })

@@ -9,7 +9,7 @@ import { startFixtureServer } from '../helpers/server'
 import type { Shopper } from '../helpers/shopper'
 import { createShopper } from '../helpers/shopper'
 import { parseSessionId } from '../../src/runtime/server/session/id'
-import { sessionKeys, userKeys } from '../../src/runtime/server/session/keys'
+import { sessionKeys, userKeys } from '../../src/runtime/server/store'
 
 // Bounded under abuse (issue 15), against built servers on a real redis-server: a finite device list per user,
 // paged and batched listing and destroy-all at 50,000 sessions, a login limiter, guest commerce data that lives as

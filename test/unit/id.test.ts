@@ -3,7 +3,7 @@ import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { SessionInputError } from '../../src/runtime/server/session/errors'
 import { createGuestId, createUserSessionId, hashSessionId, isValidUserId, parseSessionId } from '../../src/runtime/server/session/id'
-import { sessionKeys } from '../../src/runtime/server/session/keys'
+import { sessionKeys } from '../../src/runtime/server/store'
 
 const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/
 const SAFE_USER_ID = /^[\w-]{1,64}$/

@@ -2,8 +2,8 @@ import { setFlagsFromString } from 'node:v8'
 import { runInNewContext } from 'node:vm'
 import { createStorage } from 'unstorage'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import type { MemoryDriverOptions } from '../../src/runtime/server/session/memory-driver'
-import { MEMORY_DRIVER_NAME, storefrontMemoryDriver } from '../../src/runtime/server/session/memory-driver'
+import type { MemoryDriverOptions } from '../../src/runtime/server/store'
+import { MEMORY_DRIVER_NAME, storefrontMemoryDriver } from '../../src/runtime/server/store'
 
 interface MemoryInstance {
   data: Map<string, unknown>

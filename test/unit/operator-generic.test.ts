@@ -5,9 +5,7 @@ import type { OperatorTarget } from '../../src/runtime/server/operator/operation
 import { walkSourceOf } from '../../src/runtime/server/operator/operations'
 import { resolveShops } from '../../src/runtime/server/session/config'
 import { createGuestId, createUserSessionId, parseSessionId } from '../../src/runtime/server/session/id'
-import { sessionKeys } from '../../src/runtime/server/session/keys'
-import { storefrontMemoryDriver } from '../../src/runtime/server/session/memory-driver'
-import { createSessionStore } from '../../src/runtime/server/session/store'
+import { sessionKeys, storefrontMemoryDriver, createSessionStore } from '../../src/runtime/server/store'
 
 // The operations on a generic (non-Redis) store: a walk lists the shop's keys with the driver's getKeys and works
 // through them in batches; keys of another shop sharing the store are never touched.

@@ -1,9 +1,8 @@
 import { createStorage } from 'unstorage'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Redis } from 'ioredis'
-import { createSessionDriver } from '../../src/runtime/server/session/drivers'
-import { createSessionStore } from '../../src/runtime/server/session/store'
-import type { SessionStore } from '../../src/runtime/server/session/store'
+import { createSessionDriver, createSessionStore } from '../../src/runtime/server/store'
+import type { SessionStore } from '../../src/runtime/server/store'
 import type { RedisProcess } from '../helpers/redis'
 import { startRedis } from '../helpers/redis'
 

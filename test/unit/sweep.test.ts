@@ -5,9 +5,7 @@ import { createStorage } from 'unstorage'
 import fsDriver from 'unstorage/drivers/fs'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createGuestId, createUserSessionId, parseSessionId } from '../../src/runtime/server/session/id'
-import { sessionKeys } from '../../src/runtime/server/session/keys'
-import { createSessionStore } from '../../src/runtime/server/session/store'
-import { sweepExpired } from '../../src/runtime/server/session/sweep'
+import { sessionKeys, createSessionStore, sweepExpired } from '../../src/runtime/server/store'
 
 // The fs driver has no TTL of its own: expired records stay on disk until the background sweep removes them.
 const dirs: string[] = []

@@ -1,7 +1,7 @@
 import { createNoopMeter, metrics, ProxyTracerProvider, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api'
 import type { Attributes, Counter, Histogram, MeterProvider, Span, SpanOptions } from '@opentelemetry/api'
 import type { MergeReport } from '../types/commerce'
-import type { SessionStore } from './session/store'
+import type { SessionStore } from './store/session'
 
 // Metrics and traces through @opentelemetry/api, all of them defined here. The API does nothing until the app
 // registers an SDK; the store is wrapped only when one is registered by the time the store opens, so that by default

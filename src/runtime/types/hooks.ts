@@ -2,7 +2,8 @@ import type { H3Event } from 'h3'
 import type { StorefrontSession } from './session'
 import type { MergeReport, StorefrontCommerceAdapters } from './commerce'
 import type { StorefrontRpcContext } from './rpc'
-import type { StorefrontStorageOptions, StorefrontUser } from './index'
+import type { StorefrontStorageOptions } from './options'
+import type { StorefrontUser } from './user'
 
 /** Server hooks of the module (`nitroApp.hooks.hook(...)`). */
 export interface StorefrontRuntimeHooks {

@@ -2,7 +2,7 @@ import type { H3Event } from 'h3'
 import type { StandardSchemaV1 } from '@standard-schema/spec'
 import type { StorefrontSession } from './session'
 import type { BasketLine, CommerceLimits, MergeReport, WishlistItem } from './commerce'
-import type { StorefrontTokens, StorefrontUser } from './index'
+import type { StorefrontTokens, StorefrontUser } from './user'
 
 /** One of a user's sessions, as listing shows it. */
 export interface StorefrontSessionInfo {

@@ -1,4 +1,4 @@
-import type { StorefrontSessionData, StorefrontSessionMeta } from './index'
+import type { StorefrontSessionData, StorefrontSessionMeta } from './user'
 
 /**
  * The values a session holds: any JSON under any key until the app augments {@link StorefrontSessionData}; from then

@@ -106,3 +106,13 @@ export function useWishlist(scope: ShopScope = {}): UseStorefrontWishlist {
     refresh: async () => set((await getWishlist()).items),
   }
 }
+
+/**
+ * Reads a shop's basket and wishlist again: a login merged the guest's into the user's, a logout left a guest's.
+ * @param shopId the shop
+ * @returns once both have answered (a failed one keeps its last value)
+ */
+export async function reloadLists(shopId: string): Promise<void> {
+  const scope = { shopId }
+  await Promise.allSettled([useBasket(scope).refresh(), useWishlist(scope).refresh()])
+}

@@ -1,8 +1,8 @@
 import { computed } from 'vue'
 import type { ComputedRef } from 'vue'
 import { useRequestURL, useRoute, useRuntimeConfig } from '#imports'
-import { matchShopId, shopPath } from '../../shared/shop-match'
-import type { PublicShop } from '../../shared/shop-match'
+import { matchShopId, shopPath } from '../../shared/shop'
+import type { PublicShop, ShopSelector } from '../../shared/shop'
 
 /** What `useStorefrontShop` returns: the shop id as a computed ref, with the shop's prefix and a link helper. */
 export type StorefrontShopRef = ComputedRef<string> & {
@@ -13,8 +13,8 @@ export type StorefrontShopRef = ComputedRef<string> & {
 }
 
 /**
- * The shop of the current page, chosen the way the server chooses it: by domain, else by the longest path prefix,
- * else the default shop. RPC calls send it as `x-shop-id`. Its `link` builds paths inside the shop.
+ * The shop of the current page, chosen the way the server chooses it (`shopSelector`): by domain, or by the longest
+ * path prefix, else the default shop. RPC calls send it as `x-shop-id`. Its `link` builds paths inside the shop.
  * @returns the shop id, its prefix and `link`
  * @example
  * const shop = useStorefrontShop()
@@ -34,9 +34,9 @@ export function useStorefrontShop(): StorefrontShopRef {
  * @returns the shop id
  */
 export function useShopIdOf(path: () => string): ComputedRef<string> {
-  const { shops, defaultShopId } = useRuntimeConfig().public.storefront
+  const { shops, shopSelector, defaultShopId } = useRuntimeConfig().public.storefront
   const host = useRequestURL().hostname.toLowerCase()
-  return computed(() => matchShopId(shops, defaultShopId, host, path()))
+  return computed(() => matchShopId(shops, shopSelector as ShopSelector, defaultShopId, host, path()))
 }
 
 /**

@@ -1,6 +1,4 @@
 import { useState } from '#imports'
-import { useBasket, useWishlist } from './basket'
-import { useUser } from './user'
 
 /** What tabs tell each other: a shop's user, basket or wishlist changed, and its new value. */
 export interface StorefrontTabMessage {
@@ -42,29 +40,4 @@ export function tellOtherTabs(shopId: string, kind: StorefrontTabMessage['kind']
  */
 export function useLoadedAt(shopId: string) {
   return useState<number>(`storefront-loaded:${shopId}`, () => 0)
-}
-
-/**
- * Reads a shop's basket and wishlist again: a login merged the guest's into the user's, a logout left a guest's.
- * @param shopId the shop
- * @returns once both have answered (a failed one keeps its last value)
- */
-export async function reloadLists(shopId: string): Promise<void> {
-  const scope = { shopId }
-  await Promise.allSettled([useBasket(scope).refresh(), useWishlist(scope).refresh()])
-}
-
-/**
- * Loads a shop's user, basket and wishlist at once: during SSR in-process with the page's session (one session read;
- * basket and wishlist are read in the same store round trip), in the browser as three calls in parallel.
- * @param shopId the shop
- * @param options `background` keeps the last user visible meanwhile (`fromCache`)
- * @param options.background see above
- * @returns once all three have answered (a failed one keeps its last value)
- */
-export async function loadShopper(shopId: string, options: { background?: boolean } = {}): Promise<void> {
-  const scope = { shopId }
-  const loadedAt = useLoadedAt(shopId)
-  await Promise.allSettled([useUser(scope).refresh(options), useBasket(scope).refresh(), useWishlist(scope).refresh()])
-  loadedAt.value = Date.now()
 }

@@ -6,7 +6,8 @@ import { useRpcCall } from './rpc'
 import type { RpcMethodName, RpcMethodParams, RpcMethodResult } from './rpc'
 import { scopeShopId, useShopState } from './state'
 import type { ShopScope } from './state'
-import { reloadLists, tellOtherTabs } from './sync'
+import { useBasket, useWishlist, reloadLists } from './basket'
+import { tellOtherTabs, useLoadedAt } from './sync'
 
 /** The client-side view of the current user. */
 export interface StorefrontUserState {
@@ -121,4 +122,19 @@ export function useUser(scope: ShopScope = {}): UseStorefrontUser {
       return result
     }) as AppMethodCall<'updateUser'>,
   }
+}
+
+/**
+ * Loads a shop's user, basket and wishlist at once: during SSR in-process with the page's session (one session read;
+ * basket and wishlist are read in the same store round trip), in the browser as three calls in parallel.
+ * @param shopId the shop
+ * @param options `background` keeps the last user visible meanwhile (`fromCache`)
+ * @param options.background see above
+ * @returns once all three have answered (a failed one keeps its last value)
+ */
+export async function loadShopper(shopId: string, options: { background?: boolean } = {}): Promise<void> {
+  const scope = { shopId }
+  const loadedAt = useLoadedAt(shopId)
+  await Promise.allSettled([useUser(scope).refresh(options), useBasket(scope).refresh(), useWishlist(scope).refresh()])
+  loadedAt.value = Date.now()
 }

@@ -1,7 +1,7 @@
 import { abortNavigation, createError, defineNuxtRouteMiddleware, navigateTo, useError, useRequestEvent } from '#imports'
 import { prefixOf, useShopIdOf } from '../composables/shop'
 import { useUser } from '../composables/user'
-import { shopPath } from '../../shared/shop-match'
+import { shopPath } from '../../shared/shop'
 
 /**
  * Protects a page: a guest of the target page's shop is sent to that shop's login page with `?redirect=<path>`.

@@ -1,7 +1,7 @@
 import { defineNuxtRouteMiddleware, navigateTo } from '#imports'
 import { prefixOf, useShopIdOf } from '../composables/shop'
 import { useUser } from '../composables/user'
-import { shopPath } from '../../shared/shop-match'
+import { shopPath } from '../../shared/shop'
 
 /**
  * For pages a logged-in shopper skips, such as login: a shopper logged in to the target page's shop goes on to

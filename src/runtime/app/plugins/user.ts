@@ -1,7 +1,9 @@
 import { addRouteMiddleware, defineNuxtPlugin, useState } from '#imports'
 import type { BasketLine, StorefrontUser, WishlistItem } from '../../types'
 import { useStorefrontShop, useShopIdOf } from '../composables/shop'
-import { loadShopper, reloadLists, STALE_AFTER_MS, tabChannel, useLoadedAt } from '../composables/sync'
+import { reloadLists } from '../composables/basket'
+import { STALE_AFTER_MS, tabChannel, useLoadedAt } from '../composables/sync'
+import { loadShopper } from '../composables/user'
 import type { StorefrontTabMessage } from '../composables/sync'
 
 /**

@@ -1,7 +1,7 @@
 import type { StorefrontSessionList, StorefrontSessionListOptions } from '../../types/rpc'
 import { hashSessionId, parseSessionId } from '../session/id'
 import { cleanSessionLabel } from '../session/label'
-import { userKeys } from '../session/keys'
+import { userKeys } from '../store/keys'
 import { hasHookListeners } from '../utils/runtime'
 import { describeSession, encodeCursor, findUserSession, readPageRequest, writeLabel } from './device-list'
 import { endSession } from './logout'

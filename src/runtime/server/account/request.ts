@@ -1,5 +1,5 @@
 import type { H3Event } from 'h3'
-import { CommerceConflictError, CommerceLimitError } from '../commerce/store'
+import { CommerceConflictError, CommerceLimitError } from '../store/commerce'
 import type { ResolvedShop } from '../session/config'
 import { describeValue, SessionInputError, StorefrontHttpError, withStoreTimeout } from '../session/errors'
 import { isValidUserId } from '../session/id'

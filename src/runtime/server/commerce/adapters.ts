@@ -1,33 +1,7 @@
 import type { BasketAdapter, CommerceAdapterContext, CommerceLimits, CommerceOwner, StorefrontCommerceAdapters, WishlistAdapter } from '../../types/commerce'
 import { IDEMPOTENCY_WINDOW_MS } from '../rpc/idempotency'
-import { ownerKey } from '../session/keys'
-import type { CommerceGuard, CommerceStore } from './store'
-
-/**
- * Keys of an owner's commerce data: `<owner>:b` basket, `<owner>:w` wishlist; for a guest also the session and the
- * login lock that guard writes. Everything of one owner shares the owner's hash tag.
- * @param owner the owner
- * @returns its keys
- */
-export function commerceKeys(owner: CommerceOwner): { basket: string, wishlist: string, guard?: CommerceGuard } {
-  const prefix = owner.kind === 'guest'
-    ? ownerKey(owner.shopId, { kind: 'guest', hash: owner.sessionHash })
-    : ownerKey(owner.shopId, { kind: 'user', userId: owner.userId })
-  return {
-    basket: `${prefix}:b`,
-    wishlist: `${prefix}:w`,
-    guard: owner.kind === 'guest' ? { session: `${prefix}:s`, lock: loginLockKey(owner) } : undefined,
-  }
-}
-
-/**
- * The lock a login holds on a guest while it merges: guest writes are refused while it exists.
- * @param guest the guest owner
- * @returns its key
- */
-export function loginLockKey(guest: CommerceOwner & { kind: 'guest' }): string {
-  return `${ownerKey(guest.shopId, { kind: 'guest', hash: guest.sessionHash })}:l`
-}
+import { commerceKeys, isIdempotencyKeyOf, mergeMarkerKey } from '../store/keys'
+import type { CommerceStore } from '../store/commerce'
 
 /**
  * How long an owner's basket and wishlist live after a write: a guest's as long as the guest session (its rolling
@@ -49,9 +23,8 @@ export function commerceTtlMs(owner: CommerceOwner, limits: CommerceLimits): num
  */
 function onceFor(dataKey: string, context: CommerceAdapterContext): { key: string, ttlMs: number } | undefined {
   const record = context.event?.context.storefront?.idempotency
-  const owner = dataKey.slice(0, dataKey.lastIndexOf(':'))
   // Scoped to a session, a record never needs to outlive one.
-  return record && record.startsWith(`${owner}:k:`) ? { key: record, ttlMs: Math.min(IDEMPOTENCY_WINDOW_MS, context.limits.guestTtlMs) } : undefined
+  return record && isIdempotencyKeyOf(record, dataKey) ? { key: record, ttlMs: Math.min(IDEMPOTENCY_WINDOW_MS, context.limits.guestTtlMs) } : undefined
 }
 
 /**
@@ -60,8 +33,7 @@ function onceFor(dataKey: string, context: CommerceAdapterContext): { key: strin
  * @returns the adapters
  */
 export function createDefaultAdapters(commerceFor: (shopId: string) => Promise<CommerceStore>): StorefrontCommerceAdapters {
-  const marker = (user: CommerceOwner & { kind: 'user' }, kind: 'b' | 'w', guest: CommerceOwner & { kind: 'guest' }) =>
-    `${ownerKey(user.shopId, { kind: 'user', userId: user.userId })}:m${kind}:${guest.sessionHash}`
+  const marker = mergeMarkerKey
 
   const writeLine = async (owner: CommerceOwner, line: { variantId: number, quantity: number }, mode: 'add' | 'set', context: CommerceAdapterContext) => {
     const keys = commerceKeys(owner)

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import type { CommerceAdapterContext, CommerceOwner, MergeReport, StorefrontCommerceAdapters } from '../../types/commerce'
-import { loginLockKey } from './adapters'
-import type { CommerceStore } from './store'
+import { loginLockKey } from '../store/keys'
+import type { CommerceStore } from '../store/commerce'
 
 /** A report for a login that merged nothing. */
 const EMPTY_MERGE: Readonly<MergeReport> = Object.freeze({

@@ -2,6 +2,7 @@ import { createError, defineEventHandler, getQuery, getRequestHeader, setRespons
 import { useStorefrontRuntime } from '../utils/runtime'
 import { createRpcContext } from '../rpc/context'
 import { maskId, renderDevtoolsPage } from './page'
+import { setNodeRequestHeader } from '../internal/h3'
 
 /**
  * The DevTools tab (development only): GET renders the page, POST `/regenerate` and `/destroy` act on the session.
@@ -11,7 +12,7 @@ export default defineEventHandler(async (event) => {
   const runtime = useStorefrontRuntime()
   const { shop: shopId } = getQuery(event)
   if (typeof shopId === 'string' && shopId) {
-    event.node.req.headers['x-shop-id'] = shopId
+    setNodeRequestHeader(event, 'x-shop-id', shopId)
   }
   const shop = runtime.engine.shop(event)
   const session = await runtime.engine.session(event)

@@ -1,6 +1,7 @@
 import { defineEventHandler, setResponseHeader } from 'h3'
 import { StoreUnavailableError } from '../session/errors'
 import { useStorefrontRuntime } from '../utils/runtime'
+import { nodeRequestHeader } from '../internal/h3'
 
 const NOT_PAGES = /^\/(?:api\/|_nuxt\/|__nuxt|_ipx\/|favicon\.ico$)/
 
@@ -13,7 +14,7 @@ const NOT_PAGES = /^\/(?:api\/|_nuxt\/|__nuxt|_ipx\/|favicon\.ico$)/
 export default defineEventHandler(async (event) => {
   // Pages only: a browser's navigation asks for HTML. Other server routes load a session when they need one.
   if ((event.method !== 'GET' && event.method !== 'HEAD') || NOT_PAGES.test(event.path)
-    || !String(event.node.req.headers.accept ?? '').includes('text/html')) return
+    || !String(nodeRequestHeader(event, 'accept') ?? '').includes('text/html')) return
   const runtime = useStorefrontRuntime()
   try {
     // Loaded once per request: the render reads this same session.

@@ -1,9 +1,9 @@
 import { createStorage } from 'unstorage'
 import type { ModuleOptions } from '../../types'
 import { resolveShops } from '../session/config'
-import { createSessionDriver } from '../session/drivers'
-import type { DriverLoader } from '../session/drivers'
-import { createSessionStore } from '../session/store'
+import { createSessionDriver } from '../store/drivers'
+import type { DriverLoader } from '../store/drivers'
+import { createSessionStore } from '../store/session'
 import type { OperatorTarget } from './operations'
 import { walkSourceOf } from './operations'
 

@@ -3,10 +3,10 @@ import type { StorefrontSessionInfo } from '../../types/rpc'
 import { describeSession, MAX_SESSION_PAGE } from '../account/device-list'
 import type { ResolvedShop } from '../session/config'
 import { isValidUserId } from '../session/id'
-import { userKeys } from '../session/keys'
-import type { RedisClient } from '../session/redis-client'
-import type { IndexedSession, SessionPageCursor, SessionStore } from '../session/store'
-import { redisKeyPrefix } from '../session/store'
+import { SHOP_KEY_SHAPES, userKeys } from '../store/keys'
+import type { RedisClient } from '../store/redis-client'
+import type { IndexedSession, SessionPageCursor, SessionStore } from '../store/session'
+import { redisKeyPrefix } from '../store/backend'
 import type { WalkBatch, WalkOptions, WalkResult, WalkSource } from './walk'
 import { walkShopKeys } from './walk'
 
@@ -26,11 +26,7 @@ export interface SessionCount extends WalkResult {
   users: number
 }
 
-// Keys of a shop, after `<shopId>:`; user ids are `[\w-]{1,64}` (id.ts).
-const GUEST_SESSION = /^\{g:[^{}]+\}:s$/
-const USER_SESSION = /^\{u:[\w-]{1,64}\}:s:[^:]+$/
-const USER_INDEX = /^\{u:([\w-]{1,64})\}:i$/
-const USER_RECORD = /^\{u:[\w-]{1,64}\}:p$/
+const { guestSession: GUEST_SESSION, userSession: USER_SESSION, userIndex: USER_INDEX, userRecord: USER_RECORD } = SHOP_KEY_SHAPES
 
 /**
  * Where the keys of a store are walked: the Redis client for the redis driver, the scoped storage otherwise.

@@ -1,7 +1,7 @@
 import type { Cluster, Redis } from 'ioredis'
 import type { Storage } from 'unstorage'
-import type { RedisClient } from '../session/redis-client'
-import { whenReady } from '../session/redis-client'
+import type { RedisClient } from '../store/redis-client'
+import { whenReady } from '../store/redis-client'
 
 /** How a full walk of a shop's keys proceeds. */
 export interface WalkOptions {

@@ -3,7 +3,7 @@ import { defineNitroPlugin } from 'nitropack/runtime'
 import { methods } from '#storefront/rpc-registry'
 import { setSsrRpcCaller } from '../../shared/ssr-rpc'
 import { logger } from '../log'
-import { toProblem } from '../problem'
+import { toProblem } from '../http/problem'
 import type { RpcRegistry } from '../rpc/dispatch'
 import { findRpcMethod, runRpcMethod } from '../rpc/dispatch'
 

@@ -1,29 +1,30 @@
-import { appendResponseHeader, getResponseStatus, setResponseHeader } from 'h3'
+import { getResponseStatus } from 'h3'
 import type { H3Event } from 'h3'
 import { prefixStorage } from 'unstorage'
 import { defineNitroPlugin, getRouteRules, useRuntimeConfig, useStorage } from 'nitropack/runtime'
 import type { ModuleOptions } from '../../types'
 import type { StorefrontCommerceAdapters } from '../../types/commerce'
 import { createDefaultAdapters } from '../commerce/adapters'
-import { createCommerceStore } from '../commerce/store'
-import type { CommerceStore } from '../commerce/store'
+import { createCommerceStore } from '../store/commerce'
+import type { CommerceStore } from '../store/commerce'
 import { logger, logRateLimited } from '../log'
-import { sendProblemBody } from '../problem'
+import { sendProblemBody } from '../http/problem'
 import { defaultOptions, resolveShops, StorefrontConfigError } from '../session/config'
 import type { ResolvedShop } from '../session/config'
-import { createSessionDriver } from '../session/drivers'
-import type { DriverLoader } from '../session/drivers'
+import { createSessionDriver } from '../store/drivers'
+import type { DriverLoader } from '../store/drivers'
 import { createSessionEngine } from '../session/engine'
-import type { RedisClient } from '../session/redis-client'
-import { describeFatalRedisError } from '../session/redis-health'
-import { monitorRedis } from '../session/redis-monitor'
-import { createSessionStore } from '../session/store'
-import type { SessionStore } from '../session/store'
+import type { RedisClient } from '../store/redis-client'
+import { describeFatalRedisError } from '../store/redis-health'
+import { monitorRedis } from '../store/redis-monitor'
+import { createSessionStore } from '../store/session'
+import type { SessionStore } from '../store/session'
 import { walkSourceOf } from '../operator/operations'
 import type { WalkSource } from '../operator/walk'
 import { instrumentSessionStore } from '../telemetry'
 import { setStorefrontRuntime } from '../utils/runtime'
 import { loaders as driverLoaders } from '#storefront/session-drivers'
+import { markPersonal } from '../http/cache-headers'
 
 const SKIPPED_PATHS = /^\/(?:_nuxt\/|__nuxt|favicon\.ico$)/
 
@@ -159,31 +160,6 @@ function resolveOrReport(config: ModuleOptions, production: boolean) {
     if (!production && error instanceof StorefrontConfigError) console.error(error.message)
     throw error
   }
-}
-
-/**
- * A response rendered with a shopper's session, or one that sets or clears the session cookie, must never be stored by
- * a CDN or a shared cache: it is marked `private, no-store`. Anonymous responses keep their cache headers, with
- * `Vary: Cookie` (and `Authorization` where bearer sessions are accepted) so that a cache keeps them apart from a
- * shopper's.
- */
-function markPersonal(event: H3Event) {
-  const { loaded: session, shop } = event.context.storefront!
-  if (!session || !shop) {
-    return
-  }
-  if (!session.isNew || setsCookie(event, `${shop.cookieName}=`)) {
-    setResponseHeader(event, 'cache-control', 'private, no-store')
-  }
-  else {
-    appendResponseHeader(event, 'vary', shop.bearer ? 'Cookie, Authorization' : 'Cookie')
-  }
-}
-
-function setsCookie(event: H3Event, prefix: string): boolean {
-  const header = event.node.res.getHeader('set-cookie')
-  if (header === undefined) return false
-  return Array.isArray(header) ? header.some(value => value.startsWith(prefix)) : String(header).startsWith(prefix)
 }
 
 function isSkipped(event: H3Event): boolean {

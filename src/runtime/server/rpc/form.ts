@@ -2,7 +2,7 @@ import { createError, defineEventHandler, getRequestURL, sendRedirect } from 'h3
 import type { H3Event } from 'h3'
 import { methods } from '#storefront/rpc-registry'
 import { useStorefrontRuntime } from '../utils/runtime'
-import { toProblem } from '../problem'
+import { toProblem } from '../http/problem'
 import type { RpcRegistry } from './dispatch'
 import { findRpcMethod, runRpcMethod } from './dispatch'
 import { requestHeader } from './headers'

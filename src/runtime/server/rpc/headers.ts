@@ -1,4 +1,5 @@
 import type { H3Event } from 'h3'
+import { nodeRequestHeader } from '../internal/h3'
 
 /**
  * Reads one request header the way h3's `getRequestHeader` answers it (a repeated header joined with ", "), without
@@ -10,6 +11,6 @@ import type { H3Event } from 'h3'
  * const origin = requestHeader(event, 'origin')
  */
 export function requestHeader(event: H3Event, name: Lowercase<string>): string | undefined {
-  const value = event.node.req.headers[name]
+  const value = nodeRequestHeader(event, name)
   return Array.isArray(value) ? value.filter(Boolean).join(', ') : value
 }

@@ -2,9 +2,9 @@ import { createHash } from 'node:crypto'
 import type { H3Event } from 'h3'
 import { createError, setResponseHeader } from 'h3'
 import { parseSessionId } from '../session/id'
-import { sessionKeys } from '../session/keys'
+import { idempotencyKey, sessionKeys } from '../store/keys'
 import type { StorefrontSession } from '../session/session'
-import type { SessionStore } from '../session/store'
+import type { SessionStore } from '../store/session'
 import { requestHeader } from './headers'
 
 /** How long a mutating call's result is kept for a repeat with the same `Idempotency-Key`, in ms (1 hour). */
@@ -33,7 +33,7 @@ export function idempotencyRecord(event: H3Event, session: StorefrontSession, me
   if (!info) return undefined
   const keys = sessionKeys(session.shopId, info)
   const digest = createHash('sha256').update(`${keys.hash}\n${method}\n${header}`).digest('base64url').slice(0, 32)
-  return `${keys.owner}:k:${digest}`
+  return idempotencyKey(keys.owner, digest)
 }
 
 /**

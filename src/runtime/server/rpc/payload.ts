@@ -1,6 +1,7 @@
 import type { H3Event } from 'h3'
 import { createError, getQuery, readRawBody } from 'h3'
 import { requestHeader } from './headers'
+import { cacheBody, hasCachedBody, nodeRequest } from '../internal/h3'
 
 const JSON_TYPE = 'application/json'
 const POLLUTING_KEYS = new Set(['__proto__', 'constructor', 'prototype'])
@@ -119,14 +120,13 @@ export async function readBodyBytes(event: H3Event, limit: number): Promise<Buff
  * @returns the body, or undefined when it has to be read as it arrives
  */
 function takeArrived(event: H3Event, declared: number): Buffer | undefined {
-  const req = event.node.req
+  const req = nodeRequest(event)
   // Content-Length bytes buffered are the whole body: the parser delivers no more, even before it marks the end.
-  if (declared <= 0 || req.readableLength !== declared || req.readableFlowing || event._requestBody !== undefined) {
+  if (declared <= 0 || req.readableLength !== declared || req.readableFlowing || hasCachedBody(event)) {
     return undefined
   }
   const body = req.read() as Buffer | null
-  // h3's body readers hand a Buffer found there back as it is (its type names web bodies only).
-  if (body) event._requestBody = body as unknown as BodyInit
+  if (body) cacheBody(event, body)
   return body ?? undefined
 }
 
@@ -137,7 +137,7 @@ function takeArrived(event: H3Event, declared: number): Buffer | undefined {
 const DISCARD_AT_MOST = 1024 * 1024
 
 function readStreamed(event: H3Event, limit: number): Promise<Buffer | undefined> {
-  const req = event.node.req
+  const req = nodeRequest(event)
   if ((req as { readableEnded?: boolean }).readableEnded || req.destroyed) {
     return readRawBody(event, false)
   }

@@ -1,6 +1,7 @@
 import type { H3Event } from 'h3'
 import type { ResolvedShop } from './config'
 import { StorefrontHttpError } from './errors'
+import { nodeRequestHeader, nodeRequestHeaders } from '../internal/h3'
 
 /** The request header with which a client asks for its session as a bearer token (value `bearer`). */
 export const TRANSPORT_HEADER = 'x-storefront-transport'
@@ -39,7 +40,7 @@ export function readBearerToken(header: string | undefined): string | undefined 
  * @returns true for a bearer request
  */
 export function isBearerRequest(event: H3Event, shop: ResolvedShop): boolean {
-  return shop.bearer && readBearerToken(event.node.req.headers.authorization) !== undefined
+  return shop.bearer && readBearerToken(nodeRequestHeader(event, 'authorization')) !== undefined
 }
 
 /** What a request of a bearer-accepting shop presents, and how its session goes back. */
@@ -67,7 +68,7 @@ export function readTransport<P extends { info: { id: string } }>(
   readCookie: (header: string | undefined) => P | null | undefined,
   readValue: (value: string) => P | null,
 ): TransportRead<P> {
-  const headers = event.node.req.headers
+  const headers = nodeRequestHeaders(event)
   const token = readBearerToken(headers.authorization)
   if (token === undefined) {
     const presented = shop.cookie ? readCookie(headers.cookie) : undefined

@@ -3,6 +3,7 @@ import { defu } from 'defu'
 import type { ModuleOptions, StorefrontSameSite, StorefrontShopSelector, StorefrontStorageOptions } from '../../types'
 import { defaultOptions, effectiveCookiePrefix, parseSecrets, parseTransports, shopOptionsSet } from './options'
 import { assertValidOptions } from './validate'
+import { defaultShopIdOf, normaliseShopPath, shopsByPath } from '../../shared/shop'
 
 export { defaultOptions, MIN_SECRET_LENGTH, optionEnvName, parseSecrets, STORAGE_ENV_PLACEHOLDERS, StorefrontConfigError } from './options'
 
@@ -86,7 +87,7 @@ export function resolveShops(options: ModuleOptions, env: { production: boolean 
     byId.set(id, {
       id,
       domain: shop.domain || undefined,
-      path: shop.path ? normalisePath(shop.path) : undefined,
+      path: normaliseShopPath(shop.path) || undefined,
       cookieName: cookieName.startsWith(prefix) ? cookieName : prefix + cookieName,
       sameSite,
       // Browsers drop SameSite=None cookies that are not Secure.
@@ -107,12 +108,7 @@ export function resolveShops(options: ModuleOptions, env: { production: boolean 
     })
   }
   // Without defaultShopId: the shop at '/', else the first shop (integer-like ids come first, in ascending order).
-  const defaultShopId = merged.defaultShopId ? String(merged.defaultShopId) : ([...byId.values()].find(shop => shop.path === '/') ?? [...byId.values()][0]!).id
-  const byPath = [...byId.values()].filter(shop => shop.path).sort((a, b) => b.path!.length - a.path!.length)
+  const defaultShopId = defaultShopIdOf(byId, merged.defaultShopId)
+  const byPath = shopsByPath(byId.values())
   return { byId, byPath, selector: merged.shopSelector, defaultShopId, trustProxy: Boolean(merged.trustProxy) }
-}
-
-function normalisePath(path: string): string {
-  const trimmed = `/${path}`.replace(/\/+/g, '/').replace(/\/$/, '')
-  return trimmed || '/'
 }

@@ -1,5 +1,6 @@
 import { createHmac, createSecretKey, timingSafeEqual } from 'node:crypto'
 import type { KeyObject } from 'node:crypto'
+import type { ResolvedShop } from './config'
 
 /** Cookie values longer than this are refused before any HMAC work. */
 export const MAX_COOKIE_VALUE_LENGTH = 512
@@ -155,4 +156,14 @@ export function decodeCookieValue(value: string): string {
   catch {
     return value
   }
+}
+
+/**
+ * The attributes of a shop's session cookie: HttpOnly always, path `/`, the shop's SameSite, Secure and Domain.
+ * @param shop the shop
+ * @param maxAge seconds; 0 clears the cookie
+ * @returns options for h3's setCookie/deleteCookie
+ */
+export function sessionCookieOptions(shop: ResolvedShop, maxAge: number) {
+  return { httpOnly: true, sameSite: shop.sameSite, secure: shop.secure, domain: shop.domainAttribute, path: '/', maxAge }
 }

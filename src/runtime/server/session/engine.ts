@@ -3,7 +3,7 @@ import type { ResolvedShop, ResolvedShops } from './config'
 import { selectShop } from './shop'
 import type { SessionHooks, StorefrontSession } from './session'
 import { openSession } from './session'
-import type { SessionStore } from './store'
+import type { SessionStore } from '../store/session'
 
 /** What the engine keeps on `event.context.storefront`. */
 export interface StorefrontEventContext {

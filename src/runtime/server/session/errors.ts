@@ -1,5 +1,5 @@
 import { H3Error } from 'h3'
-import { reportRefusedCommand } from './redis-health'
+import { reportRefusedCommand } from '../store/redis-health'
 
 /** An engine error that carries its HTTP status, so that every layer answers it the same way. */
 export class StorefrontHttpError extends H3Error {

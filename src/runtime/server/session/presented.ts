@@ -3,12 +3,12 @@ import { createBoundedMap } from './bounded-map'
 import { decodeCookieValue, readCookieValues, readRawCookieValue, SEVERAL_VALUES, unsignSessionId } from './cookie'
 import type { SessionIdInfo } from './id'
 import { parseSessionId } from './id'
-import type { SessionKeys } from './keys'
-import { sessionKeys } from './keys'
+import type { SessionKeys } from '../store/keys'
+import { sessionKeys } from '../store/keys'
 import type { StoredMeta } from './meta'
 import { parseMeta } from './meta'
-import { META_FIELD as META, META_START, metaEnd } from './record'
-import type { SessionRecord } from './store'
+import { META_FIELD as META, META_START, metaEnd } from '../store/record'
+import type { SessionRecord } from '../store/session'
 
 // The credential a request presents (a cookie, or a bearer token), verified and resolved to its id and store keys
 // before any store access, and remembered per shop.

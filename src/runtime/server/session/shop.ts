@@ -1,6 +1,8 @@
 import type { H3Event } from 'h3'
 import { createError, getRequestHost } from 'h3'
+import { shopForHost, shopForPath } from '../../shared/shop'
 import type { ResolvedShop, ResolvedShops } from './config'
+import { nodeRequestHeader } from '../internal/h3'
 
 /**
  * Finds the shop of a request: the `x-shop-id` header when sent (checked against the configured shops), otherwise the
@@ -11,8 +13,8 @@ import type { ResolvedShop, ResolvedShops } from './config'
  * @throws a 400 for an unknown or conflicting `x-shop-id`, a 404 when `shopSelector: 'path'` finds no shop
  */
 export function selectShop(event: H3Event, shops: ResolvedShops): ResolvedShop {
-  const header = event.node.req.headers['x-shop-id']
-  const byHost = shops.selector === 'domain' ? shopForHost(event, shops) : undefined
+  const header = nodeRequestHeader(event, 'x-shop-id')
+  const byHost = shops.selector === 'domain' ? hostShop(event, shops) : undefined
   if (header !== undefined) {
     const shopId = Array.isArray(header) ? header.join(',') : header
     const shop = shops.byId.get(shopId)
@@ -29,7 +31,7 @@ export function selectShop(event: H3Event, shops: ResolvedShops): ResolvedShop {
     return byHost
   }
   if (shops.selector !== 'domain') {
-    const byPath = shopForPath(event.path, shops)
+    const byPath = pathShop(event.path, shops)
     if (byPath) {
       return byPath
     }
@@ -40,31 +42,11 @@ export function selectShop(event: H3Event, shops: ResolvedShops): ResolvedShop {
   return shops.byId.get(shops.defaultShopId)!
 }
 
-function shopForHost(event: H3Event, shops: ResolvedShops): ResolvedShop | undefined {
-  const host = getRequestHost(event, { xForwardedHost: shops.trustProxy }).replace(/:\d+$/, '').toLowerCase()
-  for (const shop of shops.byId.values()) {
-    if (shop.domain && shop.domain.toLowerCase() === host) {
-      return shop
-    }
-  }
-  return undefined
+function hostShop(event: H3Event, shops: ResolvedShops): ResolvedShop | undefined {
+  return shopForHost(shops.byId.values(), getRequestHost(event, { xForwardedHost: shops.trustProxy }).replace(/:\d+$/, '').toLowerCase())
 }
 
-function shopForPath(requestPath: string, shops: ResolvedShops): ResolvedShop | undefined {
-  const candidates = shops.byPath
-  // The usual single shop at '/' serves every path: no string work at all.
-  if (candidates.length === 1 && candidates[0]!.path === '/') {
-    return candidates[0]
-  }
+function pathShop(requestPath: string, shops: ResolvedShops): ResolvedShop | undefined {
   const query = requestPath.indexOf('?')
-  const path = query === -1 ? requestPath : requestPath.slice(0, query)
-  for (const shop of candidates) {
-    const prefix = shop.path!
-    if (prefix === '/' || path === prefix || (path.startsWith(prefix) && path.charCodeAt(prefix.length) === SLASH)) {
-      return shop
-    }
-  }
-  return undefined
+  return shopForPath(shops.byPath, query === -1 ? requestPath : requestPath.slice(0, query))
 }
-
-const SLASH = 47

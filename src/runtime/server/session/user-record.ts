@@ -1,7 +1,7 @@
 import type { StorefrontUser } from '../../types'
 import { SessionInputError } from './errors'
-import { recordPairs } from './record'
-import type { SessionFields, SessionRecord, UserRecordWrite } from './store'
+import { recordPairs } from '../store/record'
+import type { SessionFields, SessionRecord, UserRecordWrite } from '../store/session'
 
 /** The session field that held the user before users had a record of their own; read when no record exists. */
 export const LEGACY_USER_FIELD = 'u'

@@ -1,23 +1,8 @@
 import type { ModuleOptions, StorefrontShopOptions } from '../../types'
 import { COOKIE_PREFIXES, defaultOptions, effectiveCookiePrefix, MIN_SECRET_LENGTH, optionEnvName, parseSecrets, parseTransports, SHOP_ID, shopOptionsSet, showOptionValue, StorefrontConfigError, TRANSPORTS } from './options'
-import { builtinDriverPath, DRIVER_CHOICES, isDriverInstance } from './drivers'
-import { readRedisNodes } from './redis-nodes'
-import { readTls } from './redis-options'
-
-/** Longest delay a Node.js timer takes; a longer one fires at once. */
-const MAX_TIMER_MS = 2 ** 31 - 1
-
-/** A whole-number option: its range and unit, and what 0 means where 0 turns something off. */
-interface WholeNumber {
-  min: 0 | 1
-  max?: number
-  unit?: string
-  zero?: string
-}
-
-type Rules = Record<string, WholeNumber>
-type Section = Record<string, unknown>
-type Report = (path: string[], text: string) => void
+import { checkBoolean, checkChoice, checkNumbers, MAX_TIMER_MS, section } from './validate-rules'
+import type { Report, Rules, Section } from './validate-rules'
+import { checkStorage } from './validate-storage'
 
 const SESSION_NUMBERS: Rules = {
   maxAge: { min: 1, unit: 'seconds' },
@@ -29,18 +14,10 @@ const TOP_NUMBERS: Rules = { storeTimeout: { min: 1, max: MAX_TIMER_MS, unit: 'm
 const RPC_NUMBERS: Rules = { bodyLimit: { min: 1, unit: 'bytes' } }
 const LOGIN_LIMIT_NUMBERS: Rules = { perAccount: { min: 0, zero: 'no limit' }, perAddress: { min: 0, zero: 'no limit' }, window: { min: 1, unit: 'seconds' } }
 const COMMERCE_NUMBERS: Rules = { maxQuantityPerLine: { min: 1 }, maxBasketLines: { min: 1 }, maxWishlistItems: { min: 1 }, dataTtl: { min: 1, unit: 'seconds' } }
-// Options of the embedded memory store, checked when given.
-const MEMORY_NUMBERS: Rules = {
-  maxEntries: { min: 1 },
-  sweepIntervalMs: { min: 0, max: MAX_TIMER_MS, unit: 'milliseconds', zero: 'no background sweep' },
-}
 
 const SAME_SITE = ['lax', 'strict', 'none']
 const SELECTORS = ['domain', 'path', 'path_or_default']
 const MERGE_POLICIES = ['sum', 'max', 'keep-user']
-const ROLES = ['master', 'slave']
-const STORAGE_NUMBERS: Rules = { waitForReplicas: { min: 0, zero: 'writes are acknowledged without waiting for replicas' } }
-
 /**
  * Checks every option, as runtime config holds it once `NUXT_STOREFRONT_*` variables were applied. Each problem is
  * one line that names the option path and the environment variable that sets it.
@@ -108,13 +85,6 @@ export function assertValidOptions(options: ModuleOptions, env: { production: bo
   }
 }
 
-function section(report: Report, path: string[], value: unknown): Section | undefined {
-  if (value === undefined || value === null) return undefined
-  if (typeof value === 'object' && !Array.isArray(value)) return value as Section
-  report(path, `${showOptionValue(value)} is invalid: use an object`)
-  return undefined
-}
-
 function checkSession(report: Report, path: string[], value: unknown) {
   const session = section(report, path, value)
   if (!session) return
@@ -154,71 +124,6 @@ function checkCookiePrefix(report: Report, id: string, topLevel: Section | undef
   const secure = pick('secure')
   if (secure.value === false) {
     report(secure.path, `false cannot be combined with the ${prefix} cookie prefix of shop ${id}: browsers drop a ${prefix} cookie that is not Secure`)
-  }
-}
-
-function checkStorage(report: Report, path: string[], value: unknown, topLevel: unknown) {
-  const storage = section(report, path, value)
-  if (!storage) return
-  const driver = storage.driver
-  if (driver !== undefined && driver !== '' && driver !== 'memory' && !isDriverInstance(driver) && !builtinDriverPath(driver)) {
-    report([...path, 'driver'], `${showOptionValue(driver)} is not supported: ${DRIVER_CHOICES}`)
-  }
-  checkNumbers(report, path, storage, MEMORY_NUMBERS)
-  checkNumbers(report, path, storage, STORAGE_NUMBERS)
-  if (storage.role !== '' && storage.role !== null) checkChoice(report, [...path, 'role'], storage.role, ROLES)
-  const { problems: tlsProblems } = readTls(storage.tls, storage.url, [...path, 'tls'])
-  for (const problem of tlsProblems) problems(report, problem)
-  const cluster = checkNodes(report, [...path, 'cluster'], storage.cluster)
-  const sentinels = checkNodes(report, [...path, 'sentinels'], storage.sentinels)
-  if (cluster && Number(storage.waitForReplicas) > 0) {
-    report([...path, 'waitForReplicas'], 'is not supported with cluster yet: WAIT must reach the node that took each write; use it with a primary and its replicas, or Sentinel')
-  }
-  if (cluster && sentinels) {
-    report([...path, 'sentinels'], 'cannot be combined with cluster: configure one of them')
-  }
-  else if (sentinels && !storage.name && !(topLevel as Section | undefined)?.name) {
-    report([...path, 'name'], 'is missing: sentinels need the name of the master group, e.g. "mymaster"')
-  }
-}
-
-// readTls reports whole lines that already name the option and its variable.
-function problems(report: Report, line: string) {
-  const [path, ...text] = line.split(' ')
-  const withoutVariable = text.join(' ').replace(/ \(set NUXT_[A-Z0-9_]+\)$/, '')
-  report(path!.split('.'), withoutVariable)
-}
-
-function checkNodes(report: Report, path: string[], value: unknown): boolean {
-  const { nodes, problems } = readRedisNodes(value)
-  if (problems.length > 0) {
-    report(path, `is invalid: ${problems.join('; ')}; use host:port,host:port or a list of { host, port }`)
-  }
-  return Boolean(nodes)
-}
-
-function checkNumbers(report: Report, path: string[], values: Section | undefined, rules: Rules) {
-  for (const [key, rule] of Object.entries(rules)) {
-    const value = values?.[key]
-    if (value === undefined) continue
-    // A number in a string (from code such as `maxAge: process.env.MAX_AGE`) is read with Number(), as before.
-    const number = typeof value === 'string' && /^\s*\d+\s*$/.test(value) ? Number(value) : value
-    const max = rule.max ?? Number.MAX_SAFE_INTEGER
-    if (typeof number === 'number' && Number.isInteger(number) && number >= rule.min && number <= max) continue
-    const range = rule.max ? `from ${rule.min} to ${rule.max}` : `${rule.min} or more`
-    report([...path, key], `${showOptionValue(value)} is invalid: use a whole number${rule.unit ? ` of ${rule.unit}` : ''}, ${range}${rule.zero ? `; 0 means ${rule.zero}` : ''}`)
-  }
-}
-
-function checkChoice(report: Report, path: string[], value: unknown, choices: string[], given = value) {
-  if (value === undefined || (typeof value === 'string' && choices.includes(value))) return
-  const quoted = choices.map(choice => `'${choice}'`)
-  report(path, `${showOptionValue(given)} is not supported: use ${quoted.slice(0, -1).join(', ')} or ${quoted.at(-1)}`)
-}
-
-function checkBoolean(report: Report, path: string[], value: unknown) {
-  if (value !== undefined && typeof value !== 'boolean') {
-    report(path, `${showOptionValue(value)} is invalid: use true or false`)
   }
 }
 

@@ -1,10 +1,10 @@
 import type { NitroApp } from 'nitropack/types'
 import type { CommerceLimits, StorefrontCommerceAdapters } from '../../types/commerce'
-import type { CommerceStore } from '../commerce/store'
+import type { CommerceStore } from '../store/commerce'
 import type { OperatorTarget } from '../operator/operations'
 import type { ResolvedShop } from '../session/config'
 import type { SessionEngine } from '../session/engine'
-import type { SessionStore } from '../session/store'
+import type { SessionStore } from '../store/session'
 
 /** Everything the server side of the module shares, set up once by the session plugin. */
 export interface StorefrontRuntime {

@@ -1,7 +1,4 @@
-import type { Driver, Storage } from 'unstorage'
-import type { BasketLine, BasketMergePolicy, WishlistItem } from '../../types/commerce'
-import { createGenericCommerceStore } from './store-generic'
-import { createRedisCommerceStore } from './store-redis'
+import type { BasketLine, BasketMergePolicy, WishlistItem } from '../../../types/commerce'
 
 /** For a guest owner: the session that must still exist and the login lock that must be absent for a write. */
 export interface CommerceGuard {
@@ -77,21 +74,4 @@ export class CommerceConflictError extends Error {
 /** A write refused because the basket or wishlist is full. Answered with a 400. */
 export class CommerceLimitError extends Error {
   override name = 'CommerceLimitError'
-}
-
-/**
- * Chooses the commerce store for a mounted driver, like the session store does.
- * @param storage unstorage scoped to the session mount
- * @param driver the driver behind it
- * @param options Redis: replicas that must confirm each write (`WAIT`, 0: off) and the store timeout
- * @param options.waitForReplicas replicas that must confirm each write
- * @param options.timeoutMs the store timeout (a WAIT takes at most a quarter of it)
- * @returns the store
- */
-export function createCommerceStore(storage: Storage, driver: Driver, options: { waitForReplicas?: number, timeoutMs?: number } = {}): CommerceStore {
-  if (driver.name === 'redis' && typeof driver.getInstance === 'function') {
-    const base = String((driver.options as { base?: string } | undefined)?.base ?? '').replace(/:$/, '')
-    return createRedisCommerceStore(driver.getInstance(), base ? `${base}:` : '', options)
-  }
-  return createGenericCommerceStore(storage)
 }

@@ -1,9 +1,9 @@
-import type { BasketLine, WishlistItem } from '../../types/commerce'
-import type { RedisClient } from '../session/redis-client'
-import { defineScripts, readerOf, whenReady } from '../session/redis-client'
-import { durableWrites } from '../session/redis-durable'
-import type { CommerceGuard, CommerceStore } from './store'
-import { CommerceConflictError, CommerceLimitError } from './store'
+import type { BasketLine, WishlistItem } from '../../../types/commerce'
+import type { RedisClient } from '../redis-client'
+import { defineScripts, readerOf, whenReady } from '../redis-client'
+import { durableWrites } from '../redis-durable'
+import type { CommerceGuard, CommerceStore } from './types'
+import { CommerceConflictError, CommerceLimitError } from './types'
 
 // Shared by the write scripts: a guest write needs its session (KEYS[2]) alive and no login (KEYS[3]) under way. A
 // write with an Idempotency-Key record (the last key; its ttl in ARGV[once]) is skipped when the record exists, and

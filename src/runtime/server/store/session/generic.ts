@@ -1,9 +1,9 @@
 import type { Storage } from 'unstorage'
-import { extendExpiring, readExpiring, writeExpiring } from './expiring'
-import { createKeyedLock } from './lock'
-import { sweepExpired } from './sweep'
-import type { IndexedSession, SessionExpiry, SessionFields, SessionPage, SessionStore, SessionStoreKeys, SessionStoreOptions, SessionWrite } from './store'
-import { recordExpiresAt } from './store'
+import { extendExpiring, readExpiring, writeExpiring } from '../expiring'
+import { createKeyedLock } from '../lock'
+import { sweepExpired } from '../sweep'
+import type { IndexedSession, SessionExpiry, SessionFields, SessionPage, SessionStore, SessionStoreKeys, SessionStoreOptions, SessionWrite } from './types'
+import { recordExpiresAt } from '../record'
 
 type UserIndex = Record<string, number>
 /** A user's record as a generic store keeps it: the fields, and when it ends (ms since epoch). */

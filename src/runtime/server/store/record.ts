@@ -1,7 +1,10 @@
-import type { SessionRecord } from './store'
+import type { SessionFields, SessionRecord } from './session/types'
 
 /** The meta field's name; it comes first in a record. */
 export const META_FIELD = 'm'
+/** A record's meta (the `m` field, JSON): created, seen (last refresh), expires, absolute end, user agent, label. */
+export interface StoredMeta { c: number, s: number, e: number, a?: number, ua: string, l?: string }
+
 const LINES_START = 'm\n'
 const FLASH_LINE = '\nf:'
 
@@ -88,4 +91,30 @@ export function lineValue(lines: string, field: string): string | undefined {
     at = valueEnd + 1
   }
   return undefined
+}
+
+/**
+ * Parses a record's meta field; anything malformed is treated as no session. The session remembers the last meta it
+ * parsed for each verified cookie, so the meta returned is shared between requests and frozen; change a copy.
+ * @param raw the field
+ * @returns the meta, or undefined
+ */
+export function parseMeta(raw: string | undefined): StoredMeta | undefined {
+  if (!raw) return undefined
+  try {
+    const meta = JSON.parse(raw) as StoredMeta
+    return typeof meta?.e === 'number' && typeof meta.c === 'number' && typeof meta.s === 'number' ? Object.freeze(meta) : undefined
+  }
+  catch {
+    return undefined
+  }
+}
+
+/**
+ * Reads the expiry moment out of a record's meta field.
+ * @param fields a record
+ * @returns ms since epoch, or 0 when unknown
+ */
+export function recordExpiresAt(fields: SessionFields): number {
+  return parseMeta(fields.m)?.e ?? 0
 }

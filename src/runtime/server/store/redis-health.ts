@@ -1,6 +1,8 @@
 import type { Cluster, Redis } from 'ioredis'
-import type { RedisClient } from './redis-client'
 import { logger } from '../log'
+
+/** A connected ioredis client: standalone (also behind Sentinel) or a cluster. */
+export type RedisClient = Redis | Cluster
 
 /** A connection error that waiting will not cure: the credentials, the ACL or the certificate must change. */
 export interface FatalRedisError {

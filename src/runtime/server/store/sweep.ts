@@ -1,6 +1,7 @@
 import type { Storage } from 'unstorage'
-import type { SessionFields } from './store'
-import { recordExpiresAt } from './store'
+import type { SessionFields } from './session/types'
+import { recordExpiresAt } from './record'
+import { guestSessionOfData, isSessionRecordKey } from './keys'
 
 type UserIndex = Record<string, number>
 
@@ -49,11 +50,11 @@ function isEnded(key: string, value: unknown, now: number, present: Set<string>)
     const shaped = value as { e?: unknown, until?: unknown, m?: unknown }
     if (typeof shaped.e === 'number') return shaped.e <= now
     if (typeof shaped.until === 'number') return shaped.until <= now
-    if (typeof shaped.m === 'string' && /:s(?::[\w-]+)?$/.test(key)) {
+    if (typeof shaped.m === 'string' && isSessionRecordKey(key)) {
       const expiresAt = recordExpiresAt(value as SessionFields)
       return expiresAt > 0 && expiresAt <= now
     }
   }
-  const guest = /^(.*\{g:[^}]+\}):[bwl]$/.exec(key)
-  return guest !== null && !present.has(`${guest[1]}:s`)
+  const guestSession = guestSessionOfData(key)
+  return guestSession !== undefined && !present.has(guestSession)
 }

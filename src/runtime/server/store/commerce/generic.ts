@@ -1,11 +1,12 @@
 import type { Storage } from 'unstorage'
-import type { BasketLine, WishlistItem } from '../../types/commerce'
-import { readExpiring, writeExpiring } from '../session/expiring'
-import { createKeyedLock } from '../session/lock'
-import { recordExpiresAt } from '../session/store'
-import type { SessionFields } from '../session/store'
-import type { CommerceGuard, CommerceStore } from './store'
-import { CommerceConflictError, CommerceLimitError } from './store'
+import type { BasketLine, WishlistItem } from '../../../types/commerce'
+import { readExpiring, writeExpiring } from '../expiring'
+import { ownerOf } from '../keys'
+import { createKeyedLock } from '../lock'
+import { recordExpiresAt } from '../record'
+import type { SessionFields } from '../session/types'
+import type { CommerceGuard, CommerceStore } from './types'
+import { CommerceConflictError, CommerceLimitError } from './types'
 
 interface StoredLine { v: number, q: number, t: number }
 interface StoredItem { p: number, t: number }
@@ -19,7 +20,7 @@ interface StoredLock { token: string, until: number }
  */
 export function createGenericCommerceStore(storage: Storage): CommerceStore {
   const withLock = createKeyedLock()
-  const owner = (key: string) => /^[^{]*\{[^}]*\}/.exec(key)?.[0] ?? key
+  const owner = ownerOf
   const ttl = (ms: number) => ({ ttl: Math.max(1, Math.ceil(ms / 1000)) })
   // Every value carries its end, so that the sweep removes it on drivers without native expiry.
   const lines = async (key: string) => (await readExpiring<StoredLine[]>(storage, key)) ?? []

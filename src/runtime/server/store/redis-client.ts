@@ -1,9 +1,10 @@
 import type { Cluster, Redis } from 'ioredis'
 import { fatalErrorOf, trackFatalErrors } from './redis-health'
+import type { RedisClient } from './redis-health'
 import { logger } from '../log'
 
 /** The ioredis client behind unstorage's redis driver. */
-export type RedisClient = Redis | Cluster
+export type { RedisClient } from './redis-health'
 
 const waiting = new WeakMap<RedisClient, Promise<void>>()
 const connectedOnce = new WeakSet<RedisClient>()

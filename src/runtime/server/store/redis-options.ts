@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs'
-import { optionEnvName, showOptionValue } from './options'
+import { optionEnvName, showOptionValue } from '../session/options'
 
 /** Options of `storage.session` that the module reads itself and never hands to ioredis. */
 export const MODULE_STORAGE_KEYS = ['driver', 'base', 'waitForReplicas'] as const

@@ -1,8 +1,9 @@
 import type { NitroErrorHandler } from 'nitropack/types'
-import { StoreUnavailableError, StorefrontHttpError } from './session/errors'
-import { describeFatalRedisError } from './session/redis-health'
-import { isClientGone, logger, logRateLimited } from './log'
+import { StoreUnavailableError, StorefrontHttpError } from '../session/errors'
+import { describeFatalRedisError } from '../store/redis-health'
+import { isClientGone, logger, logRateLimited } from '../log'
 import { isPageRequest, sendProblem, sendUnavailablePage, toProblem } from './problem'
+import { nodeRequest, responseHeadSent } from '../internal/h3'
 
 /**
  * Answers the session engine's errors (store unavailable, limits, bad input, `requireStorefrontUser`'s 401) and every
@@ -16,10 +17,10 @@ const storefrontErrorHandler: NitroErrorHandler = async (error, event) => {
   if (!ours && !event.path.startsWith('/api/rpc/') && !event.path.startsWith('/api/form/')) {
     return
   }
-  if (isClientGone(error, event.node.req)) {
+  if (isClientGone(error, nodeRequest(event))) {
     // A client that went away (an aborted upload) is no server error, and nobody is left to answer.
     logger.debug(`${event.method} ${event.path.slice(0, 128)}: the client went away`)
-    if (!event.node.res.headersSent) await sendProblem(event, { type: 'about:blank', title: 'Bad Request', status: 400, detail: 'the request was aborted' })
+    if (!responseHeadSent(event)) await sendProblem(event, { type: 'about:blank', title: 'Bad Request', status: 400, detail: 'the request was aborted' })
     return
   }
   if (ours instanceof StoreUnavailableError && isPageRequest(event)) {

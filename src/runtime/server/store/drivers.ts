@@ -2,7 +2,7 @@ import { builtinDrivers } from 'unstorage'
 import type { Driver } from 'unstorage'
 import type { StorefrontStorageOptions } from '../../types'
 import { storefrontMemoryDriver } from './memory-driver'
-import { StorefrontConfigError } from './options'
+import { StorefrontConfigError } from '../session/options'
 import { readRedisNodes } from './redis-nodes'
 import { MODULE_STORAGE_KEYS, readTls, reconnectOnReadOnly, REDIS_ONLY_KEYS } from './redis-options'
 

@@ -1,7 +1,3 @@
-import type { Driver, Storage } from 'unstorage'
-import { createGenericSessionStore } from './store-generic'
-import { createRedisSessionStore } from './store-redis'
-
 /** Session fields to write: field name to value (values are JSON texts). */
 export type SessionFields = Record<string, string>
 
@@ -130,43 +126,4 @@ export interface SessionStoreOptions {
   timeoutMs?: number
   /** Redis: replicas that must confirm each write before it is acknowledged (`WAIT`); 0 turns it off. */
   waitForReplicas?: number
-}
-
-/**
- * Chooses the store implementation for a mounted driver: Redis gets atomic scripts, any other driver the generic one.
- * @param storage the unstorage instance scoped to the session mount
- * @param driver the driver behind that mount
- * @param options store options
- * @returns the store
- */
-export function createSessionStore(storage: Storage, driver: Driver, options: SessionStoreOptions): SessionStore {
-  if (driver.name === 'redis' && typeof driver.getInstance === 'function') {
-    return createRedisSessionStore(driver.getInstance(), redisKeyPrefix(driver), options.timeoutMs, { waitForReplicas: options.waitForReplicas })
-  }
-  return createGenericSessionStore(storage, options)
-}
-
-/**
- * The prefix the unstorage redis driver puts before every key (its `base` and a colon), which the Redis store's
- * scripts add themselves.
- * @param driver the redis driver
- * @returns `base:`, or an empty string without a base
- */
-export function redisKeyPrefix(driver: Driver): string {
-  const base = String((driver.options as { base?: string } | undefined)?.base ?? '').replace(/:$/, '')
-  return base ? `${base}:` : ''
-}
-
-/**
- * Reads the expiry moment out of a record's meta field.
- * @param fields a record
- * @returns ms since epoch, or 0 when unknown
- */
-export function recordExpiresAt(fields: SessionFields): number {
-  try {
-    return Number((JSON.parse(fields.m ?? '{}') as { e?: number }).e) || 0
-  }
-  catch {
-    return 0
-  }
 }

@@ -1,4 +1,4 @@
-import { showOptionValue } from './options'
+import { showOptionValue } from '../session/options'
 
 /** A Redis server address: a cluster node or a sentinel. */
 export interface RedisNode {

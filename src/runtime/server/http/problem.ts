@@ -1,7 +1,8 @@
 import type { H3Event } from 'h3'
 import { H3Error, send, setResponseHeader, setResponseStatus } from 'h3'
-import { TOKEN_HEADER } from './session/bearer'
-import { recordUnavailable } from './telemetry'
+import { TOKEN_HEADER } from '../session/bearer'
+import { recordUnavailable } from '../telemetry'
+import { nodeRequestHeader, removeNodeResponseHeader } from '../internal/h3'
 
 const TITLES: Record<number, string> = {
   400: 'Bad Request',
@@ -69,8 +70,8 @@ export function sendProblem(event: H3Event, problem: ProblemDetails): Promise<vo
 export function sendProblemBody(event: H3Event, error: unknown, production: boolean): string {
   const problem = toProblem(error, production)
   setProblemHead(event, problem)
-  event.node.res.removeHeader('set-cookie')
-  event.node.res.removeHeader(TOKEN_HEADER)
+  removeNodeResponseHeader(event, 'set-cookie')
+  removeNodeResponseHeader(event, TOKEN_HEADER)
   return JSON.stringify(problem)
 }
 
@@ -84,7 +85,7 @@ export const RETRY_AFTER_SECONDS = 5
  */
 export function isPageRequest(event: H3Event): boolean {
   return (event.method === 'GET' || event.method === 'HEAD') && !event.path.startsWith('/api/')
-    && String(event.node.req.headers.accept ?? 'text/html').includes('text/html')
+    && String(nodeRequestHeader(event, 'accept') ?? 'text/html').includes('text/html')
 }
 
 /**
@@ -97,7 +98,7 @@ export function sendUnavailablePage(event: H3Event): Promise<void> {
   setResponseHeader(event, 'content-type', 'text/html; charset=utf-8')
   setResponseHeader(event, 'cache-control', 'no-store')
   setResponseHeader(event, 'retry-after', RETRY_AFTER_SECONDS)
-  event.node.res.removeHeader('set-cookie')
+  removeNodeResponseHeader(event, 'set-cookie')
   return send(event, '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Temporarily unavailable</title></head><body><h1>Temporarily unavailable</h1><p>This page could not be loaded just now. You are still signed in: please try again in a few seconds.</p></body></html>')
 }
 

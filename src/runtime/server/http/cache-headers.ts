@@ -1,0 +1,29 @@
+import { appendResponseHeader, setResponseHeader } from 'h3'
+import type { H3Event } from 'h3'
+import { nodeResponseHeader } from '../internal/h3'
+
+/**
+ * A response rendered with a shopper's session, or one that sets or clears the session cookie, must never be stored by
+ * a CDN or a shared cache: it is marked `private, no-store`. Anonymous responses keep their cache headers, with
+ * `Vary: Cookie` (and `Authorization` where bearer sessions are accepted) so that a cache keeps them apart from a
+ * shopper's.
+ * @param event the request, with its session loaded
+ */
+export function markPersonal(event: H3Event): void {
+  const { loaded: session, shop } = event.context.storefront!
+  if (!session || !shop) {
+    return
+  }
+  if (!session.isNew || setsCookie(event, `${shop.cookieName}=`)) {
+    setResponseHeader(event, 'cache-control', 'private, no-store')
+  }
+  else {
+    appendResponseHeader(event, 'vary', shop.bearer ? 'Cookie, Authorization' : 'Cookie')
+  }
+}
+
+function setsCookie(event: H3Event, prefix: string): boolean {
+  const header = nodeResponseHeader(event, 'set-cookie')
+  if (header === undefined) return false
+  return Array.isArray(header) ? header.some(value => value.startsWith(prefix)) : String(header).startsWith(prefix)
+}

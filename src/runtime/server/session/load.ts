@@ -1,0 +1,107 @@
+import type { H3Event } from 'h3'
+import type { StorefrontSession } from '../../types/session'
+import type { ResolvedShop } from './config'
+import { readTransport } from './bearer'
+import { toStoreError, withStoreTimeout } from './errors'
+import type { Presented } from './presented'
+import { presentValue, readPresented } from './presented'
+import type { SessionStore } from '../store/session'
+import { RequestSession } from './request-session'
+import type { SessionHooks } from './state'
+import { nodeRequestHeader } from '../internal/h3'
+
+/** Options of {@link loadSession}. */
+export interface LoadSessionOptions {
+  /** Ignore the cookie and never save (static assets and cached routes). */
+  detached?: boolean
+  /**
+   * The request's engine context: the session is put on it once loaded, and a failed load is taken off it so that a
+   * later call can load again.
+   */
+  context?: { session?: Promise<StorefrontSession>, loaded?: StorefrontSession }
+}
+
+const NO_HOOKS: SessionHooks = {}
+const NO_OPTIONS: LoadSessionOptions = {}
+
+/**
+ * Loads the session of a request: verifies the cookie, validates the id, then reads the store at most once.
+ * @param event the request
+ * @param shop the request's shop
+ * @param store the shop's store
+ * @param hooks lifecycle callbacks
+ * @param options see {@link LoadSessionOptions}
+ * @returns the session
+ */
+export function loadSession(event: H3Event, shop: ResolvedShop, store: SessionStore, hooks: SessionHooks = NO_HOOKS, options: LoadSessionOptions = NO_OPTIONS): Promise<StorefrontSession> {
+  return openSession(event, shop, store, hooks, options.detached === true, options.context)
+}
+
+/**
+ * {@link loadSession} with its options spread out, for the engine: no options object per request, and no async
+ * function (one promise less between the store's answer and the caller).
+ * @param event the request
+ * @param shop the request's shop
+ * @param store the shop's store
+ * @param hooks lifecycle callbacks
+ * @param detached ignore the cookie and never save
+ * @param context the request's engine context, if any
+ * @returns the session
+ */
+export function openSession(event: H3Event, shop: ResolvedShop, store: SessionStore, hooks: SessionHooks, detached: boolean, context: LoadSessionOptions['context']): Promise<StorefrontSession> {
+  let presented: Presented | null | undefined
+  let bearer = false
+  if (detached) presented = undefined
+  // A cookie-only shop never looks at the Authorization header: its read path is the cookie's alone.
+  else if (!shop.bearer) presented = readPresented(shop, nodeRequestHeader(event, 'cookie'))
+  else {
+    try {
+      const read = readTransport(event, shop, header => readPresented(shop, header), value => presentValue(shop, value))
+      presented = read.presented
+      bearer = read.bearer
+    }
+    catch (error) {
+      return Promise.reject(error)
+    }
+  }
+  const session = new RequestSession(event, shop, store, hooks, detached, presented !== undefined, bearer)
+  if (!presented) {
+    if (context) context.loaded = session
+    return Promise.resolve(session)
+  }
+  const keys = presented.keys
+  const failed = (error: unknown) => {
+    // Runs after the caller has put the promise on the context: take it off, so that a later call can load again.
+    if (context) context.session = undefined
+    throw toStoreError('read', error)
+  }
+  // A store that enforces the store timeout itself (Redis: its watchdog) needs no timer per call.
+  const timed = <T>(read: () => Promise<T>): Promise<T> => {
+    try {
+      return store.timesOutItself ? read() : withStoreTimeout('read', shop.storeTimeoutMs, read)
+    }
+    catch (error) {
+      return Promise.reject(error)
+    }
+  }
+  if (keys.profile) {
+    // A user session is read with its user's record, in the same round trip.
+    const profile = keys.profile
+    return timed(() => store.readWithUser(keys.session, profile)).then(
+      (records) => {
+        session.open(presented, records[0], Date.now(), records[1])
+        if (context) context.loaded = session
+        return session
+      },
+      failed,
+    )
+  }
+  return timed(() => store.read(keys.session)).then(
+    (record) => {
+      session.open(presented, record, Date.now(), null)
+      if (context) context.loaded = session
+      return session
+    },
+    failed,
+  )
+}

@@ -1,0 +1,112 @@
+import { deleteCookie, setCookie } from 'h3'
+import { TOKEN_HEADER } from './bearer'
+import { signSessionId, sessionCookieOptions } from './cookie'
+import { StoreUnavailableError } from './errors'
+import type { StoredMeta } from './meta'
+import { sessionExpiry, userAgent } from './meta'
+import { isFlashField, META_FIELD as META } from '../store/record'
+import type { SessionFields } from '../store/session'
+import { logRateLimited } from '../log'
+import type { SessionState } from './state'
+import { setNodeResponseHeader } from '../internal/h3'
+import { ownerDataKeys } from '../store/keys'
+
+/**
+ * Writes what a session changed: creates its record, or updates it (and refreshes its lifetime), removes the records
+ * it left, then sets or clears the cookie (or the bearer header).
+ * @param session the request's session
+ * @returns true when it created the record
+ */
+export async function saveSession(session: SessionState): Promise<boolean> {
+  const shop = session.shop
+  const store = session.store
+  const event = session.event
+  const changes = session.mutable()
+  const at = Date.now()
+  let created = false
+  if (!session.exists && (changes.dirty.size > 0 || session.forceCreate)) {
+    session.ensureId()
+    const keys = session.keys!
+    const createdAt = session.forceCreate && session.storedMeta ? session.storedMeta.c : at
+    const { expiresAt, absolute } = sessionExpiry(shop, createdAt, at)
+    const label = session.label
+    const meta: StoredMeta = { c: createdAt, s: at, e: expiresAt, ...(absolute ? { a: absolute } : {}), ua: userAgent(event), ...(label ? { l: label } : {}) }
+    session.storedMeta = meta
+    session.pendingLabel = undefined
+    session.resealTokens(changes)
+    const record: SessionFields = { [META]: JSON.stringify(meta) }
+    for (const [field, value] of changes.fields) record[field] = value
+    const stored = await session.guardStore('create', () => store.create(keys, record, { ttlMs: expiresAt - at, expiresAt }, { maxPerUser: shop.maxSessionsPerUser }))
+    if (!stored) {
+      throw new StoreUnavailableError('create (id collision)')
+    }
+    session.exists = true
+    session.forceCreate = false
+    created = true
+    session.cookieAction = 'set'
+  }
+  else if (session.exists && (changes.dirty.size > 0 || changes.removed.size > 0 || session.touch)) {
+    const keys = session.keys!
+    // A request that only refreshes (nothing written) must still answer when the refresh fails (a store out of
+    // memory, say): the refresh is best effort, and the next request tries again.
+    // (The flash session request read is dropped by the same save: a refresh that fails leaves it for the next one.)
+    const refreshOnly = changes.dirty.size === 0 && !session.pendingRemovals?.length && [...changes.removed].every(isFlashField)
+    const before = session.storedMeta
+    const refreshed = session.touch
+    if (session.touch) {
+      const { expiresAt } = sessionExpiry(shop, session.storedMeta!.c, at)
+      session.storedMeta = { ...session.storedMeta!, s: at, e: expiresAt }
+      changes.dirty.add(META)
+      session.cookieAction = 'set'
+    }
+    session.resealTokens(changes)
+    const meta = session.storedMeta!
+    const set: SessionFields = {}
+    for (const field of changes.dirty) set[field] = field === META ? JSON.stringify(meta) : changes.fields.get(field)!
+    let updated: boolean
+    try {
+      // A guest's refresh takes its basket and wishlist along: they live as long as the guest session.
+      const target = refreshed && !keys.index ? { ...keys, follow: ownerDataKeys(keys.owner) } : keys
+      updated = await session.guardStore('update', () => store.update(target, { set, del: [...changes.removed] }, { ttlMs: Math.max(1, meta.e - at), expiresAt: meta.e }))
+    }
+    catch (error) {
+      if (!refreshOnly) throw error
+      logRateLimited('session refresh', `a rolling session refresh failed and is tried again on a later request: ${(error as Error)?.message ?? error}`)
+      session.storedMeta = before
+      changes.dirty.clear()
+      session.touch = false
+      session.cookieAction = undefined
+      return false
+    }
+    if (!updated) {
+      // Destroyed meanwhile (logout elsewhere, destroy-all, expiry): never resurrect it.
+      session.resetToGuest()
+      session.cookieAction = 'clear'
+    }
+  }
+  const removals = session.pendingRemovals
+  while (removals && removals.length > 0) {
+    const removal = removals[0]!
+    await session.guardStore('remove', () => store.remove(removal.keys))
+    removals.shift()
+    await session.hooks.destroyed?.({ shopId: shop.id, userId: removal.userId }, event)
+  }
+  // After a reset the changes are new and empty; otherwise what was just saved is no longer pending.
+  if (session.changes) {
+    session.changes.dirty.clear()
+    session.changes.removed.clear()
+  }
+  session.touch = false
+  if (session.cookieAction === 'set' && session.exists) {
+    const value = signSessionId(session.info!.id, shop.secrets.at(-1)!)
+    // A bearer client gets the same signed value in a response header, never as a cookie.
+    if (session.bearer) setNodeResponseHeader(event, TOKEN_HEADER, value)
+    else setCookie(event, shop.cookieName, value, sessionCookieOptions(shop, Math.floor((session.storedMeta!.e - at) / 1000)))
+  }
+  else if (session.cookieAction === 'clear' && session.presentedCookie) {
+    if (session.bearer) setNodeResponseHeader(event, TOKEN_HEADER, '')
+    else deleteCookie(event, shop.cookieName, sessionCookieOptions(shop, 0))
+  }
+  session.cookieAction = undefined
+  return created
+}

@@ -1,0 +1,15 @@
+// The persistence layer's face, for the plugin, the operator, tests and the bench: the stores, the keyspace and the
+// drivers. Nothing else outside store/ needs to know its files.
+export { createSessionStore } from './session'
+export type { IndexedSession, SessionExpiry, SessionFields, SessionPage, SessionPageCursor, SessionPageRequest, SessionRecord, SessionStore, SessionStoreKeys, SessionStoreOptions, SessionWrite, UserRecordWrite } from './session'
+export { CommerceConflictError, CommerceLimitError, createCommerceStore } from './commerce'
+export type { BasketMergeCounts, BasketMergeOptions, BasketWriteOptions, CommerceGuard, CommerceStore, WishlistWriteOptions } from './commerce'
+export { commerceKeys, loginLockKey, mergeMarkerKey, ownerKey, ownerOf, sessionKeys, userKeys } from './keys'
+export type { SessionKeys } from './keys'
+export { createSessionDriver } from './drivers'
+export type { DriverLoader } from './drivers'
+export { MEMORY_DRIVER_NAME, storefrontMemoryDriver } from './memory-driver'
+export type { MemoryDriverOptions } from './memory-driver'
+export { sweepExpired } from './sweep'
+export { describeFatalRedisError } from './redis-health'
+export { readRedisNodes } from './redis-nodes'

@@ -1,0 +1,139 @@
+import { COUNT_ATTEMPT, LIST_USER_SESSIONS, REMOVE_USER_SESSIONS } from '../redis-index-scripts'
+
+// A session record is one string of lines, name and value in turn, the meta field `m` first: a read is one GET and
+// one reply, like any string. Names and values never contain a line feed (values are JSON texts; the session
+// refuses such keys), and a UTF-8 sequence never holds the byte 0x0A, so the lines split back exactly.
+//
+// The fields of a record while a script changes it, in their order: `put` sets one, `decode` reads a stored record
+// (false when it is malformed), `apply` takes the script's field pairs from ARGV[first] on, then the names to delete.
+// Shared by the session and user-record scripts, so that both read and write the one layout.
+const RECORD_FIELDS = `local names, values, at = {}, {}, {}
+local function put(name, value)
+  local i = at[name]
+  if not i then
+    i = #names + 1
+    names[i] = name
+    at[name] = i
+  end
+  values[i] = value
+end
+local function decode(record)
+  local pos, len = 1, #record
+  while pos <= len do
+    local a = string.find(record, '\\n', pos, true)
+    if not a then return false end
+    local b = string.find(record, '\\n', a + 1, true) or (len + 1)
+    put(string.sub(record, pos, a - 1), string.sub(record, a + 1, b - 1))
+    pos = b + 1
+  end
+  return true
+end
+local function apply(first, npairs)
+  for i = first, first + 2 * npairs - 1, 2 do put(ARGV[i], ARGV[i + 1]) end
+  for i = first + 2 * npairs, #ARGV do
+    if at[ARGV[i]] then values[at[ARGV[i]]] = false end
+  end
+end
+`
+
+// Applies a write to a session record. ARGV: mode ('c' create-if-absent | 'u' update-if-present), ttl ms,
+// expiresAt ms, hash, most sessions per user (0: no limit), number of field pairs, the pairs, then the fields to
+// delete. KEYS[2] is the user index and KEYS[3] the user's record, if any: the record is kept alive as long as the
+// user's longest-lived session. With FOLLOW (a guest's refresh), KEYS[2..] are the guest's basket and wishlist,
+// which live as long as the guest session. An update never recreates a destroyed record, so a late save cannot
+// resurrect a session. A create past the per-user limit deletes the sessions that would expire first.
+const writeSession = (follow: boolean) => `
+local FOLLOW = ${follow}
+local current = redis.call('GET', KEYS[1])
+if ARGV[1] == 'u' and not current then return 0 end
+if ARGV[1] == 'c' and current then return 0 end
+local ttl = tonumber(ARGV[2])
+${RECORD_FIELDS}if current and not decode(current) then return redis.error_reply('SF_MALFORMED') end
+apply(7, tonumber(ARGV[6]))
+local out = {}
+local meta = at['m']
+if meta and values[meta] then
+  out[1] = 'm'
+  out[2] = values[meta]
+end
+for i = 1, #names do
+  if i ~= meta and values[i] then
+    out[#out + 1] = names[i]
+    out[#out + 1] = values[i]
+  end
+end
+redis.call('SET', KEYS[1], table.concat(out, '\\n'), 'PX', ttl)
+if FOLLOW then
+  for i = 2, #KEYS do redis.call('PEXPIRE', KEYS[i], ttl) end
+elseif KEYS[3] then
+  local left = redis.call('PTTL', KEYS[3])
+  if left >= 0 and left < ttl then redis.call('PEXPIRE', KEYS[3], ttl) end
+end
+if not FOLLOW and KEYS[2] then
+  redis.call('ZADD', KEYS[2], ARGV[3], ARGV[4])
+  if redis.call('PTTL', KEYS[2]) < ttl then redis.call('PEXPIRE', KEYS[2], ttl) end
+  local max = tonumber(ARGV[5])
+  if ARGV[1] == 'c' and max > 0 then
+    -- At most 16 sessions end per login, so that an index that grew past the limit (before it was set) shrinks over
+    -- a few logins instead of holding Redis in one long script.
+    local extra = math.min(redis.call('ZCARD', KEYS[2]) - max, 16)
+    if extra > 0 then
+      local prefix = string.sub(KEYS[1], 1, #KEYS[1] - #ARGV[4])
+      for _, h in ipairs(redis.call('ZRANGE', KEYS[2], 0, extra)) do
+        if extra > 0 and h ~= ARGV[4] then
+          redis.call('DEL', prefix .. h)
+          redis.call('ZREM', KEYS[2], h)
+          extra = extra - 1
+        end
+      end
+    end
+  end
+end
+return 1
+`
+
+// Deletes a session and its index entry. ARGV[1] is the hash.
+const REMOVE_SESSION = `
+redis.call('DEL', KEYS[1])
+if KEYS[2] then redis.call('ZREM', KEYS[2], ARGV[1]) end
+return 1
+`
+
+// Writes a user's record (lines like a session's, one per top-level key of the user). ARGV: mode ('r' replace |
+// 'm' merge into the stored record, which must exist), ttl ms, number of field pairs, the pairs, then the fields to
+// delete. The record keeps the longer of its remaining lifetime and the ttl. Two merges of different fields never
+// lose either: each changes only its own fields, inside one script.
+const WRITE_USER = `
+local current = redis.call('GET', KEYS[1])
+if ARGV[1] == 'm' and not current then return 0 end
+${RECORD_FIELDS}if current and ARGV[1] == 'm' and not decode(current) then return redis.error_reply('SF_MALFORMED') end
+apply(4, tonumber(ARGV[3]))
+local out = {}
+for i = 1, #names do
+  if values[i] then
+    out[#out + 1] = names[i]
+    out[#out + 1] = values[i]
+  end
+end
+local ttl = tonumber(ARGV[2])
+local left = redis.call('PTTL', KEYS[1])
+if left > ttl then ttl = left end
+redis.call('SET', KEYS[1], table.concat(out, '\\n'), 'PX', ttl)
+return 1
+`
+
+/** Sessions one destroy-all script deletes: each batch holds Redis for well under a millisecond. */
+export const REMOVE_BATCH = 100
+
+// A guest session has no index: the same scripts are registered once with one key and once with two.
+export const SCRIPTS = {
+  sfWriteGuestSession: { lua: writeSession(false), keys: 1 },
+  sfRefreshGuestSession: { lua: writeSession(true), keys: 3 },
+  sfWriteUserSession: { lua: writeSession(false), keys: 3 },
+  sfWriteUser: { lua: WRITE_USER, keys: 1 },
+  sfRemoveGuestSession: { lua: REMOVE_SESSION, keys: 1 },
+  sfRemoveUserSession: { lua: REMOVE_SESSION, keys: 2 },
+  sfListUserSessions: { lua: LIST_USER_SESSIONS, keys: 1 },
+  sfRemoveUserSessions: { lua: REMOVE_USER_SESSIONS, keys: 1 },
+  sfCountAttempt: { lua: COUNT_ATTEMPT, keys: 1 },
+}

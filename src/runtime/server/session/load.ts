@@ -5,9 +5,12 @@ import { readTransport } from './bearer'
 import { toStoreError, withStoreTimeout } from './errors'
 import type { Presented } from './presented'
 import { presentValue, readPresented } from './presented'
-import type { SessionStore } from '../store/session'
+import type { SessionRecord, SessionStore } from '../store/session'
+import { hasFlashField, isFlashField, recordPairs } from '../store/record'
 import { RequestSession } from './request-session'
-import type { SessionHooks } from './state'
+import type { SessionHooks, SessionState } from './state'
+import { FLASH } from './fields'
+import { mutable } from './changes'
 import { nodeRequestHeader } from '../internal/h3'
 
 /** Options of {@link loadSession}. */
@@ -89,7 +92,7 @@ export function openSession(event: H3Event, shop: ResolvedShop, store: SessionSt
     const profile = keys.profile
     return timed(() => store.readWithUser(keys.session, profile)).then(
       (records) => {
-        session.open(presented, records[0], Date.now(), records[1])
+        open(session, presented, records[0], Date.now(), records[1])
         if (context) context.loaded = session
         return session
       },
@@ -98,10 +101,47 @@ export function openSession(event: H3Event, shop: ResolvedShop, store: SessionSt
   }
   return timed(() => store.read(keys.session)).then(
     (record) => {
-      session.open(presented, record, Date.now(), null)
+      open(session, presented, record, Date.now(), null)
       if (context) context.loaded = session
       return session
     },
     failed,
   )
+}
+
+/**
+ * Takes in the record a valid cookie pointed at (and for a user session, the user's record); a missing, expired or
+ * malformed one leaves a fresh guest. The absolute lifetime is checked against the creation time too, so that it
+ * applies to sessions created before it was set or lowered.
+ * @param session the new session's state
+ * @param presented the verified cookie or token
+ * @param record the record it points at, or null
+ * @param now the time of the read
+ * @param userRecord the user's record read with it, or null
+ */
+function open(session: SessionState, presented: Presented, record: SessionRecord | null, now: number, userRecord: SessionRecord | null) {
+  const meta = record === null ? undefined : presented.metaOf(record)
+  const absolute = session.shop.absoluteMaxAgeMs
+  if (!record || !meta || meta.e <= now || (meta.a && meta.a <= now) || (absolute > 0 && meta.c + absolute <= now)) {
+    session.hasEnded = true
+    return
+  }
+  if (userRecord !== null) session.userRecord = userRecord
+  session.info = presented.info
+  session.keys = presented.keys
+  session.exists = true
+  session.storedMeta = meta
+  session.record = record
+  session.touch = now - meta.s >= session.shop.refreshIntervalMs
+  if (hasFlashField(record)) {
+    const pairs = (session.record = recordPairs(record))
+    for (let i = 0; i < pairs.length; i += 2) {
+      const field = pairs[i]!
+      if (isFlashField(field)) {
+        // A flash lives for this request only: read it here, delete it with this request's save.
+        ;(session.incomingFlash ??= new Map()).set(field.slice(FLASH.length), pairs[i + 1]!)
+        mutable(session).removed.add(field)
+      }
+    }
+  }
 }

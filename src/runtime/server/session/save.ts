@@ -1,15 +1,29 @@
 import { deleteCookie, setCookie } from 'h3'
 import { TOKEN_HEADER } from './bearer'
 import { signSessionId, sessionCookieOptions } from './cookie'
-import { StoreUnavailableError } from './errors'
+import { StoreUnavailableError, withStoreTimeout } from './errors'
 import type { StoredMeta } from './meta'
 import { sessionExpiry, userAgent } from './meta'
 import { isFlashField, META_FIELD as META } from '../store/record'
 import type { SessionFields } from '../store/session'
 import { logRateLimited } from '../log'
-import type { SessionState } from './state'
+import type { Changes, SessionState } from './state'
 import { setNodeResponseHeader } from '../internal/h3'
 import { ownerDataKeys } from '../store/keys'
+import { mutable, writeField } from './changes'
+import { ensureId, resetToGuest } from './reissue'
+import { resealIfStale, TOKENS_FIELD } from './sealed'
+
+function guardStore<T>(session: SessionState, operation: string, work: () => Promise<T>): Promise<T> {
+  return withStoreTimeout(operation, session.store.timesOutItself ? 0 : session.shop.storeTimeoutMs, work)
+}
+
+/** Tokens stored in clear or sealed under an older secret are sealed under the signing secret by any write. */
+function resealTokens(session: SessionState, changes: Changes) {
+  const stored = changes.fields.get(TOKENS_FIELD)
+  const resealed = stored === undefined ? undefined : resealIfStale(session.shop, stored)
+  if (resealed !== undefined) writeField(session, TOKENS_FIELD, resealed)
+}
 
 /**
  * Writes what a session changed: creates its record, or updates it (and refreshes its lifetime), removes the records
@@ -21,11 +35,11 @@ export async function saveSession(session: SessionState): Promise<boolean> {
   const shop = session.shop
   const store = session.store
   const event = session.event
-  const changes = session.mutable()
+  const changes = mutable(session)
   const at = Date.now()
   let created = false
   if (!session.exists && (changes.dirty.size > 0 || session.forceCreate)) {
-    session.ensureId()
+    ensureId(session)
     const keys = session.keys!
     const createdAt = session.forceCreate && session.storedMeta ? session.storedMeta.c : at
     const { expiresAt, absolute } = sessionExpiry(shop, createdAt, at)
@@ -33,10 +47,10 @@ export async function saveSession(session: SessionState): Promise<boolean> {
     const meta: StoredMeta = { c: createdAt, s: at, e: expiresAt, ...(absolute ? { a: absolute } : {}), ua: userAgent(event), ...(label ? { l: label } : {}) }
     session.storedMeta = meta
     session.pendingLabel = undefined
-    session.resealTokens(changes)
+    resealTokens(session, changes)
     const record: SessionFields = { [META]: JSON.stringify(meta) }
     for (const [field, value] of changes.fields) record[field] = value
-    const stored = await session.guardStore('create', () => store.create(keys, record, { ttlMs: expiresAt - at, expiresAt }, { maxPerUser: shop.maxSessionsPerUser }))
+    const stored = await guardStore(session, 'create', () => store.create(keys, record, { ttlMs: expiresAt - at, expiresAt }, { maxPerUser: shop.maxSessionsPerUser }))
     if (!stored) {
       throw new StoreUnavailableError('create (id collision)')
     }
@@ -59,7 +73,7 @@ export async function saveSession(session: SessionState): Promise<boolean> {
       changes.dirty.add(META)
       session.cookieAction = 'set'
     }
-    session.resealTokens(changes)
+    resealTokens(session, changes)
     const meta = session.storedMeta!
     const set: SessionFields = {}
     for (const field of changes.dirty) set[field] = field === META ? JSON.stringify(meta) : changes.fields.get(field)!
@@ -67,7 +81,7 @@ export async function saveSession(session: SessionState): Promise<boolean> {
     try {
       // A guest's refresh takes its basket and wishlist along: they live as long as the guest session.
       const target = refreshed && !keys.index ? { ...keys, follow: ownerDataKeys(keys.owner) } : keys
-      updated = await session.guardStore('update', () => store.update(target, { set, del: [...changes.removed] }, { ttlMs: Math.max(1, meta.e - at), expiresAt: meta.e }))
+      updated = await guardStore(session, 'update', () => store.update(target, { set, del: [...changes.removed] }, { ttlMs: Math.max(1, meta.e - at), expiresAt: meta.e }))
     }
     catch (error) {
       if (!refreshOnly) throw error
@@ -80,14 +94,14 @@ export async function saveSession(session: SessionState): Promise<boolean> {
     }
     if (!updated) {
       // Destroyed meanwhile (logout elsewhere, destroy-all, expiry): never resurrect it.
-      session.resetToGuest()
+      resetToGuest(session)
       session.cookieAction = 'clear'
     }
   }
   const removals = session.pendingRemovals
   while (removals && removals.length > 0) {
     const removal = removals[0]!
-    await session.guardStore('remove', () => store.remove(removal.keys))
+    await guardStore(session, 'remove', () => store.remove(removal.keys))
     removals.shift()
     await session.hooks.destroyed?.({ shopId: shop.id, userId: removal.userId }, event)
   }

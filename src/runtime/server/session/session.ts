@@ -1,5 +1,7 @@
-// The session of a request: load.ts reads it (cookie or bearer, then the store at most once), request-session.ts
-// holds it, fields.ts maps keys to record fields, save.ts writes what changed. This file is their face.
+// The session of a request: load.ts reads and opens it (cookie or bearer, then the store at most once),
+// request-session.ts holds its state, fields.ts maps keys to record fields, changes.ts reads and writes them,
+// reissue.ts changes its id (regenerate, login, destroy), commit.ts decides when to save and save.ts writes what
+// changed. This file is their face.
 import type { StorefrontSession } from '../../types/session'
 
 export type { StorefrontSession }

@@ -1,7 +1,7 @@
 import type { H3Event } from 'h3'
 import type { StorefrontSession } from '../../types/session'
 import type { SessionKeys } from '../store/keys'
-import type { SessionStore } from '../store/session'
+import type { SessionRecord, SessionStore } from '../store/session'
 import type { ResolvedShop } from './config'
 import type { SessionIdInfo } from './id'
 import type { StoredMeta } from './meta'
@@ -22,29 +22,37 @@ export interface Changes {
   removed: Set<string>
 }
 
-/** What saving reads and changes of a request's session (save.ts); the session itself is request-session.ts. */
+/**
+ * The state of a request's session, as plain properties. request-session.ts holds it; the functions over it live by
+ * what they do: changes.ts reads and writes fields, reissue.ts changes the id, commit.ts and save.ts write it out.
+ */
 export interface SessionState {
   readonly shopId: string
   event: H3Event
   shop: ResolvedShop
   store: SessionStore
   hooks: SessionHooks
+  /** Ignores the cookie and never saves (static assets and cached routes). */
+  detached: boolean
   presentedCookie: boolean
   bearer: boolean
   info: SessionIdInfo | undefined
   keys: SessionKeys | undefined
   exists: boolean
+  hasEnded: boolean
   forceCreate: boolean
   touch: boolean
   storedMeta: StoredMeta | undefined
+  /** The record as the store returned it (never changed: a store may hand out a shared object), or its pairs. */
+  record: SessionRecord | undefined
+  recordIndex: Map<string, string> | undefined
   changes: Changes | undefined
+  incomingFlash: Map<string, string> | undefined
   pendingRemovals: { keys: SessionKeys, userId?: string }[] | undefined
+  alongside: (() => Promise<void>)[] | undefined
   cookieAction: 'set' | 'clear' | undefined
+  userRecord: SessionRecord | undefined
+  /** A label set before the session has meta (a guest's first write, a login); stored with the meta it creates. */
   pendingLabel: string | undefined
   readonly label: string
-  mutable(): Changes
-  ensureId(): SessionIdInfo
-  resetToGuest(): void
-  resealTokens(changes: Changes): void
-  guardStore<T>(operation: string, work: () => Promise<T>): Promise<T>
 }

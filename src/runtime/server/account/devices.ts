@@ -2,7 +2,7 @@ import type { StorefrontSessionList, StorefrontSessionListOptions } from '../../
 import { hashSessionId, parseSessionId } from '../session/id'
 import { cleanSessionLabel } from '../session/label'
 import { userKeys } from '../store/keys'
-import { hasHookListeners } from '../utils/runtime'
+import { hasHookListeners } from '../internal/hookable'
 import { describeSession, encodeCursor, findUserSession, readPageRequest, writeLabel } from './device-list'
 import { endSession } from './logout'
 import type { AccountRequest } from './request'

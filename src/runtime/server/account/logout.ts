@@ -1,4 +1,4 @@
-import { hasHookListeners } from '../utils/runtime'
+import { hasHookListeners } from '../internal/hookable'
 import type { AccountRequest } from './request'
 
 /**

@@ -4,7 +4,7 @@ import type { H3Event } from 'h3'
 // Every place the module reaches past h3's public API, in one file: the Node request and response behind an event
 // (`event.node`) and h3's body cache (`_requestBody`). Each replaces a public helper on the request path that
 // allocates or awaits where the engine needs neither (see the bench); a move to h3 v2 or Nitro 3 starts here.
-// Hookable's `_hooks` is read by the runtime handle (server/utils/runtime.ts) and the RPC context.
+// Hookable's `_hooks` is read in internal/hookable.ts.
 
 /**
  * A request header as Node parsed it: no copy, no lower-casing, no joining of repeated values.

@@ -16,6 +16,7 @@ import type { StorefrontSession } from '../session/session'
 import { sessionCookieOptions } from '../session/session'
 import type { StorefrontRuntime } from '../utils/runtime'
 import { logger } from '../log'
+import { nodeResponseHeader, removeNodeResponseHeader, setNodeResponseHeader } from '../internal/h3'
 
 /** One logger for every call: it holds no state of its own. */
 const log: StorefrontLogger = {
@@ -169,7 +170,7 @@ class RequestRpcContext implements StorefrontRpcContextBase {
   async writableOwner(): Promise<CommerceOwner> {
     const { session, shop } = this
     if (session.isNew && session.ended) {
-      if (session.transport === 'bearer') this.event.node.res.setHeader(TOKEN_HEADER, '')
+      if (session.transport === 'bearer') setNodeResponseHeader(this.event, TOKEN_HEADER, '')
       else deleteCookie(this.event, shop.cookieName, sessionCookieOptions(shop, 0))
       throw createError({ status: 409, message: 'your session ended (signed in elsewhere, or expired); reload and try again', data: { code: 'session-ended' } })
     }
@@ -211,12 +212,12 @@ class RequestRpcContext implements StorefrontRpcContextBase {
       // The write failed already; a record left behind by a failed delete expires with the guest TTL.
       log.warn(`could not delete the session of a failed first write: ${(error as Error).message}`)
     }
-    if (session.transport === 'bearer') event.node.res.removeHeader(TOKEN_HEADER)
-    const cookies = event.node.res.getHeader('set-cookie')
+    if (session.transport === 'bearer') removeNodeResponseHeader(event, TOKEN_HEADER)
+    const cookies = nodeResponseHeader(event, 'set-cookie')
     if (cookies !== undefined) {
       const kept = [cookies].flat().map(String).filter(cookie => !cookie.startsWith(`${shop.cookieName}=`))
-      if (kept.length > 0) event.node.res.setHeader('set-cookie', kept)
-      else event.node.res.removeHeader('set-cookie')
+      if (kept.length > 0) setNodeResponseHeader(event, 'set-cookie', kept)
+      else removeNodeResponseHeader(event, 'set-cookie')
     }
   }
 }

@@ -2,7 +2,8 @@ import type { H3Event } from 'h3'
 import { createError } from 'h3'
 import type { StandardSchemaV1 } from '@standard-schema/spec'
 import type { RpcDefinition } from '../../types/rpc'
-import { hasHookListeners, useStorefrontRuntime } from '../utils/runtime'
+import { useStorefrontRuntime } from '../utils/runtime'
+import { hasHookListeners } from '../internal/hookable'
 import { createRpcContext } from './context'
 
 /** Loaders of every registered method, by name. */

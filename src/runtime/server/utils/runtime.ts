@@ -50,21 +50,5 @@ export function useStorefrontRuntime(): StorefrontRuntime {
   return runtime
 }
 
-type HookName = Parameters<NitroApp['hooks']['callHook']>[0]
-
-/**
- * Tells whether a hook has listeners. hookable's `callHook` makes a console task and a promise chain even when
- * nothing listens, which an RPC call would pay four times; callers skip the call (and building its payload) when
- * this says no. While hookable's debugging taps (`beforeEach`, `afterEach`) are on, or its internals look different
- * from what this expects, the answer is yes, so that hooks are never skipped wrongly.
- * @param hooks the Nitro app's hooks
- * @param name a hook name
- * @returns false only when the hook certainly has no listener
- */
-export function hasHookListeners(hooks: NitroApp['hooks'], name: HookName): boolean {
-  const internals = hooks as unknown as { _hooks?: Record<string, unknown[] | undefined>, _before?: unknown[], _after?: unknown[] }
-  if (typeof internals._hooks !== 'object' || internals._hooks === null || internals._before?.length || internals._after?.length) {
-    return true
-  }
-  return (internals._hooks[name]?.length ?? 0) > 0
-}
+// Re-exported where it lived before internal/hookable.ts took it (its unit test imports it from here).
+export { hasHookListeners } from '../internal/hookable'

@@ -6,7 +6,7 @@ import { hashSessionId } from '../session/id'
 import { userKeys } from '../store/keys'
 import type { StorefrontSession } from '../session/session'
 import { withLabel } from '../session/label'
-import type { StoredMeta } from '../session/meta'
+import { META_FIELD, parseMeta } from '../store/record'
 import type { StorefrontSessionInfo, StorefrontSessionListOptions } from '../../types/rpc'
 import { parseUserAgent } from '../../shared/user-agent'
 
@@ -45,10 +45,11 @@ export function hashForHandle(shop: ResolvedShop, userId: string, sessions: Inde
  * @param userId the user
  * @param entry the index entry and its meta field
  * @param currentHash the hash of the request's own session
- * @returns the entry a user sees
+ * @returns the entry a user sees, or undefined for a record whose meta field the engine would not load
  */
-export function describeSession(shop: ResolvedShop, userId: string, entry: IndexedSession, currentHash: string | undefined): StorefrontSessionInfo {
-  const m = JSON.parse(entry.meta) as { c: number, s: number, e: number, ua?: string, l?: string }
+export function describeSession(shop: ResolvedShop, userId: string, entry: IndexedSession, currentHash: string | undefined): StorefrontSessionInfo | undefined {
+  const m = parseMeta(entry.meta)
+  if (!m) return undefined
   const userAgent = m.ua ?? ''
   return {
     handle: sessionHandle(shop, userId, entry.hash),
@@ -63,16 +64,36 @@ export function describeSession(shop: ResolvedShop, userId: string, entry: Index
 }
 
 /**
+ * The device list entries of a page of a user's index, in its order; a record whose meta field the engine would not
+ * load (it is no session to the engine either) is left out.
+ * @param shop the shop
+ * @param userId the user
+ * @param entries the index entries and their meta fields
+ * @param currentHash the hash of the request's own session
+ * @returns the entries a user sees
+ */
+export function describeSessions(shop: ResolvedShop, userId: string, entries: readonly IndexedSession[], currentHash: string | undefined): StorefrontSessionInfo[] {
+  const described: StorefrontSessionInfo[] = []
+  for (const entry of entries) {
+    const info = describeSession(shop, userId, entry, currentHash)
+    if (info) described.push(info)
+  }
+  return described
+}
+
+/**
  * Writes the label of another session of a user (a device of the list) into its meta field, keeping its expiry.
  * @param store the shop's store
  * @param keys the session's keys
  * @param meta its meta field as listed
  * @param label a cleaned label
- * @returns false when the session ended meanwhile
+ * @returns false when the session ended meanwhile (or its meta field is one the engine would not load)
  */
 export function writeLabel(store: SessionStore, keys: SessionStoreKeys, meta: string, label: string): Promise<boolean> {
-  const next = withLabel(JSON.parse(meta) as StoredMeta, label)
-  return store.update(keys, { set: { m: JSON.stringify(next) }, del: [] }, { ttlMs: Math.max(1, next.e - Date.now()), expiresAt: next.e })
+  const stored = parseMeta(meta)
+  if (!stored) return Promise.resolve(false)
+  const next = withLabel(stored, label)
+  return store.update(keys, { set: { [META_FIELD]: JSON.stringify(next) }, del: [] }, { ttlMs: Math.max(1, next.e - Date.now()), expiresAt: next.e })
 }
 
 /**

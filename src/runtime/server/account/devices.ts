@@ -3,7 +3,7 @@ import { hashSessionId, parseSessionId } from '../session/id'
 import { cleanSessionLabel } from '../session/label'
 import { userKeys } from '../store/keys'
 import { hasHookListeners } from '../internal/hookable'
-import { describeSession, encodeCursor, findUserSession, readPageRequest, writeLabel } from './device-list'
+import { describeSessions, encodeCursor, findUserSession, readPageRequest, writeLabel } from './device-list'
 import { endSession } from './logout'
 import type { AccountRequest } from './request'
 import { checkUserId, guardStoreStep } from './request'
@@ -23,7 +23,7 @@ export async function listUserSessions(request: AccountRequest, userId: string, 
   const listed = await guardStoreStep(shop, 'list sessions', () => store.listUserSessions(keys.index, keys.userSessionPrefix, Date.now(), page))
   const currentHash = session.userId === userId && !session.isNew ? hashSessionId(session.id) : undefined
   return {
-    sessions: listed.sessions.map(entry => describeSession(shop, userId, entry, currentHash)),
+    sessions: describeSessions(shop, userId, listed.sessions, currentHash),
     nextCursor: listed.next ? encodeCursor(listed.next) : null,
     total: listed.total,
   }

@@ -1,6 +1,6 @@
 import type { Driver, Storage } from 'unstorage'
 import type { StorefrontSessionInfo } from '../../types/rpc'
-import { describeSession, MAX_SESSION_PAGE } from '../account/device-list'
+import { describeSessions, MAX_SESSION_PAGE } from '../account/device-list'
 import type { ResolvedShop } from '../session/config'
 import { isValidUserId } from '../session/id'
 import { SHOP_KEY_SHAPES, userKeys } from '../store/keys'
@@ -110,7 +110,7 @@ export async function purgeExpiredIndexEntries(target: OperatorTarget, options: 
 export async function listSessionsOfUser(target: OperatorTarget, userId: string): Promise<StorefrontSessionInfo[]> {
   const user = userKeys(target.shop.id, checkedUserId(userId))
   const entries = await allSessionsOf(target, user)
-  return entries.map(entry => describeSession(target.shop, userId, entry, undefined)).sort((a, b) => a.createdAt - b.createdAt)
+  return describeSessions(target.shop, userId, entries, undefined).sort((a, b) => a.createdAt - b.createdAt)
 }
 
 /**

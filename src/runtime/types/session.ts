@@ -63,21 +63,4 @@ export interface StorefrontSession {
   destroy: () => void
   /** Saves now instead of when the response is sent. Safe to call more than once. */
   commit: () => Promise<void>
-  /** Makes sure the session exists in the store (creating an empty one if needed), then saves. */
-  persist: () => Promise<void>
-  /** Reads an internal field (user, tokens); for the module's own layers. */
-  getField: (field: string) => string | undefined
-  /** Writes (or with undefined, removes) an internal field; for the module's own layers. */
-  setField: (field: string, value: string | undefined) => void
-  /**
-   * Re-issues the session under `<userId>:<uuid>`; the old id dies when the request ends. For the same user the data
-   * stays; from a guest only the keys of `session.guestPortableKeys` carry over; from another user nothing does.
-   */
-  bindToUser: (userId: string) => void
-  /** The user's record (one per user and shop) as read with the session or written since; for the module's own layers. */
-  getUserRecord: () => readonly string[] | string | undefined
-  /** Replaces what {@link StorefrontSession.getUserRecord} returns for the rest of the request; for the module's own layers. */
-  setUserRecord: (record: readonly string[] | string | undefined) => void
-  /** Runs work alongside the next save (its store commands share the save's round trip); the save fails if it fails. */
-  alongNextCommit: (work: () => Promise<void>) => void
 }

@@ -4,7 +4,7 @@ import { SessionInputError } from '../session/errors'
 import type { IndexedSession, SessionPageCursor, SessionPageRequest, SessionStore, SessionStoreKeys } from '../store/session'
 import { hashSessionId } from '../session/id'
 import { userKeys } from '../store/keys'
-import type { StorefrontSession } from '../session/session'
+import type { EngineSession } from '../session/session'
 import { withLabel } from '../session/label'
 import { META_FIELD, parseMeta } from '../store/record'
 import type { StorefrontSessionInfo, StorefrontSessionListOptions } from '../../types/rpc'
@@ -108,7 +108,7 @@ export function writeLabel(store: SessionStore, keys: SessionStoreKeys, meta: st
  * @returns undefined when no session of the user has that handle
  */
 export async function findUserSession(
-  request: { session: StorefrontSession, guard: <T>(operation: string, work: () => Promise<T>) => Promise<T> },
+  request: { session: EngineSession, guard: <T>(operation: string, work: () => Promise<T>) => Promise<T> },
   shop: ResolvedShop,
   store: SessionStore,
   userId: string,

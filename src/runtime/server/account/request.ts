@@ -3,14 +3,14 @@ import { CommerceConflictError, CommerceLimitError } from '../store/commerce'
 import type { ResolvedShop } from '../session/config'
 import { describeValue, SessionInputError, StorefrontHttpError, withStoreTimeout } from '../session/errors'
 import { isValidUserId } from '../session/id'
-import type { StorefrontSession } from '../session/session'
+import type { EngineSession } from '../session/session'
 import type { StorefrontRuntime } from '../utils/runtime'
 import { useStorefrontRuntime } from '../utils/runtime'
 
 /** What an account operation works on: one request, its (loaded) session, its shop and the module runtime. */
 export interface AccountRequest {
   readonly event: H3Event
-  readonly session: StorefrontSession
+  readonly session: EngineSession
   readonly shop: ResolvedShop
   readonly runtime: StorefrontRuntime
 }

@@ -3,7 +3,7 @@ import type { ResolvedShop } from '../session/config'
 import { SessionInputError, SessionLimitError, StorefrontHttpError } from '../session/errors'
 import { userKeys } from '../store/keys'
 import { openValue, sealValue, TOKENS_FIELD } from '../session/sealed'
-import type { StorefrontSession } from '../session/session'
+import type { EngineSession } from '../session/session'
 import type { UserRecordWrite } from '../store/session'
 import { applyUserWrite, LEGACY_USER_FIELD, userChanges, userFields, userFromRecord } from '../session/user-record'
 import type { AccountRequest } from './request'
@@ -35,7 +35,7 @@ export class NotLoggedInError extends StorefrontHttpError {
  * @param session the request's session
  * @returns the user, or null for a guest (or a user whose record is gone)
  */
-export function readSessionUser(session: StorefrontSession): StorefrontUser | null {
+export function readSessionUser(session: EngineSession): StorefrontUser | null {
   if (!session.userId) return null
   const record = session.getUserRecord()
   if (record !== undefined) return userFromRecord(record)
@@ -49,7 +49,7 @@ export function readSessionUser(session: StorefrontSession): StorefrontUser | nu
  * @param options the status and message of the error
  * @returns the user
  */
-export function requireSessionUser(session: StorefrontSession, options?: NotLoggedInOptions): StorefrontUser {
+export function requireSessionUser(session: EngineSession, options?: NotLoggedInOptions): StorefrontUser {
   const user = readSessionUser(session)
   if (!user) throw new NotLoggedInError(options)
   return user

@@ -12,7 +12,7 @@ import { readSessionTokens, readSessionUser, updateSessionTokens, updateSessionU
 import type { ResolvedShop } from '../session/config'
 import { TOKEN_HEADER } from '../session/bearer'
 import { hashSessionId } from '../session/id'
-import type { StorefrontSession } from '../session/session'
+import type { EngineSession } from '../session/session'
 import { sessionCookieOptions } from '../session/session'
 import type { StorefrontRuntime } from '../utils/runtime'
 import { logger } from '../log'
@@ -33,7 +33,7 @@ const log: StorefrontLogger = {
  * @param runtime the module runtime
  * @returns the context
  */
-export function createRpcContext(event: H3Event, session: StorefrontSession, shop: ResolvedShop, runtime: StorefrontRuntime): StorefrontRpcContext {
+export function createRpcContext(event: H3Event, session: EngineSession, shop: ResolvedShop, runtime: StorefrontRuntime): StorefrontRpcContext {
   return new RequestRpcContext(event, session, shop, runtime)
 }
 
@@ -46,7 +46,7 @@ export function createRpcContext(event: H3Event, session: StorefrontSession, sho
  */
 class RequestRpcContext implements StorefrontRpcContextBase {
   declare shopId: string
-  declare session: StorefrontSession
+  declare session: EngineSession
   declare event: H3Event
   declare log: StorefrontLogger
   declare readonly shop: ResolvedShop
@@ -55,7 +55,7 @@ class RequestRpcContext implements StorefrontRpcContextBase {
   private declare wishlistApi: StorefrontWishlistApi | undefined
   private declare adapterCtx: CommerceAdapterContext | undefined
 
-  constructor(event: H3Event, session: StorefrontSession, shop: ResolvedShop, runtime: StorefrontRuntime) {
+  constructor(event: H3Event, session: EngineSession, shop: ResolvedShop, runtime: StorefrontRuntime) {
     this.shopId = shop.id
     this.session = session
     this.event = event

@@ -1,16 +1,16 @@
 import type { H3Event } from 'h3'
 import type { ResolvedShop, ResolvedShops } from './config'
 import { selectShop } from './shop'
-import type { SessionHooks, StorefrontSession } from './session'
+import type { EngineSession, SessionHooks } from './session'
 import { openSession } from './session'
 import type { SessionStore } from '../store/session'
 
 /** What the engine keeps on `event.context.storefront`. */
 export interface StorefrontEventContext {
   shop?: ResolvedShop
-  session?: Promise<StorefrontSession>
+  session?: Promise<EngineSession>
   /** The session once it has loaded. */
-  loaded?: StorefrontSession
+  loaded?: EngineSession
   /** Set when the request failed although its response is not an error (a form post redirected back): nothing is saved. */
   discard?: boolean
   /** Set when the store was out and the page renders without the session (`storeUnavailable: 'anonymous'`). */
@@ -37,7 +37,7 @@ export interface SessionEngine {
   /** The store of a shop. */
   store: (shop: ResolvedShop) => Promise<SessionStore>
   /** The session of a request, loaded at most once and shared by every caller. */
-  session: (event: H3Event) => Promise<StorefrontSession>
+  session: (event: H3Event) => Promise<EngineSession>
   /** Saves the request's session if it was loaded; call before the response is sent. */
   commit: (event: H3Event) => Promise<void>
 }
@@ -115,4 +115,4 @@ export function createSessionEngine(options: SessionEngineOptions): SessionEngin
 const newContext = (): StorefrontEventContext => ({ shop: undefined, session: undefined, loaded: undefined })
 
 const RESOLVED: Promise<void> = Promise.resolve()
-const commitSession = (session: StorefrontSession) => session.commit()
+const commitSession = (session: EngineSession) => session.commit()

@@ -9,4 +9,4 @@ export { storefrontMemoryDriver, MEMORY_DRIVER_NAME } from '../store/memory-driv
 export { signSessionId, unsignSessionId, constantTimeEqual, readCookieValues } from './cookie'
 export { createGuestId, createUserSessionId, parseSessionId, isValidUserId, hashSessionId } from './id'
 export { StoreUnavailableError, SessionLimitError } from './errors'
-export type { StorefrontSession, SessionHooks } from './session'
+export type { EngineSession, StorefrontSession, SessionHooks } from './session'

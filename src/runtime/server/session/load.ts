@@ -1,5 +1,5 @@
 import type { H3Event } from 'h3'
-import type { StorefrontSession } from '../../types/session'
+import type { EngineSession } from './engine-session'
 import type { ResolvedShop } from './config'
 import { readTransport } from './bearer'
 import { toStoreError, withStoreTimeout } from './errors'
@@ -21,7 +21,7 @@ export interface LoadSessionOptions {
    * The request's engine context: the session is put on it once loaded, and a failed load is taken off it so that a
    * later call can load again.
    */
-  context?: { session?: Promise<StorefrontSession>, loaded?: StorefrontSession }
+  context?: { session?: Promise<EngineSession>, loaded?: EngineSession }
 }
 
 const NO_HOOKS: SessionHooks = {}
@@ -36,7 +36,7 @@ const NO_OPTIONS: LoadSessionOptions = {}
  * @param options see {@link LoadSessionOptions}
  * @returns the session
  */
-export function loadSession(event: H3Event, shop: ResolvedShop, store: SessionStore, hooks: SessionHooks = NO_HOOKS, options: LoadSessionOptions = NO_OPTIONS): Promise<StorefrontSession> {
+export function loadSession(event: H3Event, shop: ResolvedShop, store: SessionStore, hooks: SessionHooks = NO_HOOKS, options: LoadSessionOptions = NO_OPTIONS): Promise<EngineSession> {
   return openSession(event, shop, store, hooks, options.detached === true, options.context)
 }
 
@@ -51,7 +51,7 @@ export function loadSession(event: H3Event, shop: ResolvedShop, store: SessionSt
  * @param context the request's engine context, if any
  * @returns the session
  */
-export function openSession(event: H3Event, shop: ResolvedShop, store: SessionStore, hooks: SessionHooks, detached: boolean, context: LoadSessionOptions['context']): Promise<StorefrontSession> {
+export function openSession(event: H3Event, shop: ResolvedShop, store: SessionStore, hooks: SessionHooks, detached: boolean, context: LoadSessionOptions['context']): Promise<EngineSession> {
   let presented: Presented | null | undefined
   let bearer = false
   if (detached) presented = undefined

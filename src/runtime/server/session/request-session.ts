@@ -1,5 +1,6 @@
 import type { H3Event } from 'h3'
 import type { StorefrontSession, StorefrontSessionKey, StorefrontSessionValues } from '../../types/session'
+import type { EngineSession } from './engine-session'
 import type { ResolvedShop } from './config'
 import { cleanSessionLabel, withLabel } from './label'
 import { describeValue, SessionInputError } from './errors'
@@ -24,7 +25,7 @@ import { commit, persist } from './commit'
  * slow for an object made on every request. `toJSON` and the inspect hook keep the shop's settings (its secrets
  * among them) out of serialised or logged sessions.
  */
-export class RequestSession implements StorefrontSession, SessionState {
+export class RequestSession implements EngineSession, SessionState {
   declare readonly shopId: string
   declare event: H3Event
   declare shop: ResolvedShop

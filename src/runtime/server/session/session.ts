@@ -5,6 +5,7 @@
 import type { StorefrontSession } from '../../types/session'
 
 export type { StorefrontSession }
+export type { EngineSession } from './engine-session'
 export { loadSession, openSession } from './load'
 export type { LoadSessionOptions } from './load'
 export type { SessionHooks } from './state'

@@ -1,6 +1,6 @@
 import type { H3Event } from 'h3'
 import { useEvent } from 'nitropack/runtime'
-import type { StorefrontSession } from '../session/session'
+import type { StorefrontSession } from '../../types/session'
 import { useStorefrontRuntime } from './runtime'
 
 /**

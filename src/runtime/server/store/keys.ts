@@ -161,6 +161,40 @@ export function guestSessionOfData(key: string): string | undefined {
   return guest ? `${guest[1]}:s` : undefined
 }
 
+/**
+ * Whether a key is a user's session index (`<owner>:i`).
+ * @param key a key
+ * @returns true for an index
+ */
+export function isUserIndexKey(key: string): boolean {
+  return key.endsWith(':i') && key.includes('{u:')
+}
+
+/**
+ * Whether a key belongs to a guest owner (`<shopId>:{g:…}`): what an embedded store gives up first when full.
+ * @param key a key
+ * @returns true for any key of a guest
+ */
+export function isGuestKey(key: string): boolean {
+  return key.includes('{g:')
+}
+
+/**
+ * The login limiter's counters: one per account tried and one per client address, each its own hash tag (they are
+ * counted in one round trip only where the backend allows it).
+ * @param shopId the shop
+ * @param digests the account's and the address's digests; an undefined one is not counted
+ * @param digests.account the account's digest
+ * @param digests.address the client address's digest
+ * @returns the counter keys, account first
+ */
+export function loginLimitKeys(shopId: string, digests: { account?: string, address?: string }): { account?: string, address?: string } {
+  return {
+    account: digests.account === undefined ? undefined : `${shopId}:{rl:a:${digests.account}}`,
+    address: digests.address === undefined ? undefined : `${shopId}:{rl:c:${digests.address}}`,
+  }
+}
+
 // Keys of a shop, after `<shopId>:`, as the operator counts and ends them; user ids are `[\w-]{1,64}` (id.ts).
 export const SHOP_KEY_SHAPES = {
   guestSession: /^\{g:[^{}]+\}:s$/,

@@ -1,4 +1,5 @@
 import { defineDriver } from 'unstorage'
+import { isGuestKey } from './keys'
 
 /** Options of the embedded development store. */
 export interface MemoryDriverOptions {
@@ -94,7 +95,7 @@ export const storefrontMemoryDriver = defineDriver((options: MemoryDriverOptions
     // Re-inserting moves the key to the end, so the Map's order is least recently written first.
     drop(key)
     data.set(key, { value, expiresAt: ttlSeconds ? Date.now() + ttlSeconds * 1000 : Number.POSITIVE_INFINITY })
-    if (key.includes('{g:')) guests.add(key)
+    if (isGuestKey(key)) guests.add(key)
     while (data.size > maxEntries) {
       if (guests.size > 0) {
         let next = oldestGuest.next()

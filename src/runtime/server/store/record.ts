@@ -116,5 +116,5 @@ export function parseMeta(raw: string | undefined): StoredMeta | undefined {
  * @returns ms since epoch, or 0 when unknown
  */
 export function recordExpiresAt(fields: SessionFields): number {
-  return parseMeta(fields.m)?.e ?? 0
+  return parseMeta(fields[META_FIELD])?.e ?? 0
 }

@@ -1,7 +1,7 @@
 import type { Storage } from 'unstorage'
 import type { SessionFields } from './session/types'
-import { recordExpiresAt } from './record'
-import { guestSessionOfData, isSessionRecordKey } from './keys'
+import { META_FIELD, recordExpiresAt } from './record'
+import { guestSessionOfData, isSessionRecordKey, isUserIndexKey } from './keys'
 
 type UserIndex = Record<string, number>
 
@@ -24,7 +24,7 @@ export async function sweepExpired(storage: Storage): Promise<number> {
       removed++
       continue
     }
-    if (key.endsWith(':i') && value && typeof value === 'object' && !Array.isArray(value)) {
+    if (isUserIndexKey(key) && value && typeof value === 'object' && !Array.isArray(value)) {
       const entries = value as UserIndex
       const live = Object.entries(entries).filter(([, at]) => typeof at === 'number' && at > now)
       if (live.length === Object.keys(entries).length) continue
@@ -47,10 +47,10 @@ export async function sweepExpired(storage: Storage): Promise<number> {
 function isEnded(key: string, value: unknown, now: number, present: Set<string>): boolean {
   if (value === null || value === undefined) return false
   if (typeof value === 'object' && !Array.isArray(value)) {
-    const shaped = value as { e?: unknown, until?: unknown, m?: unknown }
+    const shaped = value as { e?: unknown, until?: unknown } & Record<string, unknown>
     if (typeof shaped.e === 'number') return shaped.e <= now
     if (typeof shaped.until === 'number') return shaped.until <= now
-    if (typeof shaped.m === 'string' && isSessionRecordKey(key)) {
+    if (typeof shaped[META_FIELD] === 'string' && isSessionRecordKey(key)) {
       const expiresAt = recordExpiresAt(value as SessionFields)
       return expiresAt > 0 && expiresAt <= now
     }

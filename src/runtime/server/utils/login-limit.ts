@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto'
 import type { H3Event } from 'h3'
 import { getRequestIP, setResponseHeader } from 'h3'
 import { StorefrontHttpError, toStoreError } from '../session/errors'
+import { loginLimitKeys } from '../store/keys'
 import { useStorefrontRuntime } from './runtime'
 
 /** Options of {@link limitLoginAttempts}; unset ones take the module's `loginLimit` options. */
@@ -47,10 +48,11 @@ export async function limitLoginAttempts(event: H3Event, options: LoginLimitOpti
   const windowMs = (options.window ?? loginLimit.window) * 1000
   const shop = runtime.engine.shop(event)
   const address = getRequestIP(event, { xForwardedFor: runtime.engine.shops.trustProxy }) ?? 'unknown'
-  const keys = [
-    perAccount > 0 ? `${shop.id}:{rl:a:${digest(String(options.account).trim().toLowerCase())}}` : undefined,
-    perAddress > 0 ? `${shop.id}:{rl:c:${digest(address)}}` : undefined,
-  ]
+  const limited = loginLimitKeys(shop.id, {
+    account: perAccount > 0 ? digest(String(options.account).trim().toLowerCase()) : undefined,
+    address: perAddress > 0 ? digest(address) : undefined,
+  })
+  const keys = [limited.account, limited.address]
   const counted = keys.filter((key): key is string => key !== undefined)
   if (counted.length === 0) return
   const store = await runtime.sessionsFor(shop)

@@ -3,7 +3,7 @@ import { extendExpiring, readExpiring, writeExpiring } from '../expiring'
 import { createKeyedLock } from '../lock'
 import { sweepExpired } from '../sweep'
 import type { IndexedSession, SessionExpiry, SessionFields, SessionPage, SessionStore, SessionStoreKeys, SessionStoreOptions, SessionWrite } from './types'
-import { recordExpiresAt } from '../record'
+import { META_FIELD, recordExpiresAt } from '../record'
 
 type UserIndex = Record<string, number>
 /** A user's record as a generic store keeps it: the fields, and when it ends (ms since epoch). */
@@ -153,7 +153,7 @@ export function createGenericSessionStore(storage: Storage, options: SessionStor
       const dead: string[] = []
       for (const [hash, expiresAt] of slice) {
         const fields = expiresAt > now ? await readLive(prefix + hash, now) : null
-        if (fields?.m) sessions.push({ hash, meta: fields.m })
+        if (fields?.[META_FIELD]) sessions.push({ hash, meta: fields[META_FIELD] })
         else dead.push(hash)
       }
       const last = slice.at(-1)
@@ -223,9 +223,9 @@ export function createGenericSessionStore(storage: Storage, options: SessionStor
 
 /** The fields a generic store keeps, as the pairs a store reads back, the meta field first. */
 function toSessionRecord(fields: SessionFields): string[] {
-  const record: string[] = fields.m === undefined ? [] : ['m', fields.m]
+  const record: string[] = fields[META_FIELD] === undefined ? [] : [META_FIELD, fields[META_FIELD]]
   for (const name in fields) {
-    if (name !== 'm' && Object.hasOwn(fields, name)) record.push(name, fields[name]!)
+    if (name !== META_FIELD && Object.hasOwn(fields, name)) record.push(name, fields[name]!)
   }
   return record
 }

@@ -1,4 +1,5 @@
 import { COUNT_ATTEMPT, LIST_USER_SESSIONS, REMOVE_USER_SESSIONS } from '../redis-index-scripts'
+import { META_FIELD } from '../record'
 
 // A session record is one string of lines, name and value in turn, the meta field `m` first: a read is one GET and
 // one reply, like any string. Names and values never contain a line feed (values are JSON texts; the session
@@ -51,9 +52,9 @@ local ttl = tonumber(ARGV[2])
 ${RECORD_FIELDS}if current and not decode(current) then return redis.error_reply('SF_MALFORMED') end
 apply(7, tonumber(ARGV[6]))
 local out = {}
-local meta = at['m']
+local meta = at['${META_FIELD}']
 if meta and values[meta] then
-  out[1] = 'm'
+  out[1] = '${META_FIELD}'
   out[2] = values[meta]
 end
 for i = 1, #names do

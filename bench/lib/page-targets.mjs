@@ -1,5 +1,5 @@
-// Targets of the server-rendered page, the user with many sessions, the client JavaScript and durable writes
-// (issue 18, points 2, 4, 5 and 6). targets.mjs calls this; nothing here fails the run.
+// Targets of the server-rendered page, the user with many sessions, the client JavaScript and durable writes, and the
+// read path's regression guards on CPU per request. targets.mjs calls this; nothing here fails the run.
 
 const fixed = (value, digits = 2) => (Number.isFinite(value) ? value.toFixed(digits) : 'n/a')
 
@@ -12,10 +12,19 @@ export const CLIENT_JS_GZIP_BYTES = 4096
 
 /**
  * Adds the targets of the sections that ran.
- * @param {{ ssrPage?: any, userSessions?: any, clientJs?: any, durable?: any }} results
+ * @param {{ throughput?: any[], ssrPage?: any, userSessions?: any, clientJs?: any, durable?: any }} results
  * @param {(id: string, target: string, measured: string, met: boolean | null) => void} add records one target
  */
-export function evaluatePageTargets({ ssrPage, userSessions, clientJs, durable }, add) {
+export function evaluatePageTargets({ throughput, ssrPage, userSessions, clientJs, durable }, add) {
+  if (throughput) {
+    // Regression guards of the read path, on CPU per request (steadier than req/s on a shared machine).
+    const variant = id => throughput.find(v => v.id === id && !v.skipped)
+    const [engine, express, playground] = ['engine', 'express-session', 'playground'].map(variant)
+    const expressCpu = engine && express ? express.cpuUsPerRequest / engine.cpuUsPerRequest : Number.NaN
+    add('guard-engine-floor-cpu', 'guard: engine ≥ 0.85× the floor on CPU per request', `${fixed(engine?.cpuRatio)}× (${fixed(engine?.cpuUsPerRequest, 1)} µs per request)`, Number.isFinite(engine?.cpuRatio) ? engine.cpuRatio >= 0.85 : null)
+    add('guard-engine-express-cpu', 'guard: engine ≥ 2.5× express-session on CPU per request', `${fixed(expressCpu)}× (${fixed(express?.cpuUsPerRequest, 1)} vs ${fixed(engine?.cpuUsPerRequest, 1)} µs)`, Number.isFinite(expressCpu) ? expressCpu >= 2.5 : null)
+    add('guard-playground-floor-cpu', 'guard: playground getUser ≥ 0.9× its route floor on CPU per request', `${fixed(playground?.cpuRatio)}×`, Number.isFinite(playground?.cpuRatio) ? playground.cpuRatio >= 0.9 : null)
+  }
   if (ssrPage) {
     const row = id => ssrPage.variants.find(v => v.id === id)
     const [loggedIn, anonymous, raw] = ['logged-in', 'anonymous', 'raw'].map(row)

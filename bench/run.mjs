@@ -16,7 +16,10 @@ const number = (name, fallback) => {
   return value
 }
 const list = name => (env[name] ? env[name].split(',').map(s => s.trim()).filter(Boolean) : undefined)
-const skip = new Set(list('BENCH_SKIP') ?? [])
+const PARTS = ['throughput', 'commands', 'scaling', 'durable', 'memory', 'ssr', 'sessions', 'clientjs']
+// BENCH_ONLY runs the parts it names and skips every other; BENCH_SKIP leaves parts out.
+const only = list('BENCH_ONLY')
+const skip = new Set([...(list('BENCH_SKIP') ?? []), ...(only ? PARTS.filter(part => !only.includes(part)) : [])])
 
 const options = {
   rounds: skip.has('throughput') ? 0 : number('BENCH_ROUNDS', DEFAULT_OPTIONS.rounds),
@@ -29,6 +32,9 @@ const options = {
   scaling: skip.has('scaling') ? false : { ...DEFAULT_OPTIONS.scaling, sizes: list('BENCH_SCALING_SIZES')?.map(Number) ?? DEFAULT_OPTIONS.scaling.sizes },
   durable: skip.has('durable') ? false : { ...DEFAULT_OPTIONS.durable, rounds: number('BENCH_DURABLE_ROUNDS', DEFAULT_OPTIONS.durable.rounds), duration: number('BENCH_DURABLE_DURATION', DEFAULT_OPTIONS.durable.duration) },
   memory: skip.has('memory') ? false : { ...DEFAULT_OPTIONS.memory, sessions: number('BENCH_MEMORY_SESSIONS', DEFAULT_OPTIONS.memory.sessions), maxEntries: number('BENCH_MEMORY_MAX_ENTRIES', DEFAULT_OPTIONS.memory.maxEntries) },
+  ssrPage: skip.has('ssr') ? false : { ...DEFAULT_OPTIONS.ssrPage, rounds: number('BENCH_SSR_ROUNDS', DEFAULT_OPTIONS.ssrPage.rounds), duration: number('BENCH_SSR_DURATION', DEFAULT_OPTIONS.ssrPage.duration) },
+  userSessions: skip.has('sessions') ? false : { ...DEFAULT_OPTIONS.userSessions, sessions: number('BENCH_USER_SESSIONS', DEFAULT_OPTIONS.userSessions.sessions) },
+  clientJs: !skip.has('clientjs'),
   log: line => console.log(line),
 }
 if (options.profile.length > 0) {

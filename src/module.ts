@@ -125,7 +125,8 @@ export default defineNuxtModule<ModuleOptions>({
 
     // 3. App: composables, the plugin (SSR load of user, basket and wishlist; tabs in step), the middleware, the shop pages.
     const composables = (file: string, names: string[]) => addImports(names.map(name => ({ name, from: runtimeDir.resolve(`./app/composables/${file}`) })))
-    composables('rpc', ['useRpc', 'useRpcCall', 'StorefrontRpcError'])
+    composables('rpc', ['useRpcCall', 'StorefrontRpcError'])
+    composables('rpc-data', ['useRpc'])
     composables('shop', ['useStorefrontShop'])
     composables('user', ['useUser'])
     composables('basket', ['useBasket', 'useWishlist'])

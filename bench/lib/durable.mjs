@@ -15,6 +15,7 @@ const TTL_MS = 86_400_000
  * @property {number} p99Ms 99th percentile, median over rounds
  * @property {number} cpuUsPerWrite this process's CPU time (user + system) per update, median over rounds
  * @property {number} writes updates over all rounds
+ * @property {number} unconfirmed durable writes no replica confirmed in time (not in the other figures)
  */
 
 async function until(what, probe, timeoutMs = 20_000) {
@@ -59,28 +60,40 @@ export async function measureDurableWrites({ rounds = 3, duration = 3, concurren
       const now = Date.now()
       const expiry = { ttlMs: TTL_MS, expiresAt: now + TTL_MS }
       const sessions = []
+      // Created through the default mode's store (the first): setting up is not measured, and a WAIT that times out
+      // on a busy machine must not end the run before the first round.
+      const seeding = stores[0]?.store ?? store
       for (let i = 0; i < concurrency; i++) {
         const keys = engine.sessionKeys(SHOP, { kind: 'guest', id: engine.createGuestId() })
-        if (!await store.create(keys, { m: JSON.stringify({ c: now, s: now, e: expiry.expiresAt }) }, expiry)) throw new Error('could not create a bench session')
+        if (!await seeding.create(keys, { m: JSON.stringify({ c: now, s: now, e: expiry.expiresAt }) }, expiry)) throw new Error('could not create a bench session')
         sessions.push(keys)
       }
       stores.push({ mode, driver, store, expiry, sessions, rounds: [] })
     }
     const run = async ({ store, expiry, sessions }) => {
       const latencies = []
+      let unconfirmed = 0
       const end = performance.now() + duration * 1000
       const cpuBefore = process.cpuUsage()
       const started = performance.now()
       await Promise.all(sessions.map(async (keys, worker) => {
         for (let n = 0; performance.now() < end; n++) {
           const t0 = performance.now()
-          if (!await store.update(keys, { set: { basket: JSON.stringify([worker, n]) }, del: [] }, expiry)) throw new Error('a bench session was gone')
+          try {
+            if (!await store.update(keys, { set: { basket: JSON.stringify([worker, n]) }, del: [] }, expiry)) throw new Error('a bench session was gone')
+          }
+          catch (error) {
+            // No replica confirmed within the timeout (a busy machine): counted, not timed, and the run goes on.
+            if (error?.name !== 'ReplicaConfirmationError') throw error
+            unconfirmed++
+            continue
+          }
           latencies.push(performance.now() - t0)
         }
       }))
       const seconds = (performance.now() - started) / 1000
       const cpuUsed = process.cpuUsage(cpuBefore)
-      return { writes: latencies.length, writesPerSecond: latencies.length / seconds, p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99), cpuUsPerWrite: (cpuUsed.user + cpuUsed.system) / latencies.length }
+      return { writes: latencies.length, writesPerSecond: latencies.length / seconds, p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99), cpuUsPerWrite: (cpuUsed.user + cpuUsed.system) / latencies.length, unconfirmed }
     }
     // A short warm-up per mode (scripts loaded, connections up), then alternating rounds.
     for (const entry of stores) await run({ ...entry, sessions: entry.sessions.slice(0, 5) })
@@ -98,6 +111,7 @@ export async function measureDurableWrites({ rounds = 3, duration = 3, concurren
       p99Ms: median(results.map(r => r.p99Ms)),
       cpuUsPerWrite: median(results.map(r => r.cpuUsPerWrite)),
       writes: results.reduce((sum, r) => sum + r.writes, 0),
+      unconfirmed: results.reduce((sum, r) => sum + r.unconfirmed, 0),
     }))
     const [plain, durable] = modes
     return {

@@ -1,14 +1,17 @@
 import { cpus, loadavg } from 'node:os'
 import { fileURLToPath } from 'node:url'
 import { buildEngine, ensurePlaygroundBuilt } from './build.mjs'
+import { measureClientJs } from './client-js.mjs'
 import { measureCommands } from './commands.mjs'
 import { measureDestroyScaling } from './destroy-scaling.mjs'
 import { measureDurableWrites } from './durable.mjs'
 import { canPin, runNodeScript } from './process.mjs'
 import { startRedis } from './redis.mjs'
 import { evaluateTargets } from './targets.mjs'
+import { measureSsrPage } from './ssr-page.mjs'
 import { LOAD_CPU, measureThroughput } from './throughput.mjs'
-import { SERVER_CPU } from './variants.mjs'
+import { measureUserSessions } from './user-sessions.mjs'
+import { SERVER_CPU, profileFlags } from './variants.mjs'
 
 const MEMORY_WORKER = fileURLToPath(new URL('./memory-worker.mjs', import.meta.url))
 
@@ -24,6 +27,9 @@ const MEMORY_WORKER = fileURLToPath(new URL('./memory-worker.mjs', import.meta.u
  * @property {false | { sizes: number[], repeats: number }} scaling destroySessionsForUserId scaling
  * @property {false | { sessions: number, maxEntries: number, ttlMs: number, sweepIntervalMs: number }} memory memory store bound
  * @property {false | { rounds: number, duration: number, concurrency: number }} durable durable writes against the default mode
+ * @property {false | { rounds: number, duration: number }} ssrPage the product page logged in, anonymous and on a raw read
+ * @property {false | { sessions: number, repeats: number }} userSessions one user with many sessions: a page of listSessions, destroy-all
+ * @property {boolean} clientJs the client JavaScript the module adds to a product page (two builds, Chromium)
  */
 
 /** @type {BenchOptions} The defaults of `npm run bench`. */
@@ -36,6 +42,9 @@ export const DEFAULT_OPTIONS = {
   scaling: { sizes: [10_000, 100_000, 1_000_000], repeats: 20 },
   memory: { sessions: 1_000_000, maxEntries: 200_000, ttlMs: 10_000, sweepIntervalMs: 1000 },
   durable: { rounds: 3, duration: 3, concurrency: 50 },
+  ssrPage: { rounds: 5, duration: 5 },
+  userSessions: { sessions: 50_000, repeats: 30 },
+  clientJs: true,
 }
 
 /**
@@ -52,7 +61,7 @@ export async function runBench(given = {}) {
   const loadAverageStart = loadavg().map(n => Math.round(n * 100) / 100)
   log('building the engine bundle from src/')
   await buildEngine()
-  const onPlayground = options.commands || (options.rounds > 0 && (!options.variants || options.variants.some(id => id === 'playground' || id === 'nitro-floor')))
+  const onPlayground = options.commands || options.ssrPage || options.userSessions || (options.rounds > 0 && (!options.variants || options.variants.some(id => id === 'playground' || id === 'nitro-floor')))
   if (onPlayground) {
     await ensurePlaygroundBuilt(log)
   }
@@ -83,6 +92,14 @@ export async function runBench(given = {}) {
       log(`destroySessionsForUserId scaling: ${options.scaling.sizes.map(n => n.toLocaleString('en')).join(', ')} sessions`)
       result.scaling = await measureDestroyScaling({ redis, ...options.scaling, log })
     }
+    if (options.ssrPage) {
+      log(`server-rendered product page: ${options.ssrPage.rounds} rounds × ${options.ssrPage.duration} s per render, ${options.connections} connections`)
+      result.ssrPage = await measureSsrPage({ redis, ...options.ssrPage, warmup: options.warmup, connections: options.connections, nodeArgs: profileFlags('ssr', options.profile ?? []), log })
+    }
+    if (options.userSessions) {
+      log(`a user with ${options.userSessions.sessions.toLocaleString('en')} sessions: listSessions and destroySessionsForUserId`)
+      result.userSessions = await measureUserSessions({ redis, ...options.userSessions, nodeArgs: profileFlags('sessions', options.profile ?? []), log })
+    }
   }
   finally {
     await redis.stop()
@@ -96,6 +113,10 @@ export async function runBench(given = {}) {
     result.memory = await runNodeScript({ script: MEMORY_WORKER, input: { batch: 1000, ...options.memory }, nodeArgs: ['--expose-gc'] })
     log('the same into unstorage\'s lru-cache driver, for comparison')
     result.memoryLru = await runNodeScript({ script: MEMORY_WORKER, input: { batch: 1000, ...options.memory, driver: 'lru-cache' }, nodeArgs: ['--expose-gc'] })
+  }
+  if (options.clientJs) {
+    log('client JavaScript of a product page: two builds, with and without the module')
+    result.clientJs = await measureClientJs({ log })
   }
   result.targets = evaluateTargets(result)
   result.environment.loadAverageEnd = loadavg().map(n => Math.round(n * 100) / 100)

@@ -1,4 +1,5 @@
 import { isFlat } from './destroy-scaling.mjs'
+import { evaluatePageTargets } from './page-targets.mjs'
 import { median } from './stats.mjs'
 
 /**
@@ -23,10 +24,10 @@ function sameRoundCpuRatio(variant, other) {
 
 /**
  * Checks a run's results against the targets of issue 7. Nothing here fails the run: a missed target is reported.
- * @param {{ throughput?: import('./throughput.mjs').VariantResult[], commands?: import('./commands.mjs').CommandMeasure[], scaling?: import('./destroy-scaling.mjs').ScalingPoint[], memory?: any, memoryLru?: any }} results
+ * @param {{ throughput?: import('./throughput.mjs').VariantResult[], commands?: import('./commands.mjs').CommandMeasure[], scaling?: import('./destroy-scaling.mjs').ScalingPoint[], memory?: any, memoryLru?: any, ssrPage?: any, userSessions?: any, clientJs?: any, durable?: any }} results
  * @returns {Target[]} every target, met or not
  */
-export function evaluateTargets({ throughput, commands, scaling, memory, memoryLru }) {
+export function evaluateTargets({ throughput, commands, scaling, memory, memoryLru, ssrPage, userSessions, clientJs, durable }) {
   const variant = id => throughput?.find(v => v.id === id)
   const command = prefix => commands?.find(c => c.label.startsWith(prefix))
   const targets = []
@@ -79,6 +80,7 @@ export function evaluateTargets({ throughput, commands, scaling, memory, memoryL
     }
     add('memory-bound', 'memory store stays under its bound and frees expired sessions', `max ${memory.maxEntriesSeen.toLocaleString('en')} of ${memory.maxEntries.toLocaleString('en')} entries; ${memory.entriesAfterSweep} left after sweep; heap ${memory.peakHeapMb} → ${memory.afterHeapMb} MB (baseline ${memory.baselineHeapMb}); RSS peak ${memory.peakRssMb}, after ${memory.afterRssMb} MB`, bounded && freed)
   }
+  evaluatePageTargets({ throughput, ssrPage, userSessions, clientJs, durable }, add)
   return targets
 }
 

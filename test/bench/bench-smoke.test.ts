@@ -17,6 +17,9 @@ describe('npm run bench (smoke)', () => {
       scaling: { sizes: [1000], repeats: 3 },
       memory: { sessions: 10_000, maxEntries: 2000, ttlMs: 1000, sweepIntervalMs: 200 },
       durable: { rounds: 1, duration: 1, concurrency: 5 },
+      ssrPage: { rounds: 1, duration: 1 },
+      userSessions: { sessions: 2000, repeats: 3 },
+      clientJs: true,
     })
 
     expect(result.throughput.map((variant: { id: string }) => variant.id)).toEqual(VARIANTS.map(variant => variant.id))
@@ -52,6 +55,22 @@ describe('npm run bench (smoke)', () => {
     expect(result.durable.modes.map((mode: { mode: string }) => mode.mode)).toEqual(['default', 'durable'])
     for (const mode of result.durable.modes) expect(mode.writes, mode.mode).toBeGreaterThan(0)
 
+    // The product page: each render was checked before and after its load (name, counts, heart).
+    expect(result.ssrPage.variants.map((variant: { id: string }) => variant.id)).toEqual(['logged-in', 'anonymous', 'raw'])
+    for (const variant of result.ssrPage.variants) {
+      expect(variant.rounds[0].requests, variant.id).toBeGreaterThan(0)
+      expect(variant.failed, variant.id).toBe(0)
+    }
+    expect(result.ssrPage.variants[1].commands).toBe(0)
+    expect(result.userSessions).toMatchObject({ sessions: 2000, destroy: { destroyed: 2000 } })
+    expect(result.userSessions.pageScripts.calls).toBe(3)
+    expect(result.clientJs.apps.map((app: { id: string }) => app.id)).toEqual(['with', 'without'])
+    for (const app of result.clientJs.apps) expect(app.files, app.id).toBeGreaterThan(0)
+    for (const id of ['ssr-session-cpu', 'ssr-session-reads', 'session-page', 'session-scripts', 'client-js', 'durable-cost']) {
+      expect(result.targets.map((target: { id: string }) => target.id)).toContain(id)
+    }
+
     expect(result.targets.length).toBeGreaterThan(0)
-  })
+    // Two Nuxt builds for the client JavaScript, besides the rest.
+  }, 420_000)
 })

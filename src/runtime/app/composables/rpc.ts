@@ -1,8 +1,5 @@
-import { toValue } from 'vue'
-import type { MaybeRefOrGetter } from 'vue'
-import type { AsyncData, AsyncDataOptions, NuxtError } from '#app'
 import type { StorefrontRpcMethods } from '#storefront/rpc-methods'
-import { useAsyncData, useRequestEvent } from '#imports'
+import { useRequestEvent } from '#imports'
 import type { RpcParams, RpcResult } from '../../types/rpc'
 import { getSsrRpcCaller } from '../../shared/ssr-rpc'
 import type { SsrRpcFailure } from '../../shared/ssr-rpc'
@@ -81,28 +78,4 @@ export function useRpcCall<M extends RpcMethodName>(method: M, scope: ShopScope 
       throw new StorefrontRpcError(method, problem.status ?? response.statusCode ?? 500, problem.title ?? 'Error', problem.detail, problem as Record<string, unknown>)
     }
   }
-}
-
-/**
- * Calls an RPC method through `useAsyncData`: during SSR in-process (no extra session load), then hydrated.
- * @param method the method name
- * @param params its params; a ref or getter is watched
- * @param options useAsyncData options (`key` defaults to the method and params)
- * @returns the async data
- * @example
- * const { data } = await useRpc('getBasket')
- */
-export function useRpc<M extends RpcMethodName>(
-  method: M,
-  params?: MaybeRefOrGetter<RpcMethodParams<M>>,
-  options: AsyncDataOptions<RpcMethodResult<M>> & { key?: string } = {},
-): AsyncData<RpcMethodResult<M> | undefined, NuxtError | undefined> {
-  const call = useRpcCall(method) as (params?: unknown) => Promise<RpcMethodResult<M>>
-  const { key, ...asyncOptions } = options
-  const watchSource = typeof params === 'function' || (params && typeof params === 'object' && '__v_isRef' in params) ? [() => toValue(params)] : undefined
-  return useAsyncData(
-    key ?? (() => `storefront-rpc:${method}:${JSON.stringify(toValue(params) ?? null)}`),
-    () => call(toValue(params)),
-    { watch: watchSource, ...asyncOptions },
-  ) as AsyncData<RpcMethodResult<M> | undefined, NuxtError | undefined>
 }

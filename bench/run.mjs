@@ -29,6 +29,7 @@ const options = {
   scaling: skip.has('scaling') ? false : { ...DEFAULT_OPTIONS.scaling, sizes: list('BENCH_SCALING_SIZES')?.map(Number) ?? DEFAULT_OPTIONS.scaling.sizes },
   durable: skip.has('durable') ? false : { ...DEFAULT_OPTIONS.durable, rounds: number('BENCH_DURABLE_ROUNDS', DEFAULT_OPTIONS.durable.rounds), duration: number('BENCH_DURABLE_DURATION', DEFAULT_OPTIONS.durable.duration) },
   memory: skip.has('memory') ? false : { ...DEFAULT_OPTIONS.memory, sessions: number('BENCH_MEMORY_SESSIONS', DEFAULT_OPTIONS.memory.sessions), maxEntries: number('BENCH_MEMORY_MAX_ENTRIES', DEFAULT_OPTIONS.memory.maxEntries) },
+  shopperMemory: skip.has('shopper-memory') ? false : { population: number('BENCH_SHOPPER_POPULATION', DEFAULT_OPTIONS.shopperMemory.population) },
   log: line => console.log(line),
 }
 if (options.profile.length > 0) {

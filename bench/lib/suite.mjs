@@ -4,6 +4,7 @@ import { buildEngine, ensurePlaygroundBuilt } from './build.mjs'
 import { measureCommands } from './commands.mjs'
 import { measureDestroyScaling } from './destroy-scaling.mjs'
 import { measureDurableWrites } from './durable.mjs'
+import { measureShopperMemory } from './shopper-memory.mjs'
 import { canPin, runNodeScript } from './process.mjs'
 import { startRedis } from './redis.mjs'
 import { evaluateTargets } from './targets.mjs'
@@ -24,6 +25,7 @@ const MEMORY_WORKER = fileURLToPath(new URL('./memory-worker.mjs', import.meta.u
  * @property {false | { sizes: number[], repeats: number }} scaling destroySessionsForUserId scaling
  * @property {false | { sessions: number, maxEntries: number, ttlMs: number, sweepIntervalMs: number }} memory memory store bound
  * @property {false | { rounds: number, duration: number, concurrency: number }} durable durable writes against the default mode
+ * @property {false | { population: number }} shopperMemory Redis memory per shopper, against express-session + connect-redis
  */
 
 /** @type {BenchOptions} The defaults of `npm run bench`. */
@@ -36,6 +38,7 @@ export const DEFAULT_OPTIONS = {
   scaling: { sizes: [10_000, 100_000, 1_000_000], repeats: 20 },
   memory: { sessions: 1_000_000, maxEntries: 200_000, ttlMs: 10_000, sweepIntervalMs: 1000 },
   durable: { rounds: 3, duration: 3, concurrency: 50 },
+  shopperMemory: { population: 10_000 },
 }
 
 /**
@@ -52,7 +55,7 @@ export async function runBench(given = {}) {
   const loadAverageStart = loadavg().map(n => Math.round(n * 100) / 100)
   log('building the engine bundle from src/')
   await buildEngine()
-  const onPlayground = options.commands || (options.rounds > 0 && (!options.variants || options.variants.some(id => id === 'playground' || id === 'nitro-floor')))
+  const onPlayground = options.commands || Boolean(options.shopperMemory) || (options.rounds > 0 && (!options.variants || options.variants.some(id => id === 'playground' || id === 'nitro-floor')))
   if (onPlayground) {
     await ensurePlaygroundBuilt(log)
   }
@@ -78,6 +81,10 @@ export async function runBench(given = {}) {
     if (options.commands) {
       log('store commands per request')
       result.commands = await measureCommands({ redis, log })
+    }
+    if (options.shopperMemory) {
+      log(`Redis memory per shopper: one of each, then ${options.shopperMemory.population.toLocaleString('en')} copies`)
+      result.shopperMemory = await measureShopperMemory({ redis, ...options.shopperMemory, log })
     }
     if (options.scaling) {
       log(`destroySessionsForUserId scaling: ${options.scaling.sizes.map(n => n.toLocaleString('en')).join(', ')} sessions`)

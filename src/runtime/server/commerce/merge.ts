@@ -34,7 +34,8 @@ export function noMerge(): GuestMerge {
  * 1. a lock on the guest stops guest writes (they get a 409) and lets one login through;
  * 2. each adapter merges all or nothing and records a marker, so a retry after a crash merges nothing twice;
  * 3. the guest data is deleted only after the merge succeeded; a failed merge releases the lock and leaves it intact.
- * The lock is not released on success: it expires after the guest session is gone, so no guest write slips in.
+ * On success the lock goes with the guest's data, alongside the save that ends the guest session: a guest write
+ * after that finds no session (409), and a second login finds the user's merge markers.
  * @param store the commerce store of the shop (for the lock)
  * @param adapters basket and wishlist adapters
  * @param guest the guest owner
@@ -69,7 +70,7 @@ export async function mergeGuestIntoUser(
     return {
       report,
       clearGuest: async () => {
-        await Promise.all([adapters.basket.clear(guest, context), adapters.wishlist.clear(guest, context)])
+        await Promise.all([adapters.basket.clear(guest, context), adapters.wishlist.clear(guest, context), store.release(lock, token)])
       },
     }
   }

@@ -58,14 +58,15 @@ export function parseSessionId(id: string): SessionIdInfo | null {
 }
 
 /**
- * The form a session id is stored under: SHA-256, base64url. A dump of the store yields no usable cookie.
+ * The form a session id is stored under: its SHA-256, cut to 132 bits, base64url. A dump of the store yields no
+ * usable cookie, and 22 characters instead of 43 keep every key of a session shorter.
  * @param id a session id
- * @returns 43 base64url characters
+ * @returns 22 base64url characters
  */
 export function hashSessionId(id: string): string {
   let hash = hashes.get(id)
   if (hash === undefined) {
-    hash = createHash('sha256').update(id).digest('base64url')
+    hash = createHash('sha256').update(id).digest('base64url').slice(0, 22)
     hashes.set(id, hash)
   }
   return hash

@@ -77,7 +77,7 @@ async function storedSession(shopper: Shopper): Promise<{ key: string, lines: st
   const client = redis.client()
   try {
     const { createHash } = await import('node:crypto')
-    const hash = createHash('sha256').update(cookieId(shopper.cookie()!.split('=').slice(1).join('='))).digest('base64url').slice(0, 22)
+    const hash = createHash('sha256').update(cookieId(shopper.cookie()!.split('=').slice(1).join('='))).digest('base64url')
     const [key] = (await client.keys(`*${hash}*`)).filter(candidate => /:s(?::[\w-]+)?$/.test(candidate))
     return { key: key!, lines: (await client.get(key!))! }
   }

@@ -95,7 +95,7 @@ async function expectRedisKeyspace() {
   try {
     const keys = await client.keys('*')
     expect(keys.length).toBeGreaterThan(0)
-    const grammar = /^storefront:(?:1001|1002):\{(?:g:[\w-]{22}|u:[\w-]{1,64})\}(?::[a-z]+(?::[\w-]{1,64})?)?$/
+    const grammar = /^storefront:(?:1001|1002):\{(?:g:[\w-]{43}|u:[\w-]{1,64})\}(?::[a-z]+(?::[\w-]{1,64})?)?$/
     expect(keys.filter(key => !grammar.test(key)).slice(0, 20)).toEqual([])
     // A store dump yields no usable cookie: no key holds a presented or issued session id.
     const ids = bystanders.map(b => b.id.split(':').at(-1)!)

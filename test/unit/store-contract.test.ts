@@ -467,7 +467,7 @@ describe('redis', () => {
       await createSession(store, guest)
       await createSession(store, user)
 
-      const sha256 = (id: string) => createHash('sha256').update(id).digest('base64url').slice(0, 22)
+      const sha256 = (id: string) => createHash('sha256').update(id).digest('base64url')
       expect(await raw.exists(`${BASE}:${SHOP}:{g:${sha256(guestId)}}:s`)).toBe(1)
       expect((await raw.keys(`*${userId}*`)).sort()).toEqual([`${BASE}:${SHOP}:{u:${userId}}:i`, `${BASE}:${SHOP}:{u:${userId}}:s:${sha256(userSessionId)}`])
       expect(await raw.zrange(`${BASE}:${user.index}`, 0, -1)).toEqual([sha256(userSessionId)])

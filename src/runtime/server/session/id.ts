@@ -58,15 +58,14 @@ export function parseSessionId(id: string): SessionIdInfo | null {
 }
 
 /**
- * The form a session id is stored under: its SHA-256, cut to 132 bits, base64url. A dump of the store yields no
- * usable cookie, and 22 characters instead of 43 keep every key of a session shorter.
+ * The form a session id is stored under: SHA-256, base64url. A dump of the store yields no usable cookie.
  * @param id a session id
- * @returns 22 base64url characters
+ * @returns 43 base64url characters
  */
 export function hashSessionId(id: string): string {
   let hash = hashes.get(id)
   if (hash === undefined) {
-    hash = createHash('sha256').update(id).digest('base64url').slice(0, 22)
+    hash = createHash('sha256').update(id).digest('base64url')
     hashes.set(id, hash)
   }
   return hash

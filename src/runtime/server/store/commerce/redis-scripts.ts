@@ -137,14 +137,6 @@ if basket == -1 then return {wishlist, -1} end
 return {wishlist, basket[1], basket[2], basket[3], basket[4], basket[5]}
 `
 
-// A login's claim of a guest: takes the login lock (KEYS[1]) unless it is held, and in the same step reads the
-// guest's basket (KEYS[2]) and wishlist (KEYS[3]), which no guest write changes from then on. ARGV: token, ttl ms.
-// Returns nil when the lock is held, else the basket's fields and values and the wishlist's members, oldest first.
-const CLAIM_GUEST = `
-if not redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return false end
-return {redis.call('HGETALL', KEYS[2]), redis.call('ZRANGE', KEYS[3], 0, -1)}
-`
-
 const RELEASE = `
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0
@@ -163,6 +155,5 @@ export const SCRIPTS = {
   sfMergeBasket: { lua: MERGE_BASKET, keys: 2 },
   sfMergeWishlist: { lua: MERGE_WISHLIST, keys: 2 },
   sfMergeGuest: { lua: MERGE_GUEST, keys: 4 },
-  sfClaimGuest: { lua: CLAIM_GUEST, keys: 3 },
   sfRelease: { lua: RELEASE, keys: 1 },
 }

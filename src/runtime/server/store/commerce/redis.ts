@@ -72,9 +72,15 @@ export function createRedisCommerceStore(client: RedisClient, prefix: string, op
       const added = await confirmed(redis.sfMergeWishlist(k(key), k(marker), options.maxItems, options.ttlMs, options.markerTtlMs, ...pairs)) as number
       return added < 0 ? null : added
     }),
+    // A transaction rather than a script: three plain commands cost Redis less than starting Lua, and no guest write
+    // (a script on the same keys) runs between the claim and the reads.
     claimGuest: (lock, token, ttlMs, keys) => run(async () => {
-      const reply = await redis.sfClaimGuest(k(lock), k(keys.basket), k(keys.wishlist), token, ttlMs) as [string[], string[]] | null
-      return reply && { basket: basketFromFlat(reply[0]), wishlist: reply[1].map(member => ({ productId: Number(member) })) }
+      const replies = await client.multi().set(k(lock), token, 'PX', ttlMs, 'NX').hgetall(k(keys.basket)).zrange(k(keys.wishlist), 0, -1).exec()
+      const [claimed, basket, wishlist] = (replies ?? []).map(([error, reply]) => {
+        if (error) throw error
+        return reply
+      }) as [string | null, Record<string, string>, string[]]
+      return claimed === 'OK' ? { basket: basketFromHash(basket), wishlist: wishlist.map(member => ({ productId: Number(member) })) } : null
     }),
     mergeGuest: (keys, guest, { basket, wishlist }) => run(async () => {
       const now = Date.now()

@@ -86,8 +86,9 @@ export interface CommerceStore {
   /** Merges items into a wishlist unless the marker exists. Returns how many were new, or null: already merged. */
   mergeWishlist: (key: string, marker: string, items: WishlistItem[], options: WishlistMergeOptions) => Promise<number | null>
   /**
-   * A login's claim of a guest: takes the login lock unless it is held and reads the guest's basket and wishlist in
-   * the same step (one round trip; the keys share the guest's hash tag). Null: another login holds the lock.
+   * A login's claim of a guest: takes the login lock unless it is held, then reads the guest's basket and wishlist,
+   * which no guest write changes while the lock holds (one round trip; the keys share the guest's hash tag). Null:
+   * another login holds the lock.
    */
   claimGuest: (lock: string, token: string, ttlMs: number, keys: { basket: string, wishlist: string }) => Promise<ClaimedGuest | null>
   /**

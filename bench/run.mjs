@@ -16,7 +16,7 @@ const number = (name, fallback) => {
   return value
 }
 const list = name => (env[name] ? env[name].split(',').map(s => s.trim()).filter(Boolean) : undefined)
-const PARTS = ['throughput', 'commands', 'scaling', 'durable', 'memory', 'ssr', 'sessions', 'clientjs']
+const PARTS = ['throughput', 'commands', 'scaling', 'durable', 'memory', 'ssr', 'sessions', 'clientjs', 'shopper-memory']
 // BENCH_ONLY runs the parts it names and skips every other; BENCH_SKIP leaves parts out.
 const only = list('BENCH_ONLY')
 const skip = new Set([...(list('BENCH_SKIP') ?? []), ...(only ? PARTS.filter(part => !only.includes(part)) : [])])
@@ -35,6 +35,7 @@ const options = {
   ssrPage: skip.has('ssr') ? false : { ...DEFAULT_OPTIONS.ssrPage, rounds: number('BENCH_SSR_ROUNDS', DEFAULT_OPTIONS.ssrPage.rounds), duration: number('BENCH_SSR_DURATION', DEFAULT_OPTIONS.ssrPage.duration) },
   userSessions: skip.has('sessions') ? false : { ...DEFAULT_OPTIONS.userSessions, sessions: number('BENCH_USER_SESSIONS', DEFAULT_OPTIONS.userSessions.sessions) },
   clientJs: !skip.has('clientjs'),
+  shopperMemory: skip.has('shopper-memory') ? false : { population: number('BENCH_SHOPPER_POPULATION', DEFAULT_OPTIONS.shopperMemory.population) },
   log: line => console.log(line),
 }
 if (options.profile.length > 0) {

@@ -7,7 +7,7 @@ import { startPlayground } from './variants.mjs'
 const BOB_LOGIN = { email: 'bob@example.com', password: 'bob-secret-1' }
 
 /** Commands the counting client itself sends (INFO, CONFIG) and connection set-up. */
-const OWN = new Set(['info', 'config', 'config|resetstat', 'client', 'client|setname', 'client|info', 'select', 'hello', 'ping'])
+const OWN = new Set(['info', 'config', 'config|resetstat', 'client', 'client|setname', 'client|info', 'select', 'hello', 'ping', 'slowlog', 'slowlog|reset', 'slowlog|get'])
 const READS = new Set(['get', 'mget', 'hget', 'hmget', 'hgetall', 'hexists', 'hlen', 'exists', 'zrank', 'zrange', 'zrangebyscore', 'zcard', 'zscore', 'pttl', 'ttl', 'scard', 'smembers', 'strlen', 'type'])
 const WRITES = new Set(['set', 'setex', 'psetex', 'hset', 'hsetnx', 'hdel', 'hincrby', 'del', 'unlink', 'expire', 'pexpire', 'zadd', 'zrem', 'zremrangebyscore', 'sadd', 'srem', 'rename'])
 const SCRIPTS = new Set(['eval', 'evalsha', 'eval_ro', 'evalsha_ro', 'fcall'])
@@ -24,6 +24,7 @@ const SCANS = new Set(['scan', 'keys', 'sscan', 'zscan', 'hscan'])
  * @property {number} writes write commands (inside scripts included)
  * @property {number} scans SCAN/KEYS and friends
  * @property {Record<string, number>} byCommand calls per Redis command
+ * @property {number} redisUs time Redis spent running the commands (INFO commandstats usec), scripts included
  * @property {string} [check] what the response had to show, when it did not
  */
 
@@ -40,6 +41,8 @@ const SCANS = new Set(['scan', 'keys', 'sscan', 'zscan', 'hscan'])
 export async function measureCommands({ redis, log = () => {} }) {
   const admin = redis.client()
   await admin.flushall()
+  await admin.config('SET', 'slowlog-log-slower-than', '0')
+  await admin.config('SET', 'slowlog-max-len', '1024')
   const proxy = await startRoundTripProxy(redis.port)
   const server = await startPlayground({ redisUrl: proxy.url })
   const shopper = () => createShopper(server.url)
@@ -47,16 +50,19 @@ export async function measureCommands({ redis, log = () => {} }) {
   const results = []
 
   async function measure(label, run, check = () => undefined) {
-    const before = await redis.commandStats()
+    const before = await redis.commandTimes()
+    await admin.slowlog('RESET')
     proxy.reset()
     const response = await run()
     const roundTrips = proxy.roundTrips()
-    const after = await redis.commandStats()
+    const after = await redis.commandTimes()
     const byCommand = {}
-    for (const [command, calls] of Object.entries(after)) {
-      const delta = calls - (before[command] ?? 0)
+    for (const [command, { calls }] of Object.entries(after)) {
+      const delta = calls - (before[command]?.calls ?? 0)
       if (delta > 0 && !OWN.has(command)) byCommand[command] = delta
     }
+    // The slow log (threshold 0) holds every top-level command with its run time: a script once, its commands inside it.
+    const redisUs = (await admin.slowlog('GET', 1024)).filter(([, , , [name]]) => !OWN.has(String(name).toLowerCase()) && String(name).toLowerCase() !== 'slowlog').reduce((sum, [, , us]) => sum + Number(us), 0)
     const sum = set => Object.entries(byCommand).reduce((total, [command, calls]) => total + (set.has(command) ? calls : 0), 0)
     const problem = response.status === 200 ? check(response.body) : `HTTP ${response.status}: ${response.text.slice(0, 200)}`
     const result = {
@@ -69,6 +75,7 @@ export async function measureCommands({ redis, log = () => {} }) {
       writes: sum(WRITES),
       scans: sum(SCANS),
       byCommand,
+      redisUs,
       ...(problem ? { check: problem } : {}),
     }
     results.push(result)
@@ -82,13 +89,23 @@ export async function measureCommands({ redis, log = () => {} }) {
     if (response.status !== 200) throw new Error(`login answered ${response.status} ${response.text.slice(0, 200)}`)
     return s
   }
-  async function guestWithLines(lines) {
-    const guest = shopper()
+  async function guestWithLines(lines, items = 0, jar = shopper(), variant = 1) {
     for (let product = 1; product <= lines; product++) {
-      const response = await guest.rpc('addItemToBasket', { variantId: product * 100 + 1, quantity: product })
+      const response = await jar.rpc('addItemToBasket', { variantId: product * 100 + variant, quantity: product % 9 + 1 })
       if (response.status !== 200) throw new Error(`addItemToBasket answered ${response.status} ${response.text.slice(0, 200)}`)
     }
-    return guest
+    for (let product = 1; product <= items; product++) {
+      const response = await jar.rpc('addItemToWishlist', { productId: product })
+      if (response.status !== 200) throw new Error(`addItemToWishlist answered ${response.status} ${response.text.slice(0, 200)}`)
+    }
+    return jar
+  }
+  // A user whose basket holds exactly `lines` lines of its own (the catalog's second variants, which no guest adds).
+  async function userWithLines(login, lines) {
+    const user = await loggedIn(login)
+    for (const line of (await user.rpc('getBasket')).body.items) await user.rpc('removeItemFromBasket', { variantId: line.variantId })
+    await guestWithLines(lines, 0, user, 2)
+    return user
   }
   async function sessionsOf(login, count) {
     const first = await loggedIn(login)
@@ -125,12 +142,17 @@ export async function measureCommands({ redis, log = () => {} }) {
       /data-test="basket-count"[^>]*>2</.test(body ?? '') && /data-test="wishlist-count"[^>]*>1</.test(body ?? '') ? undefined : 'expected basket count 2 and wishlist count 1 in the page'))
     const basket = await guestWithLines(5)
     await measure('login with a 5-line guest basket', () => basket.rpc('login', ALICE_LOGIN), body => (body?.merge?.linesAdded === 5 ? undefined : 'expected 5 merged lines'))
+    await userWithLines(ALICE_LOGIN, 50)
+    const big = await guestWithLines(50, 20)
+    await measure('login with a 50-line basket and 20 wishlist items into a user with 50 lines', () => big.rpc('login', ALICE_LOGIN), body => (
+      body?.merge?.linesAdded === 50 && body.merge.wishlistAdded >= 0 ? undefined : `expected 50 merged lines, got ${JSON.stringify(body?.merge)}`))
     await measure('logout', () => alice.rpc('logout'), body => (body?.user === null ? undefined : 'expected user null'))
     const jars = await sessionsOf(ALICE_LOGIN, 11)
     await measure('destroySessionsForUserId, 10 sessions (logoutOtherDevices)', () => jars[0].rpc('logoutOtherDevices'), body => (body?.destroyed === 10 ? undefined : `expected 10 destroyed, got ${body?.destroyed}`))
     return results
   }
   finally {
+    await admin.config('SET', 'slowlog-log-slower-than', '10000').catch(() => {})
     admin.disconnect()
     await server.stop()
     await proxy.close()

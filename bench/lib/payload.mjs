@@ -4,6 +4,9 @@ export const USER = Object.freeze({ id: 'u1', email: 'alice@example.com', firstN
 /** A 5-line basket, in the module's BasketLine shape. */
 export const BASKET = Object.freeze([101, 201, 301, 401, 501].map((variantId, i) => Object.freeze({ variantId, quantity: i + 1 })))
 
+/** A one-item wishlist, in the module's WishlistItem shape (the memory-per-shopper measure). */
+export const WISHLIST = Object.freeze([Object.freeze({ productId: 4 })])
+
 /** What variants 1 to 4 answer: the session's user and basket. */
 export const PAYLOAD = Object.freeze({ user: USER, basket: BASKET })
 

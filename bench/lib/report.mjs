@@ -15,6 +15,9 @@ export function table(header, rows) {
   return [line(cells[0]), widths.map(w => '-'.repeat(w)).join('  '), ...cells.slice(1).map(line)].join('\n')
 }
 
+// A key as the memory table shows it: from its owner's hash tag (or express-session's `sess:`) on, cut short.
+const shortKey = key => key.slice(Math.max(0, key.indexOf('{'), key.indexOf('sess:'))).slice(0, 24)
+
 const num = (value, digits = 0) => (Number.isFinite(value) ? value.toLocaleString('en', { minimumFractionDigits: digits, maximumFractionDigits: digits }) : 'n/a')
 
 /**
@@ -42,8 +45,15 @@ export function formatReport(result) {
   if (result.commands) {
     out.push('', 'Store commands per request on Redis (built playground; round trips via a counting proxy, commands via INFO commandstats)')
     out.push(table(
-      ['request', 'round trips', 'commands', 'reads', 'writes', 'scripts', 'by command'],
-      result.commands.map(c => [c.label, c.roundTrips, c.commands, c.reads, c.writes, c.scripts, `${Object.entries(c.byCommand).map(([k, n]) => `${k} ${n}`).join(', ') || '-'}${c.check ? ` UNEXPECTED: ${c.check}` : ''}`]),
+      ['request', 'round trips', 'commands', 'reads', 'writes', 'scripts', 'Redis µs', 'by command'],
+      result.commands.map(c => [c.label, c.roundTrips, c.commands, c.reads, c.writes, c.scripts, c.redisUs ?? 'n/a', `${Object.entries(c.byCommand).map(([k, n]) => `${k} ${n}`).join(', ') || '-'}${c.check ? ` UNEXPECTED: ${c.check}` : ''}`]),
+    ))
+  }
+  if (result.shopperMemory) {
+    out.push('', `Redis memory per shopper: MEMORY USAGE of the shopper's keys; used_memory growth over ${num(result.shopperMemory[0]?.population)} copies, per shopper`)
+    out.push(table(
+      ['store', 'shopper', 'keys', 'bytes', 'bytes in population', 'by key'],
+      result.shopperMemory.map(m => [m.store, m.shopper, m.keys.length, m.bytes, m.populationBytesPerShopper, m.keys.map(k => `${shortKey(k.key)} ${k.type} ${k.bytes}`).join(', ')]),
     ))
   }
   if (result.scaling) {

@@ -5,6 +5,7 @@ import { measureClientJs } from './client-js.mjs'
 import { measureCommands } from './commands.mjs'
 import { measureDestroyScaling } from './destroy-scaling.mjs'
 import { measureDurableWrites } from './durable.mjs'
+import { measureShopperMemory } from './shopper-memory.mjs'
 import { canPin, runNodeScript } from './process.mjs'
 import { startRedis } from './redis.mjs'
 import { evaluateTargets } from './targets.mjs'
@@ -30,6 +31,7 @@ const MEMORY_WORKER = fileURLToPath(new URL('./memory-worker.mjs', import.meta.u
  * @property {false | { rounds: number, duration: number }} ssrPage the product page logged in, anonymous and on a raw read
  * @property {false | { sessions: number, repeats: number }} userSessions one user with many sessions: a page of listSessions, destroy-all
  * @property {boolean} clientJs the client JavaScript the module adds to a product page (two builds, Chromium)
+ * @property {false | { population: number }} shopperMemory Redis memory per shopper, against express-session + connect-redis
  */
 
 /** @type {BenchOptions} The defaults of `npm run bench`. */
@@ -45,6 +47,7 @@ export const DEFAULT_OPTIONS = {
   ssrPage: { rounds: 5, duration: 5 },
   userSessions: { sessions: 50_000, repeats: 30 },
   clientJs: true,
+  shopperMemory: { population: 10_000 },
 }
 
 /**
@@ -61,7 +64,7 @@ export async function runBench(given = {}) {
   const loadAverageStart = loadavg().map(n => Math.round(n * 100) / 100)
   log('building the engine bundle from src/')
   await buildEngine()
-  const onPlayground = options.commands || options.ssrPage || options.userSessions || (options.rounds > 0 && (!options.variants || options.variants.some(id => id === 'playground' || id === 'nitro-floor')))
+  const onPlayground = options.commands || options.ssrPage || options.userSessions || Boolean(options.shopperMemory) || (options.rounds > 0 && (!options.variants || options.variants.some(id => id === 'playground' || id === 'nitro-floor')))
   if (onPlayground) {
     await ensurePlaygroundBuilt(log)
   }
@@ -87,6 +90,10 @@ export async function runBench(given = {}) {
     if (options.commands) {
       log('store commands per request')
       result.commands = await measureCommands({ redis, log })
+    }
+    if (options.shopperMemory) {
+      log(`Redis memory per shopper: one of each, then ${options.shopperMemory.population.toLocaleString('en')} copies`)
+      result.shopperMemory = await measureShopperMemory({ redis, ...options.shopperMemory, log })
     }
     if (options.scaling) {
       log(`destroySessionsForUserId scaling: ${options.scaling.sizes.map(n => n.toLocaleString('en')).join(', ')} sessions`)

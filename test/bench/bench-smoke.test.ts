@@ -16,6 +16,7 @@ describe('npm run bench (smoke)', () => {
       commands: true,
       scaling: { sizes: [1000], repeats: 3 },
       memory: { sessions: 10_000, maxEntries: 2000, ttlMs: 1000, sweepIntervalMs: 200 },
+      shopperMemory: { population: 100 },
       durable: { rounds: 1, duration: 1, concurrency: 5 },
       ssrPage: { rounds: 1, duration: 1 },
       userSessions: { sessions: 2000, repeats: 3 },
@@ -35,12 +36,14 @@ describe('npm run bench (smoke)', () => {
       expect(variant.failed, `${variant.id}: responses that were not 2xx`).toBe(0)
     }
 
-    expect(result.commands.map((command: { label: string }) => command.label)).toHaveLength(8)
+    expect(result.commands.map((command: { label: string }) => command.label)).toHaveLength(9)
     for (const command of result.commands) {
       expect(command.status, command.label).toBe(200)
       expect(command.check, command.label).toBeUndefined()
     }
 
+    expect(result.shopperMemory.map((m: { store: string, shopper: string }) => `${m.store} ${m.shopper}`)).toEqual(['module guest', 'module user', 'express-session guest', 'express-session user'])
+    for (const m of result.shopperMemory) expect(m.bytes).toBeGreaterThan(0)
     expect(result.scaling).toHaveLength(1)
     expect(result.scaling[0]).toMatchObject({ sessions: 1000 })
     expect(result.scaling[0].samplesMs).toHaveLength(3)

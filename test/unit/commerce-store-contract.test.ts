@@ -312,6 +312,88 @@ describe.each(BACKENDS)('commerce store contract on $name', ({ start }) => {
     })
   })
 
+  describe('login: claim of a guest and merge of both lists', () => {
+    const wishlistOptions = { maxItems: 3, ttlMs: HOUR, markerTtlMs: HOUR }
+    const mergeKeys = (user: CommerceOwner & { kind: 'user' }) => {
+      const keys = commerceKeys(user)
+      return { basket: keys.basket, basketMarker: marker(user), wishlist: keys.wishlist, wishlistMarker: `${SHOP}:{u:${user.userId}}:mw:${randomUUID()}` }
+    }
+
+    it('claims a guest for one login at a time and reads its lists in the same step, oldest first', async () => {
+      const guest = await liveGuest()
+      const keys = commerceKeys(guest)
+      // Lines and items are ordered by when they were added, to the millisecond.
+      for (const l of [line(7, 2), line(3, 1)]) {
+        await fill(keys.basket, [l], limits({ guard: keys.guard }))
+        await new Promise(resolve => setTimeout(resolve, 5))
+      }
+      for (const productId of [9, 4]) {
+        await store.writeWishlist(keys.wishlist, { productId, mode: 'add' }, { maxItems: 5, ttlMs: HOUR, guard: keys.guard })
+        await new Promise(resolve => setTimeout(resolve, 5))
+      }
+      const [a, b] = [randomUUID(), randomUUID()]
+      const claims = await Promise.all([store.claimGuest(loginLockKey(guest), a, 30_000, keys), store.claimGuest(loginLockKey(guest), b, 30_000, keys)])
+      expect(claims.filter(claim => claim === null)).toHaveLength(1)
+      expect(claims.find(claim => claim !== null)).toEqual({ basket: [line(7, 2), line(3, 1)], wishlist: [{ productId: 9 }, { productId: 4 }] })
+      // The claim is the login lock: guest writes are refused until its holder releases it.
+      await expect(store.writeBasket(keys.basket, { variantId: 7, quantity: 1, mode: 'add' }, limits({ guard: keys.guard }))).rejects.toBeInstanceOf(CommerceConflictError)
+      expect(await store.claim(loginLockKey(guest), randomUUID(), 30_000)).toBe(false)
+      await store.release(loginLockKey(guest), claims[0] ? a : b)
+      expect(await store.claimGuest(loginLockKey(guest), randomUUID(), 30_000, keys)).toMatchObject({ basket: [line(7, 2), line(3, 1)] })
+    })
+
+    it('claims a guest without a basket or wishlist, and lets the claim lapse after its ttl', async () => {
+      const guest = await liveGuest()
+      const keys = commerceKeys(guest)
+      expect(await store.claimGuest(loginLockKey(guest), randomUUID(), 200, keys)).toEqual({ basket: [], wishlist: [] })
+      expect(await store.claimGuest(loginLockKey(guest), randomUUID(), 200, keys)).toBeNull()
+      await pollUntil(async () => await store.claimGuest(loginLockKey(guest), randomUUID(), 30_000, keys) !== null, 'claim lapse')
+    })
+
+    // The same user and guest as the basket merge above, with a wishlist beside: both lists in one step.
+    it.each(['sum', 'max', 'keep-user'] as const)('merges both lists under %s with caps and limits, each once under its marker', async (policy) => {
+      const user = newUser()
+      const keys = mergeKeys(user)
+      await fill(keys.basket, [line(1, 3), line(2, 1)])
+      await store.writeWishlist(keys.wishlist, { productId: 1, mode: 'add' }, { maxItems: 3, ttlMs: HOUR })
+      const guest = { basket: [line(1, 2), line(2, 9), line(3, 7), line(4, 1)], wishlist: [{ productId: 1 }, { productId: 2 }, { productId: 3 }, { productId: 4 }] }
+      const expected = {
+        'sum': { basket: [line(1, 5), line(2, 5), line(3, 5)], counts: { linesAdded: 1, linesCombined: 2, linesCapped: 2, linesDropped: 1, unitsAdded: 11 } },
+        'max': { basket: [line(1, 3), line(2, 5), line(3, 5)], counts: { linesAdded: 1, linesCombined: 2, linesCapped: 2, linesDropped: 1, unitsAdded: 9 } },
+        'keep-user': { basket: [line(1, 3), line(2, 1), line(3, 5)], counts: { linesAdded: 1, linesCombined: 2, linesCapped: 1, linesDropped: 1, unitsAdded: 5 } },
+      }[policy]
+      const options = { basket: mergeOptions(policy), wishlist: wishlistOptions }
+      const runs = await Promise.all([store.mergeGuest(keys, guest, options), store.mergeGuest(keys, guest, options)])
+      expect(runs).toContainEqual({ basket: expected.counts, wishlist: 2 })
+      expect(runs).toContainEqual({ basket: null, wishlist: null })
+      expect(byVariant(await store.readBasket(keys.basket))).toEqual(expected.basket)
+      expect(await store.readWishlist(keys.wishlist)).toEqual([{ productId: 1 }, { productId: 2 }, { productId: 3 }])
+      // The markers are those of mergeBasket and mergeWishlist: a merge of either list alone finds its own.
+      expect(await store.mergeBasket(keys.basket, keys.basketMarker, [line(9, 1)], mergeOptions(policy))).toBeNull()
+      expect(await store.mergeWishlist(keys.wishlist, keys.wishlistMarker, [{ productId: 9 }], { ...wishlistOptions, maxItems: 10 })).toBeNull()
+      expect(byVariant(await store.readBasket(keys.basket))).toEqual(expected.basket)
+    })
+
+    it('merges only the list whose marker is not there yet, keeping the guest\'s order after the user\'s lines', async () => {
+      const user = newUser()
+      const keys = mergeKeys(user)
+      await fill(keys.basket, [line(50, 1)])
+      await new Promise(resolve => setTimeout(resolve, 5))
+      expect(await store.mergeBasket(keys.basket, keys.basketMarker, [line(40, 1)], mergeOptions('sum'))).not.toBeNull()
+      const guest = { basket: [line(40, 2), line(30, 1)], wishlist: [{ productId: 8 }, { productId: 6 }] }
+      expect(await store.mergeGuest(keys, guest, { basket: mergeOptions('sum'), wishlist: wishlistOptions })).toEqual({ basket: null, wishlist: 2 })
+      expect(await store.readBasket(keys.basket)).toEqual([line(50, 1), line(40, 1)])
+      expect(await store.readWishlist(keys.wishlist)).toEqual([{ productId: 8 }, { productId: 6 }])
+
+      const fresh = mergeKeys(user)
+      expect(await store.mergeGuest(fresh, { basket: guest.basket, wishlist: [] }, { basket: mergeOptions('sum'), wishlist: wishlistOptions })).toEqual({
+        basket: { linesAdded: 1, linesCombined: 1, linesCapped: 0, linesDropped: 0, unitsAdded: 3 },
+        wishlist: 0,
+      })
+      expect(await store.readBasket(keys.basket)).toEqual([line(50, 1), line(40, 3), line(30, 1)])
+    })
+  })
+
   it('removes an owner\'s keys', async () => {
     const guest = await liveGuest()
     const keys = commerceKeys(guest)

@@ -1,7 +1,7 @@
 import type { BasketAdapter, CommerceAdapterContext, CommerceLimits, CommerceOwner, StorefrontCommerceAdapters, WishlistAdapter } from '../../types/commerce'
 import { IDEMPOTENCY_WINDOW_MS } from '../rpc/idempotency'
-import { commerceKeys, isIdempotencyKeyOf, mergeMarkerKey } from '../store/keys'
-import type { CommerceStore } from '../store/commerce'
+import { commerceKeys, isIdempotencyKeyOf, loginLockKey, mergeMarkerKey } from '../store/keys'
+import type { CommerceStore, GuestMergeCounts } from '../store/commerce'
 
 /**
  * How long an owner's basket and wishlist live after a write: a guest's as long as the guest session (its rolling
@@ -25,6 +25,30 @@ function onceFor(dataKey: string, context: CommerceAdapterContext): { key: strin
   const record = context.event?.context.storefront?.idempotency
   // Scoped to a session, a record never needs to outlive one.
   return record && isIdempotencyKeyOf(record, dataKey) ? { key: record, ttlMs: Math.min(IDEMPOTENCY_WINDOW_MS, context.limits.guestTtlMs) } : undefined
+}
+
+type GuestOwner = CommerceOwner & { kind: 'guest' }
+type UserOwner = CommerceOwner & { kind: 'user' }
+
+/** A login's merge through the store, in two steps of one round trip each; see {@link storeMergeOf}. */
+export interface StoreMerge {
+  /** Takes the guest's login lock and reads its basket and wishlist. Null: another login holds the lock. */
+  claim: (guest: GuestOwner, token: string, ttlMs: number) => Promise<{ merge: (user: UserOwner, context: CommerceAdapterContext) => Promise<GuestMergeCounts> } | null>
+}
+
+// The default adapters' merges, by the basket's, with the store merge that stands for both.
+const storeMerges = new WeakMap<BasketAdapter['merge'], { wishlist: WishlistAdapter['merge'], merge: StoreMerge }>()
+
+/**
+ * The store merge of a login, when both adapters in use merge as the defaults do (a `storefront:commerce` hook that
+ * wraps `add`, say, keeps the default `merge`): the guest's lists are claimed and read in one step and merged into the
+ * user's in another, instead of a claim, two reads and two merges.
+ * @param adapters the adapters in use
+ * @returns the store merge, or undefined for adapters of the app's own
+ */
+export function storeMergeOf(adapters: StorefrontCommerceAdapters): StoreMerge | undefined {
+  const entry = storeMerges.get(adapters.basket.merge)
+  return entry && entry.wishlist === adapters.wishlist.merge ? entry.merge : undefined
 }
 
 /**
@@ -84,5 +108,24 @@ export function createDefaultAdapters(commerceFor: (shopId: string) => Promise<C
       })
     },
   }
+  const merge: StoreMerge = {
+    claim: async (guest, token, ttlMs) => {
+      const store = await commerceFor(guest.shopId)
+      const guestKeys = commerceKeys(guest)
+      const claimed = await store.claimGuest(loginLockKey(guest), token, ttlMs, guestKeys)
+      if (!claimed) return null
+      return {
+        merge: async (user, { limits }) => {
+          const userKeys = commerceKeys(user)
+          const keys = { basket: userKeys.basket, basketMarker: marker(user, 'b', guest), wishlist: userKeys.wishlist, wishlistMarker: marker(user, 'w', guest) }
+          return store.mergeGuest(keys, claimed, {
+            basket: { policy: limits.mergePolicy, cap: limits.maxQuantityPerLine, maxLines: limits.maxBasketLines, ttlMs: limits.dataTtlMs, markerTtlMs: limits.guestTtlMs },
+            wishlist: { maxItems: limits.maxWishlistItems, ttlMs: limits.dataTtlMs, markerTtlMs: limits.guestTtlMs },
+          })
+        },
+      }
+    },
+  }
+  storeMerges.set(basket.merge, { wishlist: wishlist.merge, merge })
   return { basket, wishlist }
 }

@@ -2,6 +2,10 @@ import { randomUUID } from 'node:crypto'
 import type { CommerceAdapterContext, CommerceOwner, MergeReport, StorefrontCommerceAdapters } from '../../types/commerce'
 import { loginLockKey } from '../store/keys'
 import type { CommerceStore } from '../store/commerce'
+import { storeMergeOf } from './adapters'
+
+/** How long a login holds a guest: long enough for a slow merge; it outlives the guest session only briefly. */
+const LOCK_TTL_MS = 30_000
 
 /** A report for a login that merged nothing. */
 const EMPTY_MERGE: Readonly<MergeReport> = Object.freeze({
@@ -33,8 +37,11 @@ export function noMerge(): GuestMerge {
  * Merges a guest's basket and wishlist into a user's, exactly once however often the login is retried or raced:
  * 1. a lock on the guest stops guest writes (they get a 409) and lets one login through;
  * 2. each adapter merges all or nothing and records a marker, so a retry after a crash merges nothing twice;
+ *    with the default adapters, the claim reads the guest's lists in its step and one step merges both into the
+ *    user's, each under its marker (two round trips instead of four);
  * 3. the guest data is deleted only after the merge succeeded; a failed merge releases the lock and leaves it intact.
- * The lock is not released on success: it expires after the guest session is gone, so no guest write slips in.
+ * On success the lock goes with the guest's data, alongside the save that ends the guest session: a guest write
+ * after that finds no session (409), and a second login finds the user's merge markers.
  * @param store the commerce store of the shop (for the lock)
  * @param adapters basket and wishlist adapters
  * @param guest the guest owner
@@ -51,15 +58,15 @@ export async function mergeGuestIntoUser(
 ): Promise<GuestMerge> {
   const lock = loginLockKey(guest)
   const token = randomUUID()
-  // Long enough for a slow merge; the lock outlives the guest session only briefly.
-  if (!await store.claim(lock, token, 30_000)) {
+  const storeMerge = storeMergeOf(adapters)
+  const claimed = storeMerge ? await storeMerge.claim(guest, token, LOCK_TTL_MS) : await store.claim(lock, token, LOCK_TTL_MS)
+  if (!claimed) {
     return noMerge()
   }
   try {
-    const [basket, wishlistAdded] = await Promise.all([
-      adapters.basket.merge(guest, user, context),
-      adapters.wishlist.merge(guest, user, context),
-    ])
+    const [basket, wishlistAdded] = claimed !== true
+      ? await claimed.merge(user, context).then(counts => [counts.basket, counts.wishlist] as const)
+      : await Promise.all([adapters.basket.merge(guest, user, context), adapters.wishlist.merge(guest, user, context)])
     const report: MergeReport = {
       ...EMPTY_MERGE,
       ...basket,
@@ -69,7 +76,7 @@ export async function mergeGuestIntoUser(
     return {
       report,
       clearGuest: async () => {
-        await Promise.all([adapters.basket.clear(guest, context), adapters.wishlist.clear(guest, context)])
+        await Promise.all([adapters.basket.clear(guest, context), adapters.wishlist.clear(guest, context), store.release(lock, token)])
       },
     }
   }

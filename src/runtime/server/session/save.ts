@@ -38,6 +38,7 @@ export async function saveSession(session: SessionState): Promise<boolean> {
   const changes = mutable(session)
   const at = Date.now()
   let created = false
+  const removedEarly = new Set<object>()
   if (!session.exists && (changes.dirty.size > 0 || session.forceCreate)) {
     ensureId(session)
     const keys = session.keys!
@@ -50,7 +51,14 @@ export async function saveSession(session: SessionState): Promise<boolean> {
     resealTokens(session, changes)
     const record: SessionFields = { [META]: JSON.stringify(meta) }
     for (const [field, value] of changes.fields) record[field] = value
-    const stored = await guardStore(session, 'create', () => store.create(keys, record, { ttlMs: expiresAt - at, expiresAt }, { maxPerUser: shop.maxSessionsPerUser }))
+    // A login ends the guest session in the round trip that creates the user's: the merge is done by then, and a
+    // create that fails leaves the shopper a fresh guest whose basket is already the user's.
+    const ended = session.info!.kind === 'user' ? session.pendingRemovals?.filter(removal => removal.userId === undefined) : undefined
+    const [stored] = await Promise.all([
+      guardStore(session, 'create', () => store.create(keys, record, { ttlMs: expiresAt - at, expiresAt }, { maxPerUser: shop.maxSessionsPerUser })),
+      ...(ended ?? []).map(removal => guardStore(session, 'remove', () => store.remove(removal.keys))),
+    ])
+    for (const removal of ended ?? []) removedEarly.add(removal)
     if (!stored) {
       throw new StoreUnavailableError('create (id collision)')
     }
@@ -101,7 +109,7 @@ export async function saveSession(session: SessionState): Promise<boolean> {
   const removals = session.pendingRemovals
   while (removals && removals.length > 0) {
     const removal = removals[0]!
-    await guardStore(session, 'remove', () => store.remove(removal.keys))
+    if (!removedEarly.has(removal)) await guardStore(session, 'remove', () => store.remove(removal.keys))
     removals.shift()
     await session.hooks.destroyed?.({ shopId: shop.id, userId: removal.userId }, event)
   }

@@ -3,7 +3,7 @@
 export { createSessionStore } from './session'
 export type { IndexedSession, SessionExpiry, SessionFields, SessionPage, SessionPageCursor, SessionPageRequest, SessionRecord, SessionStore, SessionStoreKeys, SessionStoreOptions, SessionWrite, UserRecordWrite } from './session'
 export { CommerceConflictError, CommerceLimitError, createCommerceStore } from './commerce'
-export type { BasketMergeCounts, BasketMergeOptions, BasketWriteOptions, CommerceGuard, CommerceStore, WishlistWriteOptions } from './commerce'
+export type { BasketMergeCounts, BasketMergeOptions, BasketWriteOptions, ClaimedGuest, CommerceGuard, CommerceStore, GuestMergeCounts, GuestMergeKeys, WishlistMergeOptions, WishlistWriteOptions } from './commerce'
 export { commerceKeys, loginLockKey, mergeMarkerKey, ownerKey, ownerOf, sessionKeys, userKeys } from './keys'
 export type { SessionKeys } from './keys'
 export { createSessionDriver } from './drivers'

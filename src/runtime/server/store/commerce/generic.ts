@@ -5,7 +5,7 @@ import { ownerOf } from '../keys'
 import { createKeyedLock } from '../lock'
 import { recordExpiresAt } from '../record'
 import type { SessionFields } from '../session/types'
-import type { CommerceGuard, CommerceStore } from './types'
+import type { BasketMergeCounts, BasketMergeOptions, CommerceGuard, CommerceStore, WishlistMergeOptions } from './types'
 import { CommerceConflictError, CommerceLimitError } from './types'
 
 interface StoredLine { v: number, q: number, t: number }
@@ -43,6 +43,59 @@ export function createGenericCommerceStore(storage: Storage): CommerceStore {
     if (await readExpiring(storage, marker) !== null) return false
     await writeExpiring(storage, marker, 1, markerTtlMs)
     return true
+  }
+
+  async function claimLock(lock: string, token: string, ttlMs: number) {
+    const held = await storage.getItem<StoredLock>(lock)
+    if (held && held.until > Date.now()) return false
+    await storage.setItem(lock, { token, until: Date.now() + ttlMs }, ttl(ttlMs))
+    return true
+  }
+
+  // The merges, run under the user's lock by the caller.
+  async function mergeBasket(key: string, marker: string, guestLines: BasketLine[], options: BasketMergeOptions): Promise<BasketMergeCounts | null> {
+    if (!await claimUnlocked(marker, options.markerTtlMs)) return null
+    const stored = await lines(key)
+    const counts = { linesAdded: 0, linesCombined: 0, linesCapped: 0, linesDropped: 0, unitsAdded: 0 }
+    for (const guest of guestLines) {
+      const mine = stored.find(l => l.v === guest.variantId)
+      let wanted: number
+      if (!mine) {
+        if (stored.length >= options.maxLines) {
+          counts.linesDropped++
+          continue
+        }
+        wanted = guest.quantity
+        counts.linesAdded++
+      }
+      else {
+        counts.linesCombined++
+        wanted = options.policy === 'sum' ? mine.q + guest.quantity : options.policy === 'max' ? Math.max(mine.q, guest.quantity) : mine.q
+      }
+      if (wanted > options.cap) {
+        wanted = options.cap
+        counts.linesCapped++
+      }
+      counts.unitsAdded += wanted - (mine?.q ?? 0)
+      if (mine) mine.q = wanted
+      else stored.push({ v: guest.variantId, q: wanted, t: Date.now() })
+    }
+    if (stored.length > 0) await writeExpiring(storage, key, stored, options.ttlMs)
+    return counts
+  }
+
+  async function mergeWishlist(key: string, marker: string, guestItems: WishlistItem[], options: WishlistMergeOptions): Promise<number | null> {
+    if (!await claimUnlocked(marker, options.markerTtlMs)) return null
+    const stored = await items(key)
+    let added = 0
+    for (const item of guestItems) {
+      if (!stored.some(i => i.p === item.productId) && stored.length < options.maxItems) {
+        stored.push({ p: item.productId, t: Date.now() })
+        added++
+      }
+    }
+    if (stored.length > 0) await writeExpiring(storage, key, stored, options.ttlMs)
+    return added
   }
 
   return {
@@ -87,55 +140,18 @@ export function createGenericCommerceStore(storage: Storage): CommerceStore {
       if (options.once) await writeExpiring(storage, options.once.key, 1, options.once.ttlMs)
       return toWishlist(stored)
     }),
-    mergeBasket: (key, marker, guestLines, options) => withLock(owner(key), async () => {
-      if (!await claimUnlocked(marker, options.markerTtlMs)) return null
-      const stored = await lines(key)
-      const counts = { linesAdded: 0, linesCombined: 0, linesCapped: 0, linesDropped: 0, unitsAdded: 0 }
-      for (const guest of guestLines) {
-        const mine = stored.find(l => l.v === guest.variantId)
-        let wanted: number
-        if (!mine) {
-          if (stored.length >= options.maxLines) {
-            counts.linesDropped++
-            continue
-          }
-          wanted = guest.quantity
-          counts.linesAdded++
-        }
-        else {
-          counts.linesCombined++
-          wanted = options.policy === 'sum' ? mine.q + guest.quantity : options.policy === 'max' ? Math.max(mine.q, guest.quantity) : mine.q
-        }
-        if (wanted > options.cap) {
-          wanted = options.cap
-          counts.linesCapped++
-        }
-        counts.unitsAdded += wanted - (mine?.q ?? 0)
-        if (mine) mine.q = wanted
-        else stored.push({ v: guest.variantId, q: wanted, t: Date.now() })
-      }
-      if (stored.length > 0) await writeExpiring(storage, key, stored, options.ttlMs)
-      return counts
+    mergeBasket: (key, marker, guestLines, options) => withLock(owner(key), () => mergeBasket(key, marker, guestLines, options)),
+    mergeWishlist: (key, marker, guestItems, options) => withLock(owner(key), () => mergeWishlist(key, marker, guestItems, options)),
+    // The guest's keys share one owner, and so do the user's: each step runs under that owner's lock.
+    claimGuest: (lock, token, ttlMs, keys) => withLock(owner(lock), async () => {
+      if (!await claimLock(lock, token, ttlMs)) return null
+      return { basket: toBasket(await lines(keys.basket)), wishlist: toWishlist(await items(keys.wishlist)) }
     }),
-    mergeWishlist: (key, marker, guestItems, options) => withLock(owner(key), async () => {
-      if (!await claimUnlocked(marker, options.markerTtlMs)) return null
-      const stored = await items(key)
-      let added = 0
-      for (const item of guestItems) {
-        if (!stored.some(i => i.p === item.productId) && stored.length < options.maxItems) {
-          stored.push({ p: item.productId, t: Date.now() })
-          added++
-        }
-      }
-      if (stored.length > 0) await writeExpiring(storage, key, stored, options.ttlMs)
-      return added
-    }),
-    claim: (lock, token, ttlMs) => withLock(owner(lock), async () => {
-      const held = await storage.getItem<StoredLock>(lock)
-      if (held && held.until > Date.now()) return false
-      await storage.setItem(lock, { token, until: Date.now() + ttlMs }, ttl(ttlMs))
-      return true
-    }),
+    mergeGuest: (keys, guest, options) => withLock(owner(keys.basket), async () => ({
+      basket: await mergeBasket(keys.basket, keys.basketMarker, guest.basket, options.basket),
+      wishlist: await mergeWishlist(keys.wishlist, keys.wishlistMarker, guest.wishlist, options.wishlist),
+    })),
+    claim: (lock, token, ttlMs) => withLock(owner(lock), () => claimLock(lock, token, ttlMs)),
     release: (lock, token) => withLock(owner(lock), async () => {
       const held = await storage.getItem<StoredLock>(lock)
       if (held?.token === token) await storage.removeItem(lock)

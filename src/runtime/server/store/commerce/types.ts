@@ -44,6 +44,33 @@ export interface BasketMergeOptions {
   markerTtlMs: number
 }
 
+/** Limits of a merge into a user's wishlist. */
+export interface WishlistMergeOptions {
+  maxItems: number
+  ttlMs: number
+  markerTtlMs: number
+}
+
+/** A guest's basket and wishlist, read as a login claimed them. */
+export interface ClaimedGuest {
+  basket: BasketLine[]
+  wishlist: WishlistItem[]
+}
+
+/** The user's keys a login merges a guest into, with the once-only marker of each list. */
+export interface GuestMergeKeys {
+  basket: string
+  basketMarker: string
+  wishlist: string
+  wishlistMarker: string
+}
+
+/** What a login's merge did to each list: null for a list the marker says was merged already. */
+export interface GuestMergeCounts {
+  basket: BasketMergeCounts | null
+  wishlist: number | null
+}
+
 /**
  * Baskets and wishlists in the session store. Every write is one atomic step: a script on Redis, a per-owner lock
  * elsewhere. Keys are owner-scoped (`<shop>:{g:<hash>}` or `<shop>:{u:<id>}`), so each step touches one slot.
@@ -57,7 +84,19 @@ export interface CommerceStore {
   /** Merges lines into a basket unless the marker exists; sets the marker in the same step. Null: already merged. */
   mergeBasket: (key: string, marker: string, lines: BasketLine[], options: BasketMergeOptions) => Promise<BasketMergeCounts | null>
   /** Merges items into a wishlist unless the marker exists. Returns how many were new, or null: already merged. */
-  mergeWishlist: (key: string, marker: string, items: WishlistItem[], options: { maxItems: number, ttlMs: number, markerTtlMs: number }) => Promise<number | null>
+  mergeWishlist: (key: string, marker: string, items: WishlistItem[], options: WishlistMergeOptions) => Promise<number | null>
+  /**
+   * A login's claim of a guest: takes the login lock unless it is held, then reads the guest's basket and wishlist,
+   * which no guest write changes while the lock holds (one round trip; the keys share the guest's hash tag). Null:
+   * another login holds the lock.
+   */
+  claimGuest: (lock: string, token: string, ttlMs: number, keys: { basket: string, wishlist: string }) => Promise<ClaimedGuest | null>
+  /**
+   * Merges a claimed guest's basket and wishlist into a user's in one step (one round trip; the keys share the
+   * user's hash tag), each list once under its marker, like {@link CommerceStore.mergeBasket} and
+   * {@link CommerceStore.mergeWishlist} together.
+   */
+  mergeGuest: (keys: GuestMergeKeys, guest: ClaimedGuest, options: { basket: BasketMergeOptions, wishlist: WishlistMergeOptions }) => Promise<GuestMergeCounts>
   /** Takes a lock unless it is held. */
   claim: (lock: string, token: string, ttlMs: number) => Promise<boolean>
   /** Releases a lock if this token still holds it. */

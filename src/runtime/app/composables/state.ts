@@ -37,7 +37,12 @@ export function useShopState<T>(name: string, init: () => T, shopId?: string): R
  * @returns the state
  */
 export function sharedState<T>(key: string, init?: () => T): Ref<T> {
-  const state = toRef(useNuxtApp().payload.state, `$s${key}`) as Ref<T>
-  if (state.value === undefined && init) state.value = init()
+  const nuxtApp = useNuxtApp()
+  const state = toRef(nuxtApp.payload.state, `$s${key}`) as Ref<T>
+  if (init) {
+    // What clearNuxtState(key, { reset: true }) resets it to, as for useState.
+    nuxtApp._state[`$s${key}`] ??= { _default: init }
+    if (state.value === undefined) state.value = init()
+  }
   return state
 }

@@ -1,8 +1,9 @@
 import { registerEndpoint } from '@nuxt/test-utils/runtime'
 import { describe, expect, it } from 'vitest'
-import { useRouter, useState } from '#imports'
+import { clearNuxtState, useRouter, useState } from '#imports'
 import { StorefrontRpcError, useRpcCall } from '../../src/runtime/app/composables/rpc'
 import { useStorefrontShop } from '../../src/runtime/app/composables/shop'
+import { useShopState } from '../../src/runtime/app/composables/state'
 import { useUser } from '../../src/runtime/app/composables/user'
 
 // Client-side logic only: the server side of these calls is tested over real HTTP in test/e2e and test/browser.
@@ -18,6 +19,19 @@ describe('useStorefrontShop', () => {
     expect(shop.value).toBe('1001')
     await router.push('/')
     expect(shop.value).toBe('1001')
+  })
+})
+
+describe('useShopState', () => {
+  it('is the state useState sees under the same key, and clearNuxtState resets it to its initial value', () => {
+    const state = useShopState('probe', () => ({ n: 1 }), '1001')
+    expect(useState('storefront-probe:1001').value).toEqual({ n: 1 })
+    useState<{ n: number }>('storefront-probe:1001').value = { n: 2 }
+    expect(state.value).toEqual({ n: 2 })
+    // A second call keeps the value; the initial value applies only to a state that has none.
+    expect(useShopState('probe', () => ({ n: 3 }), '1001').value).toEqual({ n: 2 })
+    clearNuxtState('storefront-probe:1001', { reset: true })
+    expect(state.value).toEqual({ n: 1 })
   })
 })
 

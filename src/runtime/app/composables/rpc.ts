@@ -1,5 +1,5 @@
 import type { StorefrontRpcMethods } from '#storefront/rpc-methods'
-import { useRequestEvent } from '#imports'
+import { useNuxtApp } from '#imports'
 import type { RpcParams, RpcResult } from '../../types/rpc'
 import { getSsrRpcCaller } from '../../shared/ssr-rpc'
 import type { SsrRpcFailure } from '../../shared/ssr-rpc'
@@ -38,7 +38,8 @@ const READ_METHOD = /^(?:get|list)[A-Z]/
  */
 export function useRpcCall<M extends RpcMethodName>(method: M, scope: ShopScope = {}): (...args: RpcCallArgs<M>) => Promise<RpcMethodResult<M>> {
   const shopId = scope.shopId ? { value: scope.shopId } : useStorefrontShop()
-  const event = import.meta.server ? useRequestEvent() : undefined
+  // The request's event as useRequestEvent() gives it, without importing it: see the note in shop.ts.
+  const event = import.meta.server ? useNuxtApp().ssrContext?.event : undefined
   return async (...args) => {
     const params = args[0]
     const callInProcess = import.meta.server && event ? getSsrRpcCaller() : undefined
@@ -53,7 +54,9 @@ export function useRpcCall<M extends RpcMethodName>(method: M, scope: ShopScope 
       }
     }
     // Typed by the method map rather than Nitro's route table, which knows only the catch-all RPC route.
-    const fetchRpc = $fetch as (url: string, options: object) => Promise<unknown>
+    // Nuxt's global $fetch (set by the app's entry before any plugin), not the auto-import: importing it from a page
+    // through the module splits the app's entry (see shop.ts).
+    const fetchRpc = (globalThis as unknown as { $fetch: (url: string, options: object) => Promise<unknown> }).$fetch
     // A mutation carries an Idempotency-Key, the same on its retry: a repeat the server already applied is answered
     // with the first result instead of applying twice. Reads (get…, list…) need none.
     const headers: Record<string, string> = { 'x-shop-id': shopId.value }

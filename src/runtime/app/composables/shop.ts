@@ -1,6 +1,7 @@
 import { computed } from 'vue'
 import type { ComputedRef } from 'vue'
-import { useRequestURL, useRoute, useRuntimeConfig } from '#imports'
+import { getRequestURL } from 'h3'
+import { useNuxtApp, useRuntimeConfig } from '#imports'
 import { matchShopId, shopPath } from '../../shared/shop'
 import type { PublicShop, ShopSelector } from '../../shared/shop'
 
@@ -22,8 +23,11 @@ export type StorefrontShopRef = ComputedRef<string> & {
  * shop.link('/basket') // '/de/basket'
  */
 export function useStorefrontShop(): StorefrontShopRef {
-  const route = useRoute()
-  const id = useShopIdOf(() => route.path)
+  // The router's route through the app rather than useRoute(), and the request's host below rather than
+  // useRequestURL(): a page that imports these through the module would otherwise make Vite split the app's entry
+  // into three files (bench/README.md, client JavaScript).
+  const router = useNuxtApp().$router
+  const id = useShopIdOf(() => router.currentRoute.value.path)
   const prefix = computed(() => prefixOf(id.value))
   return Object.assign(id, { prefix, link: (path: string) => shopPath(prefix.value, path) })
 }
@@ -35,7 +39,8 @@ export function useStorefrontShop(): StorefrontShopRef {
  */
 export function useShopIdOf(path: () => string): ComputedRef<string> {
   const { shops, shopSelector, defaultShopId } = useRuntimeConfig().public.storefront
-  const host = useRequestURL().hostname.toLowerCase()
+  const event = import.meta.server ? useNuxtApp().ssrContext?.event : undefined
+  const host = (event ? getRequestURL(event) : location).hostname.toLowerCase()
   return computed(() => matchShopId(shops, shopSelector as ShopSelector, defaultShopId, host, path()))
 }
 

@@ -1,5 +1,6 @@
+import { toRef } from 'vue'
 import type { Ref } from 'vue'
-import { useState } from '#imports'
+import { useNuxtApp } from '#imports'
 import { useStorefrontShop } from './shop'
 
 /** Which shop a composable works for: the current page's unless `shopId` names one (route middleware does). */
@@ -24,5 +25,24 @@ export function scopeShopId(scope: ShopScope = {}): string {
  * @returns the state
  */
 export function useShopState<T>(name: string, init: () => T, shopId?: string): Ref<T> {
-  return useState<T>(`storefront-${name}:${shopId ?? useStorefrontShop().value}`, init)
+  return sharedState<T>(`storefront-${name}:${shopId ?? useStorefrontShop().value}`, init)
+}
+
+/**
+ * State shared between server and browser under `key`, where Nuxt's `useState(key)` keeps it (so both read the
+ * same value). Not `useState` itself: a page that reaches it through the module makes Vite split the app's entry
+ * into three files, about 2 kB more gzipped (bench/README.md, client JavaScript).
+ * @param key the state's key, as given to `useState`
+ * @param init the initial value, set when the state has none
+ * @returns the state
+ */
+export function sharedState<T>(key: string, init?: () => T): Ref<T> {
+  const nuxtApp = useNuxtApp()
+  const state = toRef(nuxtApp.payload.state, `$s${key}`) as Ref<T>
+  if (init) {
+    // What clearNuxtState(key, { reset: true }) resets it to, as for useState.
+    nuxtApp._state[`$s${key}`] ??= { _default: init }
+    if (state.value === undefined) state.value = init()
+  }
+  return state
 }

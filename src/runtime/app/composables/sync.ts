@@ -1,4 +1,4 @@
-import { useState } from '#imports'
+import { sharedState } from './state'
 
 /** What tabs tell each other: a shop's user, basket or wishlist changed, and its new value. */
 export interface StorefrontTabMessage {
@@ -39,5 +39,5 @@ export function tellOtherTabs(shopId: string, kind: StorefrontTabMessage['kind']
  * @returns the state
  */
 export function useLoadedAt(shopId: string) {
-  return useState<number>(`storefront-loaded:${shopId}`, () => 0)
+  return sharedState<number>(`storefront-loaded:${shopId}`, () => 0)
 }

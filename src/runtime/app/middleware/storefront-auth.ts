@@ -1,4 +1,4 @@
-import { abortNavigation, createError, defineNuxtRouteMiddleware, navigateTo, useError, useRequestEvent } from '#imports'
+import { abortNavigation, createError, defineNuxtRouteMiddleware, navigateTo, useError, useNuxtApp } from '#imports'
 import { prefixOf, useShopIdOf } from '../composables/shop'
 import { useUser } from '../composables/user'
 import { shopPath } from '../../shared/shop'
@@ -12,7 +12,8 @@ export default defineNuxtRouteMiddleware(async (to) => {
   const shopId = useShopIdOf(() => to.path).value
   // The store is out (the server could not load this page's session): whether the shopper is logged in is unknown,
   // and a trip to the login page would look like a logout.
-  const outage = import.meta.server && useRequestEvent()?.context.storefront?.unavailable === true
+  // (The request's event as useRequestEvent() gives it; see the note in composables/shop.ts.)
+  const outage = import.meta.server && useNuxtApp().ssrContext?.event.context.storefront?.unavailable === true
   // An error page being rendered (the outage's 503 among them) sends nobody to the login.
   if (useError().value) return
   const { isLoggedIn, isInitialized, isUnavailable, refresh } = useUser({ shopId })

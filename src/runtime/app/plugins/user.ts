@@ -1,7 +1,8 @@
-import { addRouteMiddleware, defineNuxtPlugin, useState } from '#imports'
+import { addRouteMiddleware, defineNuxtPlugin } from '#imports'
 import type { BasketLine, StorefrontUser, WishlistItem } from '../../types'
 import { useStorefrontShop, useShopIdOf } from '../composables/shop'
 import { reloadLists } from '../composables/basket'
+import { sharedState } from '../composables/state'
 import { STALE_AFTER_MS, tabChannel, useLoadedAt } from '../composables/sync'
 import { loadShopper } from '../composables/user'
 import type { StorefrontTabMessage } from '../composables/sync'
@@ -36,12 +37,12 @@ export default defineNuxtPlugin({
       if (typeof from !== 'string') return
       nuxtApp.runWithContext(() => {
         if (kind === 'user') {
-          useState(`storefront-user:${from}`).value = { user: value as StorefrontUser | null, isInitialized: true, fromCache: false }
+          sharedState(`storefront-user:${from}`).value = { user: value as StorefrontUser | null, isInitialized: true, fromCache: false }
           // A login merged the guest's basket, a logout left a guest's: the lists are read again.
           reloadLists(from).catch(() => {})
         }
         else if (kind === 'basket' || kind === 'wishlist') {
-          useState(`storefront-${kind}:${from}`).value = { items: value as BasketLine[] | WishlistItem[], loaded: true }
+          sharedState(`storefront-${kind}:${from}`).value = { items: value as BasketLine[] | WishlistItem[], loaded: true }
         }
       })
     })

@@ -2,6 +2,7 @@
 // See bench/README.md for what each number means and for the environment variables below.
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { RESULTS_DIR } from './lib/paths.mjs'
+import { pairOptionsFromEnv } from './lib/pair.mjs'
 import { formatReport } from './lib/report.mjs'
 import { DEFAULT_OPTIONS, runBench } from './lib/suite.mjs'
 
@@ -16,7 +17,9 @@ const number = (name, fallback) => {
   return value
 }
 const list = name => (env[name] ? env[name].split(',').map(s => s.trim()).filter(Boolean) : undefined)
-const skip = new Set(list('BENCH_SKIP') ?? [])
+// BENCH_ONLY runs the parts it names and skips every other; BENCH_SKIP leaves out the parts it names.
+const only = list('BENCH_ONLY')
+const skip = only ? { has: part => !only.includes(part) } : new Set(list('BENCH_SKIP') ?? [])
 
 const options = {
   rounds: skip.has('throughput') ? 0 : number('BENCH_ROUNDS', DEFAULT_OPTIONS.rounds),
@@ -29,6 +32,7 @@ const options = {
   scaling: skip.has('scaling') ? false : { ...DEFAULT_OPTIONS.scaling, sizes: list('BENCH_SCALING_SIZES')?.map(Number) ?? DEFAULT_OPTIONS.scaling.sizes },
   durable: skip.has('durable') ? false : { ...DEFAULT_OPTIONS.durable, rounds: number('BENCH_DURABLE_ROUNDS', DEFAULT_OPTIONS.durable.rounds), duration: number('BENCH_DURABLE_DURATION', DEFAULT_OPTIONS.durable.duration) },
   memory: skip.has('memory') ? false : { ...DEFAULT_OPTIONS.memory, sessions: number('BENCH_MEMORY_SESSIONS', DEFAULT_OPTIONS.memory.sessions), maxEntries: number('BENCH_MEMORY_MAX_ENTRIES', DEFAULT_OPTIONS.memory.maxEntries) },
+  pair: skip.has('pair') ? false : pairOptionsFromEnv(number, list, env),
   log: line => console.log(line),
 }
 if (options.profile.length > 0) {

@@ -1,3 +1,5 @@
+import { formatPairs } from './pair-report.mjs'
+
 /**
  * Lays out rows as a plain-text table with aligned columns (numbers right-aligned).
  * @param {string[]} header
@@ -79,6 +81,7 @@ export function formatReport(result) {
     ))
     out.push(`durable / default: ${num(d.ratio.writesPerSecond, 2)}× the writes per second, ${num(d.ratio.p50Ms, 2)}× the median latency, ${num(d.ratio.cpuUsPerWrite, 2)}× the CPU per write (the bench process, which runs the store).`)
   }
+  if (result.pair) out.push('', formatPairs(result.pair, table))
   if (result.targets?.length) {
     out.push('', 'Targets')
     out.push(table(['', 'target', 'measured'], result.targets.map(t => [t.met === null ? 'n/a' : t.met ? 'MET' : 'MISSED', t.target, t.measured])))

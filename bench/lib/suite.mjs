@@ -4,6 +4,7 @@ import { buildEngine, ensurePlaygroundBuilt } from './build.mjs'
 import { measureCommands } from './commands.mjs'
 import { measureDestroyScaling } from './destroy-scaling.mjs'
 import { measureDurableWrites } from './durable.mjs'
+import { measurePairs } from './pair.mjs'
 import { canPin, runNodeScript } from './process.mjs'
 import { startRedis } from './redis.mjs'
 import { evaluateTargets } from './targets.mjs'
@@ -24,6 +25,7 @@ const MEMORY_WORKER = fileURLToPath(new URL('./memory-worker.mjs', import.meta.u
  * @property {false | { sizes: number[], repeats: number }} scaling destroySessionsForUserId scaling
  * @property {false | { sessions: number, maxEntries: number, ttlMs: number, sweepIntervalMs: number }} memory memory store bound
  * @property {false | { rounds: number, duration: number, concurrency: number }} durable durable writes against the default mode
+ * @property {false | import('./pair.mjs').PairOptions} [pair] the paired A/B measure (off unless given: `npm run bench` gives it)
  */
 
 /** @type {BenchOptions} The defaults of `npm run bench`. */
@@ -82,6 +84,10 @@ export async function runBench(given = {}) {
     if (options.scaling) {
       log(`destroySessionsForUserId scaling: ${options.scaling.sizes.map(n => n.toLocaleString('en')).join(', ')} sessions`)
       result.scaling = await measureDestroyScaling({ redis, ...options.scaling, log })
+    }
+    if (options.pair) {
+      log(`paired A/B (${options.pair.mode}): ${options.pair.comparisons.join(', ')}; ${options.pair.pairs} pairs of ${options.pair.interval} s intervals each, after ${options.pair.warmup} discarded`)
+      result.pair = await measurePairs({ redis, ...options.pair, log })
     }
   }
   finally {

@@ -37,19 +37,24 @@ function random(seed) {
 }
 
 /**
- * A percentile bootstrap confidence interval of the median: the pairs resampled with replacement, the median of each
- * resample, and the percentiles of those medians.
- * @param {number[]} values one ratio per pair
+ * A percentile bootstrap confidence interval of the median. With one group, the values are resampled with replacement;
+ * with several (one per pair of server processes), the groups are resampled first and then the values within each, so
+ * that the interval also holds the difference between one start of the servers and the next.
+ * @param {number[][]} groups the ratios, per group
  * @param {{ resamples?: number, level?: number, seed?: number }} [options] 95% over 5,000 resamples by default
  * @returns {[number, number]} the interval's low and high ends
  */
-export function bootstrapMedian(values, { resamples = 5000, level = 0.95, seed = 1 } = {}) {
-  if (values.length === 0) return [Number.NaN, Number.NaN]
+export function bootstrapMedian(groups, { resamples = 5000, level = 0.95, seed = 1 } = {}) {
+  if (groups.flat().length === 0) return [Number.NaN, Number.NaN]
   const next = random(seed)
+  const pick = values => values[Math.floor(next() * values.length)]
   const medians = []
-  const sample = Array.from({ length: values.length })
   for (let r = 0; r < resamples; r++) {
-    for (let i = 0; i < values.length; i++) sample[i] = values[Math.floor(next() * values.length)]
+    const sample = []
+    for (let g = 0; g < groups.length; g++) {
+      const group = groups.length === 1 ? groups[0] : pick(groups)
+      for (let i = 0; i < group.length; i++) sample.push(pick(group))
+    }
     medians.push(median(sample))
   }
   const tail = ((1 - level) / 2) * 100
@@ -68,16 +73,17 @@ export function bootstrapMedian(values, { resamples = 5000, level = 0.95, seed =
 
 /**
  * Summarises per-pair ratios: median, quartiles, extremes and a bootstrap confidence interval of the median.
- * @param {number[]} ratios B over A, one per pair
+ * @param {number[][]} groups B over A, one per pair, grouped by block
  * @returns {RatioSummary} the summary
  */
-export function summariseRatios(ratios) {
+export function summariseRatios(groups) {
+  const ratios = groups.flat()
   return {
     median: median(ratios),
     q1: percentile(ratios, 25),
     q3: percentile(ratios, 75),
     min: Math.min(...ratios),
     max: Math.max(...ratios),
-    ci95: bootstrapMedian(ratios),
+    ci95: bootstrapMedian(groups),
   }
 }

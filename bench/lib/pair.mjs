@@ -37,16 +37,17 @@ export const COMPARISONS = {
  * @property {string[]} comparisons ids of COMPARISONS, in run order
  * @property {'together' | 'alternate'} mode together: A and B under load at the same time in every interval, one
  * ratio per interval; alternate: A and B in turn, one interval each, one ratio per pair of intervals
- * @property {number} pairs measured pairs per comparison
+ * @property {number} pairs measured pairs per comparison, over all blocks
+ * @property {number} blocks times both servers are started afresh per comparison, the pairs split evenly between them
  * @property {number} interval seconds per server and interval
- * @property {number} warmup pairs run first and discarded
+ * @property {number} warmup pairs run first in each block and discarded
  * @property {number} connections keep-alive connections per server
  * @property {number} burnUs µs of CPU the slowed engine adds per request
  * @property {string} [before] a checkout of the engine before a change, for the `before` comparison
  */
 
 /** @type {PairOptions} */
-export const DEFAULT_PAIR_OPTIONS = { comparisons: ['otel'], mode: 'together', pairs: 60, interval: 1.5, warmup: 4, connections: 50, burnUs: 1 }
+export const DEFAULT_PAIR_OPTIONS = { comparisons: ['otel'], mode: 'together', blocks: 3, pairs: 60, interval: 1.5, warmup: 4, connections: 50, burnUs: 1 }
 
 /**
  * The paired measure's options from the environment of `npm run bench` (see bench/README.md).
@@ -60,6 +61,7 @@ export function pairOptionsFromEnv(number, list, env) {
   return {
     comparisons: list('BENCH_PAIR') ?? [...DEFAULT_PAIR_OPTIONS.comparisons, ...(before ? ['before'] : [])],
     pairs: number('BENCH_PAIR_PAIRS', DEFAULT_PAIR_OPTIONS.pairs),
+    blocks: Math.max(1, number('BENCH_PAIR_BLOCKS', DEFAULT_PAIR_OPTIONS.blocks)),
     interval: number('BENCH_PAIR_INTERVAL', DEFAULT_PAIR_OPTIONS.interval),
     warmup: number('BENCH_PAIR_WARMUP', DEFAULT_PAIR_OPTIONS.warmup),
     mode: env.BENCH_PAIR_MODE || DEFAULT_PAIR_OPTIONS.mode,
@@ -141,28 +143,26 @@ async function interval(load, sides, durationMs) {
   })
 }
 
-async function runComparison(id, comparison, specs, options, redis, log) {
+// One block: both servers started afresh (the first one to start alternates by block), warmed up, then
+// `perBlock` measured pairs; the bodies are checked before and after.
+async function runBlock(id, block, perBlock, comparison, specs, options, redis, log) {
   const sideIds = [comparison.a, comparison.b]
-  for (const sideId of sideIds) {
-    if (!specs[sideId]) throw new Error(`comparison ${id} needs BENCH_PAIR_BEFORE: a checkout of the engine before the change (see bench/README.md)`)
-  }
   const running = []
   const load = startLoadGenerator()
   try {
     const sides = []
-    for (const [i, sideId] of sideIds.entries()) {
-      const spec = specs[sideId]
-      const server = await startServer(sideId, spec, redis.url)
+    for (const i of block % 2 === 0 ? [0, 1] : [1, 0]) {
+      const spec = specs[sideIds[i]]
+      const server = await startServer(sideIds[i], spec, redis.url)
       running.push(server)
-      const prepared = await prepareBare({ id: sideId, label: spec.label, floor: sideId }, server)
-      const key = `${'ab'[i]}:${sideId}`
+      const prepared = await prepareBare({ id: sideIds[i], label: spec.label, floor: sideIds[i] }, server)
+      const key = `${'ab'[i]}:${sideIds[i]}`
       await load.ask({ cmd: 'open', id: key, ...prepared.request, connections: options.connections })
-      sides.push({ id: key, name: 'AB'[i], spec, server, prepared })
+      sides[i] = { id: key, name: 'AB'[i], spec, server, prepared }
     }
-    log(`  ${id}: A ${sides[0].spec.label}, B ${sides[1].spec.label}: both serve the expected body`)
     const durationMs = options.interval * 1000
     const pairs = []
-    for (let i = 0; i < options.warmup + options.pairs; i++) {
+    for (let i = 0; i < options.warmup + perBlock; i++) {
       // ABBA: A first in even pairs, B first in odd ones, so that a steady drift weighs on both alike (together: which
       // server's connections the load generator starts first).
       const order = i % 2 === 0 ? [sides[0], sides[1]] : [sides[1], sides[0]]
@@ -175,32 +175,46 @@ async function runComparison(id, comparison, specs, options, redis, log) {
         for (const side of order) measured[side.name] = (await interval(load, [side], durationMs))[0]
       }
       if (i < options.warmup) continue
-      pairs.push({ order: order.map(side => side.name).join(''), a: measured.A, b: measured.B, ratio: measured.B.usPerRequest / measured.A.usPerRequest })
-      if ((i - options.warmup + 1) % 10 === 0) log(`    ${i - options.warmup + 1}/${options.pairs} pairs, median B/A so far ${median(pairs.map(p => p.ratio)).toFixed(4)}`)
+      pairs.push({ block, order: order.map(side => side.name).join(''), a: measured.A, b: measured.B, ratio: measured.B.usPerRequest / measured.A.usPerRequest })
     }
     // A server that stopped serving the right body during the load has not been measured.
     for (const side of sides) await side.prepared.verify()
-    const ratios = pairs.map(p => p.ratio)
-    return {
-      id,
-      target: comparison.target,
-      tolerance: comparison.tolerance ?? null,
-      detect: comparison.detect ?? false,
-      a: { id: comparison.a, label: sides[0].spec.label, ...(sides[0].spec.commit ? { commit: sides[0].spec.commit } : {}) },
-      b: { id: comparison.b, label: sides[1].spec.label },
-      ...(sides[1].spec.addedUs ? { addedUs: sides[1].spec.addedUs } : {}),
-      aUsPerRequest: median(pairs.map(p => p.a.usPerRequest)),
-      bUsPerRequest: median(pairs.map(p => p.b.usPerRequest)),
-      differenceUs: median(pairs.map(p => p.b.usPerRequest - p.a.usPerRequest)),
-      requests: pairs.reduce((sum, p) => sum + p.a.requests + p.b.requests, 0),
-      failed: pairs.reduce((sum, p) => sum + p.a.failures + p.b.failures, 0),
-      ratio: summariseRatios(ratios),
-      pairs,
-    }
+    log(`  ${id} block ${block + 1}/${options.blocks}: median B/A ${median(pairs.map(p => p.ratio)).toFixed(4)} over ${pairs.length} pairs`)
+    return { pairs, labels: sides.map(side => side.spec.label) }
   }
   finally {
     await load.close().catch(() => {})
     await Promise.all(running.map(server => server.stop()))
+  }
+}
+
+async function runComparison(id, comparison, specs, options, redis, log) {
+  for (const sideId of [comparison.a, comparison.b]) {
+    if (!specs[sideId]) throw new Error(`comparison ${id} needs BENCH_PAIR_BEFORE: a checkout of the engine before the change (see bench/README.md)`)
+  }
+  log(`  ${id}: A ${specs[comparison.a].label}, B ${specs[comparison.b].label}`)
+  const perBlock = Math.ceil(options.pairs / options.blocks)
+  const blocks = []
+  for (let block = 0; block < options.blocks; block++) {
+    blocks.push((await runBlock(id, block, perBlock, comparison, specs, options, redis, log)).pairs)
+  }
+  const pairs = blocks.flat()
+  return {
+    id,
+    target: comparison.target,
+    tolerance: comparison.tolerance ?? null,
+    detect: comparison.detect ?? false,
+    a: { id: comparison.a, label: specs[comparison.a].label, ...(specs[comparison.a].commit ? { commit: specs[comparison.a].commit } : {}) },
+    b: { id: comparison.b, label: specs[comparison.b].label },
+    ...(specs[comparison.b].addedUs ? { addedUs: specs[comparison.b].addedUs } : {}),
+    aUsPerRequest: median(pairs.map(p => p.a.usPerRequest)),
+    bUsPerRequest: median(pairs.map(p => p.b.usPerRequest)),
+    differenceUs: median(pairs.map(p => p.b.usPerRequest - p.a.usPerRequest)),
+    requests: pairs.reduce((sum, p) => sum + p.a.requests + p.b.requests, 0),
+    failed: pairs.reduce((sum, p) => sum + p.a.failures + p.b.failures, 0),
+    blockMedians: blocks.map(block => median(block.map(p => p.ratio))),
+    ratio: summariseRatios(blocks.map(block => block.map(p => p.ratio))),
+    pairs,
   }
 }
 

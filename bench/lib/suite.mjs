@@ -86,7 +86,7 @@ export async function runBench(given = {}) {
       result.scaling = await measureDestroyScaling({ redis, ...options.scaling, log })
     }
     if (options.pair) {
-      log(`paired A/B (${options.pair.mode}): ${options.pair.comparisons.join(', ')}; ${options.pair.pairs} pairs of ${options.pair.interval} s intervals each, after ${options.pair.warmup} discarded`)
+      log(`paired A/B (${options.pair.mode}): ${options.pair.comparisons.join(', ')}; ${options.pair.pairs} pairs of ${options.pair.interval} s intervals each in ${options.pair.blocks} blocks, after ${options.pair.warmup} discarded per block`)
       result.pair = await measurePairs({ redis, ...options.pair, log })
     }
   }

@@ -1,6 +1,7 @@
-// The paired A/B measure: two servers up at once on the same CPU, driven in turn by one load generator over many
-// short intervals (ABBA order), each interval's server CPU time divided by the responses it served, one ratio per pair.
-// See "Paired A/B measure" in bench/README.md.
+// The paired A/B measure: two servers up at once on the same CPU and one load generator on the other, many short
+// intervals in which both are under load (or, BENCH_PAIR_MODE=alternate, each in turn, ABBA), each server's CPU time in
+// an interval divided by the responses it served, one ratio B/A per interval; in blocks, each with both servers started
+// afresh. See "Paired A/B measure" in bench/README.md.
 import { execFileSync, spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { createInterface } from 'node:readline'
@@ -47,7 +48,7 @@ export const COMPARISONS = {
  */
 
 /** @type {PairOptions} */
-export const DEFAULT_PAIR_OPTIONS = { comparisons: ['otel'], mode: 'together', blocks: 3, pairs: 60, interval: 1.5, warmup: 4, connections: 50, burnUs: 1 }
+export const DEFAULT_PAIR_OPTIONS = { comparisons: ['otel'], mode: 'together', blocks: 10, pairs: 60, interval: 1.5, warmup: 4, connections: 50, burnUs: 1 }
 
 /**
  * The paired measure's options from the environment of `npm run bench` (see bench/README.md).

@@ -2,6 +2,7 @@
 // See bench/README.md for what each number means and for the environment variables below.
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { RESULTS_DIR } from './lib/paths.mjs'
+import { pairOptionsFromEnv } from './lib/pair.mjs'
 import { formatReport } from './lib/report.mjs'
 import { DEFAULT_OPTIONS, runBench } from './lib/suite.mjs'
 
@@ -16,7 +17,7 @@ const number = (name, fallback) => {
   return value
 }
 const list = name => (env[name] ? env[name].split(',').map(s => s.trim()).filter(Boolean) : undefined)
-const PARTS = ['throughput', 'commands', 'scaling', 'durable', 'memory', 'ssr', 'sessions', 'clientjs', 'shopper-memory']
+const PARTS = ['throughput', 'commands', 'scaling', 'durable', 'memory', 'ssr', 'sessions', 'clientjs', 'shopper-memory', 'pair']
 // BENCH_ONLY runs the parts it names and skips every other; BENCH_SKIP leaves parts out.
 const only = list('BENCH_ONLY')
 const skip = new Set([...(list('BENCH_SKIP') ?? []), ...(only ? PARTS.filter(part => !only.includes(part)) : [])])
@@ -36,6 +37,7 @@ const options = {
   userSessions: skip.has('sessions') ? false : { ...DEFAULT_OPTIONS.userSessions, sessions: number('BENCH_USER_SESSIONS', DEFAULT_OPTIONS.userSessions.sessions) },
   clientJs: !skip.has('clientjs'),
   shopperMemory: skip.has('shopper-memory') ? false : { population: number('BENCH_SHOPPER_POPULATION', DEFAULT_OPTIONS.shopperMemory.population) },
+  pair: skip.has('pair') ? false : pairOptionsFromEnv(number, list, env),
   log: line => console.log(line),
 }
 if (options.profile.length > 0) {

@@ -1,4 +1,5 @@
 import { formatPageSections } from './page-report.mjs'
+import { formatPairs } from './pair-report.mjs'
 
 /**
  * Lays out rows as a plain-text table with aligned columns (numbers right-aligned).
@@ -92,6 +93,7 @@ export function formatReport(result) {
     out.push(`durable / default: ${num(d.ratio.writesPerSecond, 2)}× the writes per second, ${num(d.ratio.p50Ms, 2)}× the median latency, ${num(d.ratio.cpuUsPerWrite, 2)}× the CPU per write (the bench process, which runs the store).`)
   }
   out.push(...formatPageSections(result))
+  if (result.pair) out.push('', formatPairs(result.pair, table))
   if (result.targets?.length) {
     out.push('', 'Targets')
     out.push(table(['', 'target', 'measured'], result.targets.map(t => [t.met === null ? 'n/a' : t.met ? 'MET' : 'MISSED', t.target, t.measured])))

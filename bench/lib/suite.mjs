@@ -6,6 +6,7 @@ import { measureCommands } from './commands.mjs'
 import { measureDestroyScaling } from './destroy-scaling.mjs'
 import { measureDurableWrites } from './durable.mjs'
 import { measureShopperMemory } from './shopper-memory.mjs'
+import { measurePairs } from './pair.mjs'
 import { canPin, runNodeScript } from './process.mjs'
 import { startRedis } from './redis.mjs'
 import { evaluateTargets } from './targets.mjs'
@@ -32,6 +33,7 @@ const MEMORY_WORKER = fileURLToPath(new URL('./memory-worker.mjs', import.meta.u
  * @property {false | { sessions: number, repeats: number }} userSessions one user with many sessions: a page of listSessions, destroy-all
  * @property {boolean} clientJs the client JavaScript the module adds to a product page (two builds, Chromium)
  * @property {false | { population: number }} shopperMemory Redis memory per shopper, against express-session + connect-redis
+ * @property {false | import('./pair.mjs').PairOptions} [pair] the paired A/B measure (off unless given: `npm run bench` gives it)
  */
 
 /** @type {BenchOptions} The defaults of `npm run bench`. */
@@ -106,6 +108,10 @@ export async function runBench(given = {}) {
     if (options.userSessions) {
       log(`a user with ${options.userSessions.sessions.toLocaleString('en')} sessions: listSessions and destroySessionsForUserId`)
       result.userSessions = await measureUserSessions({ redis, ...options.userSessions, nodeArgs: profileFlags('sessions', options.profile ?? []), log })
+    }
+    if (options.pair) {
+      log(`paired A/B (${options.pair.mode}): ${options.pair.comparisons.join(', ')}; ${options.pair.pairs} pairs of ${options.pair.interval} s intervals each in ${options.pair.blocks} blocks, after ${options.pair.warmup} discarded per block`)
+      result.pair = await measurePairs({ redis, ...options.pair, log })
     }
   }
   finally {

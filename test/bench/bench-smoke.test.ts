@@ -21,7 +21,6 @@ describe('npm run bench (smoke)', () => {
       ssrPage: { rounds: 1, duration: 1 },
       userSessions: { sessions: 2000, repeats: 3 },
       clientJs: true,
-      pair: { comparisons: ['otel', 'slow'], mode: 'together', blocks: 1, pairs: 2, interval: 0.5, warmup: 1, connections: 5, burnUs: 1 },
     })
 
     expect(result.throughput.map((variant: { id: string }) => variant.id)).toEqual(VARIANTS.map(variant => variant.id))
@@ -74,12 +73,6 @@ describe('npm run bench (smoke)', () => {
       expect(result.targets.map((target: { id: string }) => target.id)).toContain(id)
     }
 
-    // The paired A/B measure: both comparisons ran, every response checked, and each gave a target line.
-    expect(result.pair.comparisons.map((c: { id: string }) => c.id)).toEqual(['otel', 'slow'])
-    for (const comparison of result.pair.comparisons) {
-      expect(comparison.failed, comparison.id).toBe(0)
-      expect(comparison.requests, comparison.id).toBeGreaterThan(0)
-    }
     expect(result.targets.length).toBeGreaterThan(0)
     // Two Nuxt builds for the client JavaScript, besides the rest.
   }, 420_000)

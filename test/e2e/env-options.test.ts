@@ -73,17 +73,19 @@ describe('options-table variables on a built server', () => {
     expect((await rpc('addItemToWishlist', { productId: 2 }, cookie)).status).toBe(400)
     const client = redis.client()
     try {
-      // A guest's basket lives as long as the guest session (shop 1002: maxAge 3600 s), a user's commerce.dataTtl.
-      const [guestBasket] = await client.keys('storefront:1002:{g:*}:b')
-      expect(guestBasket).toBeDefined()
-      const guestTtl = await client.pttl(guestBasket!)
+      // A guest's basket lives in the guest session's record (shop 1002: maxAge 3600 s), a user's commerce.dataTtl.
+      expect(await client.keys('storefront:1002:{g:*}:b')).toEqual([])
+      const records = await Promise.all((await client.keys('storefront:1002:{g:*}:s')).map(async key => [key, await client.get(key)] as const))
+      const guestSession = records.find(([, record]) => record?.includes('\nb\n1:2'))?.[0]
+      expect(guestSession).toBeDefined()
+      const guestTtl = await client.pttl(guestSession!)
       expect(guestTtl).toBeGreaterThan(3_500_000)
       expect(guestTtl).toBeLessThanOrEqual(3_600_000)
       const login = await rpc('loginAs', { userId: 'env-user' }, cookie)
       expect(login.status).toBe(200)
       const userCookie = login.headers.getSetCookie().find(header => header.startsWith('sid-1002='))!.split(';')[0]!
       expect((await rpc('addItemToBasket', { variantId: 2, quantity: 1 }, userCookie)).status).toBe(200)
-      const ttl = await client.pttl('storefront:1002:{u:env-user}:b')
+      const ttl = await client.pttl('storefront:1002:{u:env-user}:c')
       expect(ttl).toBeGreaterThan(1_200_000)
       expect(ttl).toBeLessThanOrEqual(1_234_000)
     }

@@ -1,6 +1,6 @@
 import { SessionLimitError } from './errors'
 import { INDEXED_RECORD_LENGTH, indexRecord, storedBytes } from './fields'
-import { isFlashField, isLongRecord, lineValue, META_FIELD as META, recordPairs } from '../store/record'
+import { isFlashField, isLongRecord, lineValue, LIST_FIELDS, META_FIELD as META, recordPairs } from '../store/record'
 import type { Changes, SessionState } from './state'
 
 // A session's fields: read from the record as the store returned it until the first write, which copies them into
@@ -49,7 +49,7 @@ export function mutable(session: SessionState): Changes {
   if (record) {
     for (let i = 0; i < record.length; i += 2) {
       const field = record[i]!
-      if (field === META || isFlashField(field) || fields.has(field)) continue
+      if (field === META || isFlashField(field) || LIST_FIELDS.has(field) || fields.has(field)) continue
       const value = record[i + 1]!
       fields.set(field, value)
       size += storedBytes(field, value)

@@ -10,6 +10,9 @@ import { hashSessionId } from '../session/id'
 //   :b / :w       basket / wishlist                 :l          a guest's login lock (while a login merges it)
 //   :mb:<hash>    / :mw:<hash>  a user's once-only merge marker for one guest session
 //   :k:<digest>   an Idempotency-Key record
+// On Redis an owner's basket, wishlist and merge markers are fields of one record instead (commerceRecordOf): a
+// guest's session record, a user's `:c`; `:b`, `:w` and the marker keys are the names the commerce store is called
+// with, and where the lists of data written before that layout are read until a write folds them in.
 
 /**
  * Where one session lives in the store. Keys carry a hash tag per owner (`{g:…}` for a guest, `{u:…}` for a user),
@@ -94,6 +97,20 @@ export function commerceKeys(owner: CommerceOwner): { basket: string, wishlist: 
 }
 
 /**
+ * Where an owner's lists live on Redis: one record per owner (a key costs Redis about 60 bytes before its name),
+ * with the basket and the wishlist as its fields: a guest's session record, or a user's `<owner>:c`, which also holds
+ * the user's merge markers. With the keys the lists had before (`<owner>:b`, `<owner>:w`), read until a write folds
+ * them into the record.
+ * @param key a basket, wishlist or merge marker key of the owner
+ * @returns the record, whether the owner is a guest, and the earlier keys
+ */
+export function commerceRecordOf(key: string): { record: string, guest: boolean, earlier: [string, string] } {
+  const owner = ownerOf(key)
+  const guest = owner.includes('{g:')
+  return { record: `${owner}:${guest ? 's' : 'c'}`, guest, earlier: [`${owner}:b`, `${owner}:w`] }
+}
+
+/**
  * The basket and wishlist of an owner, which a refresh of a guest session takes along (they live as long as it).
  * @param owner the owner prefix
  * @returns their keys
@@ -120,6 +137,15 @@ export function loginLockKey(guest: CommerceOwner & { kind: 'guest' }): string {
  */
 export function mergeMarkerKey(user: CommerceOwner & { kind: 'user' }, kind: 'b' | 'w', guest: CommerceOwner & { kind: 'guest' }): string {
   return `${ownerKey(user.shopId, { kind: 'user', userId: user.userId })}:m${kind}:${guest.sessionHash}`
+}
+
+/**
+ * The guest session a merge marker is of (the hash after the marker's last colon).
+ * @param marker a key from {@link mergeMarkerKey}
+ * @returns the guest session's hash
+ */
+export function markerGuestHash(marker: string): string {
+  return marker.slice(marker.lastIndexOf(':') + 1)
 }
 
 /**

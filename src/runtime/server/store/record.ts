@@ -5,6 +5,12 @@ export const META_FIELD = 'm'
 /** A record's meta (the `m` field, JSON): created, seen (last refresh), expires, absolute end, user agent, label. */
 export interface StoredMeta { c: number, s: number, e: number, a?: number, ua: string, l?: string }
 
+/**
+ * The fields a guest's session record holds on Redis beside the session's own: its basket and wishlist (see
+ * commerce/redis-scripts.ts). The session never reads, counts or copies them; the commerce store's scripts own them.
+ */
+export const LIST_FIELDS: ReadonlySet<string> = new Set(['b', 'w'])
+
 const LINES_START = 'm\n'
 const FLASH_LINE = '\nf:'
 

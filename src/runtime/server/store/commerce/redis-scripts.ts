@@ -1,87 +1,240 @@
-// The Lua scripts of the Redis commerce store (redis.ts). Every script touches one owner's keys (one hash tag), so
-// each runs on one slot of a Redis Cluster.
+import { RECORD_FIELDS } from '../record-lua'
 
-// Shared by the write scripts: a guest write needs its session (KEYS[2]) alive and no login (KEYS[3]) under way. A
-// write with an Idempotency-Key record (the last key; its ttl in ARGV[once]) is skipped when the record exists, and
-// sets it otherwise: a repeat of the call never applies twice, even when the first answer was lost.
-const GUARD = `
-if #KEYS >= 3 then
-  if redis.call('EXISTS', KEYS[2]) == 0 then return redis.error_reply('SF_GONE') end
-  if redis.call('EXISTS', KEYS[3]) == 1 then return redis.error_reply('SF_LOCKED') end
-end
-`
-
-// A basket is a hash: q:<variant> = quantity, t:<variant> = when the line was added (for display order).
-// ARGV: variant, quantity, mode (add|set), cap, max lines, ttl ms, now ms. Returns the whole basket.
-const WRITE_BASKET = `${GUARD}
-local once = ARGV[8] and ARGV[8] ~= ''
-if once and redis.call('EXISTS', KEYS[#KEYS]) == 1 then return redis.call('HGETALL', KEYS[1]) end
-local field = 'q:' .. ARGV[1]
-local current = tonumber(redis.call('HGET', KEYS[1], field) or '0')
-local wanted = tonumber(ARGV[2])
-if ARGV[3] == 'add' then wanted = current + wanted end
-if wanted > tonumber(ARGV[4]) then wanted = tonumber(ARGV[4]) end
-if wanted <= 0 then
-  redis.call('HDEL', KEYS[1], field, 't:' .. ARGV[1])
-else
-  if current == 0 then
-    if redis.call('HLEN', KEYS[1]) / 2 >= tonumber(ARGV[5]) then return redis.error_reply('SF_FULL') end
-    redis.call('HSET', KEYS[1], 't:' .. ARGV[1], ARGV[7])
-  end
-  redis.call('HSET', KEYS[1], field, wanted)
-  redis.call('PEXPIRE', KEYS[1], ARGV[6])
-end
-if once then redis.call('SET', KEYS[#KEYS], '1', 'PX', ARGV[8]) end
-return redis.call('HGETALL', KEYS[1])
-`
-
-// A wishlist is a sorted set of product ids scored by when they were added. ARGV: product, mode (add|remove),
-// max items, ttl ms, now ms. Returns the members with scores.
-const WRITE_WISHLIST = `${GUARD}
-local once = ARGV[6] and ARGV[6] ~= ''
-if once and redis.call('EXISTS', KEYS[#KEYS]) == 1 then return redis.call('ZRANGE', KEYS[1], 0, -1, 'WITHSCORES') end
-if ARGV[2] == 'add' then
-  if not redis.call('ZSCORE', KEYS[1], ARGV[1]) then
-    if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[3]) then return redis.error_reply('SF_FULL') end
-    redis.call('ZADD', KEYS[1], ARGV[5], ARGV[1])
-  end
-  redis.call('PEXPIRE', KEYS[1], ARGV[4])
-else
-  redis.call('ZREM', KEYS[1], ARGV[1])
-end
-if once then redis.call('SET', KEYS[#KEYS], '1', 'PX', ARGV[6]) end
-return redis.call('ZRANGE', KEYS[1], 0, -1, 'WITHSCORES')
-`
-
-// The two merges into a user's basket and wishlist, as functions over ARGV ranges, shared by the scripts that run
-// one of them and by the login's script that runs both.
+// The Lua scripts of the Redis commerce store (redis.ts). An owner's basket and wishlist are two fields of one
+// record of lines (the session records' layout, record-lua.ts): a guest's in its session record, a user's in
+// `<owner>:c` with the user's merge markers. A key costs Redis about 60 bytes before its name, so one record per owner
+// instead of a hash, a sorted set and a marker key per login is most of what a shopper costs.
 //
-// mergeBasket merges guest lines (variant/quantity pairs in ARGV[first..last]) into a basket once: the marker is set
-// in the same step. Returns the counts, or -1 when the marker was there (already merged).
-const MERGE_BASKET_FN = `
-local function mergeBasket(key, marker, policy, cap, maxLines, ttl, markerTtl, now, first, last)
-  if not redis.call('SET', marker, '1', 'NX', 'PX', markerTtl) then return -1 end
+//   b   the basket: `<variant>:<quantity>` lines joined by commas, in the order they were added
+//   w   the wishlist: product ids joined by commas, in the order they were added
+//   g:<guest hash>, mb:<guest hash>, mw:<guest hash>
+//       a user's once-only merge markers (both lists, the basket, the wishlist of one guest session); the value is
+//       when the marker ends (ms)
+//
+// Every script takes the record as KEYS[1] and the owner's basket hash and wishlist sorted set of the earlier layout
+// as KEYS[2] and KEYS[3] (same hash tag, so one slot): a list the record does not hold is read from there, and the
+// first write folds both into the record and deletes them. Ids stay strings: Lua numbers are doubles.
+const LISTS = `${RECORD_FIELDS}
+local basketIds, basketQty, basketLines = {}, {}, 0
+local wishIds, wishSet, wishCount = {}, {}, 0
+local legacy = false
+local function openLists()
+  local b = get('b')
+  if b then
+    for v, q in string.gmatch(b, '([^:,]+):(%d+)') do
+      basketIds[#basketIds + 1] = v
+      basketQty[v] = tonumber(q)
+    end
+  else
+    local flat = redis.call('HGETALL', KEYS[2])
+    local added = {}
+    for i = 1, #flat, 2 do
+      local kind, v = string.sub(flat[i], 1, 2), string.sub(flat[i], 3)
+      if kind == 'q:' then
+        basketIds[#basketIds + 1] = v
+        basketQty[v] = tonumber(flat[i + 1])
+      elseif kind == 't:' then
+        added[v] = tonumber(flat[i + 1])
+      end
+    end
+    if #flat > 0 then legacy = true end
+    table.sort(basketIds, function(x, y)
+      local ax, ay = added[x] or 0, added[y] or 0
+      if ax ~= ay then return ax < ay end
+      return tonumber(x) < tonumber(y)
+    end)
+  end
+  basketLines = #basketIds
+  local w = get('w')
+  local members = w and {} or redis.call('ZRANGE', KEYS[3], 0, -1)
+  if w then
+    for p in string.gmatch(w, '[^,]+') do members[#members + 1] = p end
+  elseif #members > 0 then
+    legacy = true
+  end
+  for _, p in ipairs(members) do
+    wishIds[#wishIds + 1] = p
+    wishSet[p] = true
+  end
+  wishCount = #wishIds
+end
+local function basketValue()
+  local out, seen = {}, {}
+  for _, v in ipairs(basketIds) do
+    local q = basketQty[v]
+    if q and q > 0 and not seen[v] then
+      seen[v] = true
+      out[#out + 1] = v .. ':' .. string.format('%d', q)
+    end
+  end
+  return table.concat(out, ',')
+end
+local function wishlistValue()
+  local out, seen = {}, {}
+  for _, p in ipairs(wishIds) do
+    if wishSet[p] and not seen[p] then
+      seen[p] = true
+      out[#out + 1] = p
+    end
+  end
+  return table.concat(out, ',')
+end
+local function setField(name, value)
+  if value ~= '' then put(name, value) elseif at[name] then values[at[name]] = false end
+end
+local function isMarker(name)
+  return string.sub(name, 1, 2) == 'g:' or string.sub(name, 1, 3) == 'mb:' or string.sub(name, 1, 3) == 'mw:'
+end
+-- Puts the lists back and stores the record. A guest's session record keeps its lifetime. A user's lives ttl ms,
+-- or while a merge marker does when both lists are empty, and goes when nothing is left in it.
+local function save(guest, ttl, now)
+  local b, w = basketValue(), wishlistValue()
+  setField('b', b)
+  setField('w', w)
+  if guest then
+    redis.call('SET', KEYS[1], encode(), 'KEEPTTL')
+  else
+    if b == '' and w == '' then
+      ttl = 0
+      for i = 1, #names do
+        if values[i] and isMarker(names[i]) then ttl = math.max(ttl, tonumber(values[i]) - now) end
+      end
+    end
+    if ttl > 0 then redis.call('SET', KEYS[1], encode(), 'PX', string.format('%.0f', ttl)) else redis.call('DEL', KEYS[1]) end
+  end
+  if legacy then redis.call('DEL', KEYS[2], KEYS[3]) end
+end
+local function opened()
+  local current = redis.call('GET', KEYS[1])
+  if current and not decode(current) then return nil, redis.error_reply('SF_MALFORMED') end
+  openLists()
+  return current
+end
+`
+
+// Reads both lists. A read decodes nothing but the two fields: in stored lines a line that is exactly \`b\` or \`w\`
+// is always a name (values are JSON texts, lists or marker ends). Returns the basket's and the wishlist's values.
+const READ_LISTS = `${LISTS}
+local current = redis.call('GET', KEYS[1])
+if current then
+  local lines = '\\n' .. current .. '\\n'
+  local b = string.match(lines, '\\nb\\n([^\\n]*)\\n')
+  local w = string.match(lines, '\\nw\\n([^\\n]*)\\n')
+  if b then put('b', b) end
+  if w then put('w', w) end
+end
+openLists()
+return {basketValue(), wishlistValue()}
+`
+
+// One write to one list. KEYS: record, earlier basket, earlier wishlist, then for a guest its login lock, then an
+// Idempotency-Key record if any. A guest write needs its session record alive and no login under way. A write with
+// an Idempotency-Key record is skipped when the record exists, and sets it otherwise: a repeat never applies twice.
+// ARGV: list (b|w), guest ('1' or ''), the Idempotency-Key record's ttl ms ('' for none), ttl ms, now ms, id, mode (add|set|remove),
+// quantity, cap, max lines or items. Returns the list's value.
+const WRITE_LIST = `${LISTS}
+local guest, onceTtl = ARGV[2] == '1', ARGV[3]
+local current, failed = opened()
+if failed then return failed end
+if guest then
+  if not current then return redis.error_reply('SF_GONE') end
+  if redis.call('EXISTS', KEYS[4]) == 1 then return redis.error_reply('SF_LOCKED') end
+end
+local list, id, mode = ARGV[1], ARGV[6], ARGV[7]
+local function reply()
+  if list == 'b' then return basketValue() end
+  return wishlistValue()
+end
+if onceTtl ~= '' and redis.call('EXISTS', KEYS[#KEYS]) == 1 then return reply() end
+if list == 'b' then
+  local had = basketQty[id] or 0
+  local wanted = tonumber(ARGV[8])
+  if mode == 'add' then wanted = had + wanted end
+  if wanted > tonumber(ARGV[9]) then wanted = tonumber(ARGV[9]) end
+  if wanted <= 0 then
+    basketQty[id] = nil
+  else
+    if had == 0 then
+      if basketLines >= tonumber(ARGV[10]) then return redis.error_reply('SF_FULL') end
+      basketIds[#basketIds + 1] = id
+      basketLines = basketLines + 1
+    end
+    basketQty[id] = wanted
+  end
+elseif mode == 'add' then
+  if not wishSet[id] then
+    if wishCount >= tonumber(ARGV[10]) then return redis.error_reply('SF_FULL') end
+    wishIds[#wishIds + 1] = id
+    wishSet[id] = true
+  end
+else
+  wishSet[id] = nil
+end
+save(guest, tonumber(ARGV[4]), tonumber(ARGV[5]))
+if onceTtl ~= '' then redis.call('SET', KEYS[#KEYS], '1', 'PX', onceTtl) end
+return reply()
+`
+
+// Empties one list (KEYS: record, earlier basket, earlier wishlist; ARGV: list, guest ('1' or '')). Never creates a
+// record; the record keeps its lifetime.
+const CLEAR_LIST = `${RECORD_FIELDS}
+local earlier = ARGV[1] == 'b' and KEYS[2] or KEYS[3]
+redis.call('DEL', earlier)
+local current = redis.call('GET', KEYS[1])
+if not current then return 0 end
+if not decode(current) then return redis.error_reply('SF_MALFORMED') end
+if not get(ARGV[1]) then return 0 end
+values[at[ARGV[1]]] = false
+local record = encode()
+if record == '' and ARGV[2] ~= '1' then redis.call('DEL', KEYS[1]) else redis.call('SET', KEYS[1], record, 'KEEPTTL') end
+return 1
+`
+
+// Markers a user's record keeps at most: those that end first go (a guest session merges once per login, and its
+// own record ends at that login).
+const MAX_MARKERS = 32
+
+// A merge of one guest session's lists into a user's, each list once. KEYS: the user's record, earlier basket,
+// earlier wishlist, then the earlier layout's basket and wishlist marker keys of this guest. ARGV: which lists
+// (g both | b | w), the guest session's hash for the basket's marker, policy, cap, max lines, max items, data ttl ms,
+// marker ttl ms, now ms, number of lines n, the hash for the wishlist's marker, then n variant/quantity pairs, then
+// product ids. Returns the wishlist's added count (or -1:
+// merged already), then the basket's counts (or -1).
+const MERGE = `${LISTS}
+local current, failed = opened()
+if failed then return failed end
+local now = tonumber(ARGV[9])
+local markers = {}
+for i = 1, #names do
+  if values[i] and isMarker(names[i]) then
+    if tonumber(values[i]) <= now then values[i] = false else markers[#markers + 1] = i end
+  end
+end
+local what, hb, hw = ARGV[1], ARGV[2], ARGV[11]
+local doBasket = what ~= 'w' and not get('g:' .. hb) and not get('mb:' .. hb) and redis.call('EXISTS', KEYS[4]) == 0
+local doWishlist = what ~= 'b' and not get('g:' .. hw) and not get('mw:' .. hw) and redis.call('EXISTS', KEYS[5]) == 0
+local last = 11 + 2 * tonumber(ARGV[10])
+local counts = {-1}
+if doBasket then
+  local policy, cap, maxLines = ARGV[3], tonumber(ARGV[4]), tonumber(ARGV[5])
   local added, combined, capped, dropped, units = 0, 0, 0, 0, 0
-  local lines = redis.call('HLEN', key) / 2
-  for i = first, last, 2 do
-    local variant = ARGV[i]
-    local guest = tonumber(ARGV[i + 1])
-    local mine = tonumber(redis.call('HGET', key, 'q:' .. variant) or '0')
+  for i = 12, last, 2 do
+    local v, g = ARGV[i], tonumber(ARGV[i + 1])
+    local mine = basketQty[v] or 0
     local wanted = -1
     if mine == 0 then
-      if lines >= maxLines then
+      if basketLines >= maxLines then
         dropped = dropped + 1
       else
-        wanted = guest
+        wanted = g
         added = added + 1
-        lines = lines + 1
-        -- One step apart, so that the merged lines keep the guest's order.
-        redis.call('HSET', key, 't:' .. variant, now + added)
+        basketLines = basketLines + 1
+        basketIds[#basketIds + 1] = v
       end
     else
       combined = combined + 1
-      if policy == 'sum' then wanted = mine + guest
-      elseif policy == 'max' then wanted = math.max(mine, guest)
+      if policy == 'sum' then wanted = mine + g
+      elseif policy == 'max' then wanted = math.max(mine, g)
       else wanted = mine end
     end
     if wanted >= 0 then
@@ -90,51 +243,44 @@ local function mergeBasket(key, marker, policy, cap, maxLines, ttl, markerTtl, n
         capped = capped + 1
       end
       units = units + wanted - mine
-      redis.call('HSET', key, 'q:' .. variant, wanted)
+      basketQty[v] = wanted
     end
   end
-  if redis.call('EXISTS', key) == 1 then redis.call('PEXPIRE', key, ttl) end
-  return {added, combined, capped, dropped, units}
+  counts = {added, combined, capped, dropped, units}
 end
-`
-
-// mergeWishlist merges guest items (product/addedAt pairs in ARGV[first..last]) once. Returns how many were new, or
-// -1 when the marker was there.
-const MERGE_WISHLIST_FN = `
-local function mergeWishlist(key, marker, maxItems, ttl, markerTtl, first, last)
-  if not redis.call('SET', marker, '1', 'NX', 'PX', markerTtl) then return -1 end
-  local added = 0
-  for i = first, last, 2 do
-    if not redis.call('ZSCORE', key, ARGV[i]) and redis.call('ZCARD', key) < maxItems then
-      redis.call('ZADD', key, ARGV[i + 1], ARGV[i])
-      added = added + 1
+local wishlistAdded = -1
+if doWishlist then
+  wishlistAdded = 0
+  local maxItems = tonumber(ARGV[6])
+  for i = last + 1, #ARGV do
+    if not wishSet[ARGV[i]] and wishCount < maxItems then
+      wishIds[#wishIds + 1] = ARGV[i]
+      wishSet[ARGV[i]] = true
+      wishCount = wishCount + 1
+      wishlistAdded = wishlistAdded + 1
     end
   end
-  if redis.call('EXISTS', key) == 1 then redis.call('PEXPIRE', key, ttl) end
-  return added
 end
-`
-
-// KEYS: basket, marker. ARGV: policy, cap, max lines, ttl ms, marker ttl ms, now ms, then variant/quantity pairs.
-const MERGE_BASKET = `${MERGE_BASKET_FN}
-return mergeBasket(KEYS[1], KEYS[2], ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4], ARGV[5], tonumber(ARGV[6]), 7, #ARGV)
-`
-
-// KEYS: wishlist, marker. ARGV: max items, ttl ms, marker ttl ms, then product/addedAt pairs.
-const MERGE_WISHLIST = `${MERGE_WISHLIST_FN}
-return mergeWishlist(KEYS[1], KEYS[2], tonumber(ARGV[1]), ARGV[2], ARGV[3], 4, #ARGV)
-`
-
-// A login's merge of a guest into a user, both lists in one step on the user's slot, each once under its own marker.
-// KEYS: basket, basket marker, wishlist, wishlist marker. ARGV: policy, cap, max lines, ttl ms, marker ttl ms, now ms,
-// max items, number of lines n, then n variant/quantity pairs, then product/addedAt pairs. Returns the wishlist's
-// result, then the basket's counts (or -1).
-const MERGE_GUEST = `${MERGE_BASKET_FN}${MERGE_WISHLIST_FN}
-local last = 8 + 2 * tonumber(ARGV[8])
-local basket = mergeBasket(KEYS[1], KEYS[2], ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4], ARGV[5], tonumber(ARGV[6]), 9, last)
-local wishlist = mergeWishlist(KEYS[3], KEYS[4], tonumber(ARGV[7]), ARGV[4], ARGV[5], last + 1, #ARGV)
-if basket == -1 then return {wishlist, -1} end
-return {wishlist, basket[1], basket[2], basket[3], basket[4], basket[5]}
+local function mark(name)
+  put(name, string.format('%.0f', now + tonumber(ARGV[8])))
+  markers[#markers + 1] = at[name]
+end
+if doBasket or doWishlist then
+  if what == 'g' and hb == hw then
+    mark('g:' .. hb)
+  else
+    if doBasket then mark('mb:' .. hb) end
+    if doWishlist then mark('mw:' .. hw) end
+  end
+  if #markers > ${MAX_MARKERS} then
+    table.sort(markers, function(x, y) return tonumber(values[x]) < tonumber(values[y]) end)
+    for i = 1, #markers - ${MAX_MARKERS} do values[markers[i]] = false end
+  end
+  save(false, tonumber(ARGV[7]), now)
+end
+local out = {wishlistAdded}
+for _, n in ipairs(counts) do out[#out + 1] = n end
+return out
 `
 
 const RELEASE = `
@@ -142,18 +288,16 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) 
 return 0
 `
 
-/** The commerce scripts by name. Guest writes carry two guard keys (session and login lock); user writes none. */
+/**
+ * The commerce scripts by name. A list write takes 3 keys, one more for a guest's login lock, one more for an
+ * Idempotency-Key record.
+ */
 export const SCRIPTS = {
-  sfWriteBasket: { lua: WRITE_BASKET, keys: 1 },
-  sfWriteBasketOnce: { lua: WRITE_BASKET, keys: 2 },
-  sfWriteGuestBasket: { lua: WRITE_BASKET, keys: 3 },
-  sfWriteGuestBasketOnce: { lua: WRITE_BASKET, keys: 4 },
-  sfWriteWishlist: { lua: WRITE_WISHLIST, keys: 1 },
-  sfWriteWishlistOnce: { lua: WRITE_WISHLIST, keys: 2 },
-  sfWriteGuestWishlist: { lua: WRITE_WISHLIST, keys: 3 },
-  sfWriteGuestWishlistOnce: { lua: WRITE_WISHLIST, keys: 4 },
-  sfMergeBasket: { lua: MERGE_BASKET, keys: 2 },
-  sfMergeWishlist: { lua: MERGE_WISHLIST, keys: 2 },
-  sfMergeGuest: { lua: MERGE_GUEST, keys: 4 },
+  sfReadLists: { lua: READ_LISTS, keys: 3 },
+  sfWriteList: { lua: WRITE_LIST, keys: 3 },
+  sfWriteList4: { lua: WRITE_LIST, keys: 4 },
+  sfWriteList5: { lua: WRITE_LIST, keys: 5 },
+  sfClearList: { lua: CLEAR_LIST, keys: 3 },
+  sfMergeLists: { lua: MERGE, keys: 5 },
   sfRelease: { lua: RELEASE, keys: 1 },
 }

@@ -1,41 +1,6 @@
 import { COUNT_ATTEMPT, LIST_USER_SESSIONS, REMOVE_USER_SESSIONS } from '../redis-index-scripts'
 import { META_FIELD } from '../record'
-
-// A session record is one string of lines, name and value in turn, the meta field `m` first: a read is one GET and
-// one reply, like any string. Names and values never contain a line feed (values are JSON texts; the session
-// refuses such keys), and a UTF-8 sequence never holds the byte 0x0A, so the lines split back exactly.
-//
-// The fields of a record while a script changes it, in their order: `put` sets one, `decode` reads a stored record
-// (false when it is malformed), `apply` takes the script's field pairs from ARGV[first] on, then the names to delete.
-// Shared by the session and user-record scripts, so that both read and write the one layout.
-const RECORD_FIELDS = `local names, values, at = {}, {}, {}
-local function put(name, value)
-  local i = at[name]
-  if not i then
-    i = #names + 1
-    names[i] = name
-    at[name] = i
-  end
-  values[i] = value
-end
-local function decode(record)
-  local pos, len = 1, #record
-  while pos <= len do
-    local a = string.find(record, '\\n', pos, true)
-    if not a then return false end
-    local b = string.find(record, '\\n', a + 1, true) or (len + 1)
-    put(string.sub(record, pos, a - 1), string.sub(record, a + 1, b - 1))
-    pos = b + 1
-  end
-  return true
-end
-local function apply(first, npairs)
-  for i = first, first + 2 * npairs - 1, 2 do put(ARGV[i], ARGV[i + 1]) end
-  for i = first + 2 * npairs, #ARGV do
-    if at[ARGV[i]] then values[at[ARGV[i]]] = false end
-  end
-end
-`
+import { RECORD_FIELDS } from '../record-lua'
 
 // Applies a write to a session record. ARGV: mode ('c' create-if-absent | 'u' update-if-present), ttl ms,
 // expiresAt ms, hash, most sessions per user (0: no limit), number of field pairs, the pairs, then the fields to
@@ -109,17 +74,10 @@ local current = redis.call('GET', KEYS[1])
 if ARGV[1] == 'm' and not current then return 0 end
 ${RECORD_FIELDS}if current and ARGV[1] == 'm' and not decode(current) then return redis.error_reply('SF_MALFORMED') end
 apply(4, tonumber(ARGV[3]))
-local out = {}
-for i = 1, #names do
-  if values[i] then
-    out[#out + 1] = names[i]
-    out[#out + 1] = values[i]
-  end
-end
 local ttl = tonumber(ARGV[2])
 local left = redis.call('PTTL', KEYS[1])
 if left > ttl then ttl = left end
-redis.call('SET', KEYS[1], table.concat(out, '\\n'), 'PX', ttl)
+redis.call('SET', KEYS[1], encode(), 'PX', ttl)
 return 1
 `
 

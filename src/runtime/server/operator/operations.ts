@@ -62,7 +62,8 @@ export async function countShopSessions(target: OperatorTarget, options: WalkOpt
 
 /**
  * Ends every session of a shop: deletes every guest and user session, every user's index and user record (a full
- * walk). Basket and wishlist data stay until they expire. For a leaked signing secret: rotate the secret first.
+ * walk). Users' baskets and wishlists stay until they expire; on Redis a guest's lists live in its session record and
+ * end with it. For a leaked signing secret: rotate the secret first.
  * @param target the shop and its store
  * @param options batch size, pause, signal and progress
  * @returns how many keys were deleted, and how the walk went

@@ -2,6 +2,7 @@ import { createShopper } from './http.mjs'
 import { ALICE_LOGIN } from './payload.mjs'
 // The test suite's round-trip counting proxy (Node runs the .ts file directly).
 import { startRoundTripProxy } from '../../test/helpers/redis-proxy.ts'
+import { countSessionReads } from './session-reads.mjs'
 import { startPlayground } from './variants.mjs'
 
 const BOB_LOGIN = { email: 'bob@example.com', password: 'bob-secret-1' }
@@ -25,6 +26,7 @@ const SCANS = new Set(['scan', 'keys', 'sscan', 'zscan', 'hscan'])
  * @property {number} scans SCAN/KEYS and friends
  * @property {Record<string, number>} byCommand calls per Redis command
  * @property {number} redisUs time Redis spent running the commands (INFO commandstats usec), scripts included
+ * @property {number} [sessionReads] reads of the session record (the SSR row, from MONITOR)
  * @property {string} [check] what the response had to show, when it did not
  */
 
@@ -140,6 +142,7 @@ export async function measureCommands({ redis, log = () => {} }) {
     await alice.get('/wishlist')
     await measure('SSR of a logged-in page with basket and wishlist counts (GET /wishlist)', () => alice.get('/wishlist'), body => (
       /data-test="basket-count"[^>]*>2</.test(body ?? '') && /data-test="wishlist-count"[^>]*>1</.test(body ?? '') ? undefined : 'expected basket count 2 and wishlist count 1 in the page'))
+    results.at(-1).sessionReads = await countSessionReads(redis, () => alice.get('/wishlist'))
     const basket = await guestWithLines(5)
     await measure('login with a 5-line guest basket', () => basket.rpc('login', ALICE_LOGIN), body => (body?.merge?.linesAdded === 5 ? undefined : 'expected 5 merged lines'))
     await userWithLines(ALICE_LOGIN, 50)

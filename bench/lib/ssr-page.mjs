@@ -3,6 +3,7 @@ import { createShopper, request } from './http.mjs'
 import { ALICE_LOGIN, USER } from './payload.mjs'
 // The test suite's round-trip counting proxy (Node runs the .ts file directly).
 import { startRoundTripProxy } from '../../test/helpers/redis-proxy.ts'
+import { countSessionReads } from './session-reads.mjs'
 import { median } from './stats.mjs'
 import { runLoad } from './throughput.mjs'
 import { startPlayground } from './variants.mjs'
@@ -101,7 +102,7 @@ async function countCommands(redis) {
       }
       const commands = Object.values(byCommand).reduce((a, b) => a + b, 0)
       // The raw floor's one GET is its own read, not a session read.
-      const sessionReads = id === 'raw' ? 0 : (byCommand.get ?? 0) + (byCommand.mget ?? 0)
+      const sessionReads = id === 'raw' ? 0 : await countSessionReads(redis, () => verify(id, requests[id]))
       counts[id] = { roundTrips, commands, sessionReads, byCommand }
     }
     return counts
@@ -123,7 +124,7 @@ async function countCommands(redis) {
  * @property {number} failed non-2xx, errors and timeouts over all rounds
  * @property {number} roundTrips store round trips of one render
  * @property {number} commands Redis commands of one render
- * @property {number} sessionReads GET/MGET of the session (the raw floor's GET not counted)
+ * @property {number} sessionReads reads of the session record, from MONITOR (the raw floor's GET not counted)
  * @property {Record<string, number>} byCommand calls per Redis command of one render
  * @property {object[]} rounds every load run
  */

@@ -102,7 +102,8 @@ export function evaluateTargets({ throughput, commands, scaling, memory, memoryL
   return targets
 }
 
-// A guest's session is read with one GET, a logged-in shopper's with one MGET of the session and the user's record.
+// Reads of the session record, counted from MONITOR (session-reads.mjs): a logged-in shopper's is one MGET of the
+// session and the user's record.
 function sessionReads(row) {
-  return (row.byCommand.get ?? 0) + (row.byCommand.mget ?? 0)
+  return row.sessionReads
 }

@@ -41,7 +41,9 @@ local function openLists()
     table.sort(basketIds, function(x, y)
       local ax, ay = added[x] or 0, added[y] or 0
       if ax ~= ay then return ax < ay end
-      return tonumber(x) < tonumber(y)
+      local nx, ny = tonumber(x), tonumber(y)
+      if nx and ny and nx ~= ny then return nx < ny end
+      return x < y
     end)
   end
   basketLines = #basketIds
@@ -97,7 +99,7 @@ local function save(guest, ttl, now)
     if b == '' and w == '' then
       ttl = 0
       for i = 1, #names do
-        if values[i] and isMarker(names[i]) then ttl = math.max(ttl, tonumber(values[i]) - now) end
+        if values[i] and isMarker(names[i]) then ttl = math.max(ttl, (tonumber(values[i]) or 0) - now) end
       end
     end
     if ttl > 0 then redis.call('SET', KEYS[1], encode(), 'PX', string.format('%.0f', ttl)) else redis.call('DEL', KEYS[1]) end
@@ -207,7 +209,7 @@ local now = tonumber(ARGV[9])
 local markers = {}
 for i = 1, #names do
   if values[i] and isMarker(names[i]) then
-    if tonumber(values[i]) <= now then values[i] = false else markers[#markers + 1] = i end
+    if (tonumber(values[i]) or 0) <= now then values[i] = false else markers[#markers + 1] = i end
   end
 end
 local what, hb, hw = ARGV[1], ARGV[2], ARGV[11]

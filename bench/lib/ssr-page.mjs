@@ -18,6 +18,13 @@ export const SSR_VARIANTS = [
   { id: 'raw', label: 'same data from one raw ioredis GET in a Nitro plugin' },
 ]
 
+/**
+ * What a browser's navigation to the page sends (Chromium's Accept). The module's page middleware loads the session
+ * of a request that asks for HTML before the render starts; without it the session is first read from inside the
+ * render, which is not what a shopper's browser gets.
+ */
+export const NAVIGATION = { accept: 'text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,image/apng,*/*;q=0.8,application/signed-exchange;v=b3;q=0.7' }
+
 const OWN = new Set(['info', 'config', 'config|resetstat', 'client', 'client|setname', 'client|info', 'select', 'hello', 'ping'])
 
 /**
@@ -62,9 +69,9 @@ async function prepare(url, client) {
   await client.set(`bench:floor:page:${id}`, JSON.stringify({ shopId: '1001', user: user.body.user, basket: basket.body.items, wishlist: wishlist.body.items }), 'EX', 86400)
   const page = `${url}${PRODUCT_PAGE}`
   return {
-    'logged-in': { url: page, method: 'GET', headers: { cookie: alice.jar.header() } },
-    'anonymous': { url: page, method: 'GET', headers: {} },
-    'raw': { url: page, method: 'GET', headers: { cookie: `bench-floor=${id}` } },
+    'logged-in': { url: page, method: 'GET', headers: { ...NAVIGATION, cookie: alice.jar.header() } },
+    'anonymous': { url: page, method: 'GET', headers: { ...NAVIGATION } },
+    'raw': { url: page, method: 'GET', headers: { ...NAVIGATION, cookie: `bench-floor=${id}` } },
   }
 }
 

@@ -5,7 +5,7 @@ import { setSsrRpcCaller } from '../../shared/ssr-rpc'
 import { logger } from '../log'
 import { toProblem } from '../http/problem'
 import type { RpcRegistry } from '../rpc/dispatch'
-import { findRpcMethod, runRpcMethod } from '../rpc/dispatch'
+import { findRpcMethod, loadedRpcMethod, runRpcMethod } from '../rpc/dispatch'
 
 /**
  * Lets `useRpc` call methods in-process during SSR, with the page request's already-loaded session: one session
@@ -18,7 +18,8 @@ export default defineNitroPlugin(() => {
 async function callInProcess(event: H3Event, name: string, payload: unknown): Promise<unknown> {
   let result: unknown
   try {
-    result = await runRpcMethod(event, name, await findRpcMethod(methods as RpcRegistry, name), payload)
+    // Every page makes the same calls: a method loaded before is taken as it is, without a promise per call.
+    result = await runRpcMethod(event, name, loadedRpcMethod(name) ?? await findRpcMethod(methods as RpcRegistry, name), payload)
   }
   catch (error) {
     // The problem the HTTP route would answer: in production an unexpected error's message stays in the server log.

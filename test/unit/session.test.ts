@@ -241,6 +241,26 @@ describe('createSessionEngine', () => {
     await expect(engine.session(event)).rejects.toMatchObject({ statusCode: 503 })
     expect((await engine.session(event)).get('n')).toBe(1)
   })
+
+  // A store that bounds its own calls (Redis) is read without the timeout wrapper, which also turned a read that
+  // throws instead of rejecting into a rejected load.
+  it.each([false, true])('answers a store read that throws with a 503 and loads again after it (timesOutItself: %s)', async (timesOutItself) => {
+    const { store, cookie } = await withSession({ n: 1 })
+    let failures = 1
+    const throwing: SessionStore = {
+      ...store,
+      timesOutItself,
+      read: (key) => {
+        if (failures-- > 0) throw new Error('down')
+        return store.read(key)
+      },
+    }
+    const engine = createSessionEngine({ shops: resolveShops({ session: { secret: SECRET } }, { production: false }), storeFor: () => throwing })
+    const event = request(cookie)
+    await engine.session(request())
+    await expect(engine.session(event)).rejects.toMatchObject({ statusCode: 503 })
+    expect((await engine.session(event)).get('n')).toBe(1)
+  })
 })
 
 describe('a change of principal and the data size', () => {

@@ -73,24 +73,27 @@ export function openSession(event: H3Event, shop: ResolvedShop, store: SessionSt
     return Promise.resolve(session)
   }
   const keys = presented.keys
-  const failed = (error: unknown) => {
+  const profile = keys.profile
+  const failed = (error: unknown): never => {
     // Runs after the caller has put the promise on the context: take it off, so that a later call can load again.
     if (context) context.session = undefined
     throw toStoreError('read', error)
   }
-  // A store that enforces the store timeout itself (Redis: its watchdog) needs no timer per call.
-  const timed = <T>(read: () => Promise<T>): Promise<T> => {
-    try {
-      return store.timesOutItself ? read() : withStoreTimeout('read', shop.storeTimeoutMs, read)
-    }
-    catch (error) {
-      return Promise.reject(error)
-    }
-  }
-  if (keys.profile) {
+  // Started here, with no closure around it: a store that enforces the store timeout itself (Redis: its watchdog)
+  // needs no timer per call, and its reads make two closures per request, the callbacks below.
+  let reading: Promise<unknown>
+  try {
     // A user session is read with its user's record, in the same round trip.
-    const profile = keys.profile
-    return timed(() => store.readWithUser(keys.session, profile)).then(
+    if (store.timesOutItself) reading = profile ? store.readWithUser(keys.session, profile) : store.read(keys.session)
+    else if (profile) reading = withStoreTimeout('read', shop.storeTimeoutMs, () => store.readWithUser(keys.session, profile))
+    else reading = withStoreTimeout('read', shop.storeTimeoutMs, () => store.read(keys.session))
+  }
+  catch (error) {
+    // A store that throws instead of rejecting fails the same way: a 503, and the load taken off the context.
+    reading = Promise.reject(error)
+  }
+  if (profile) {
+    return (reading as Promise<readonly [SessionRecord | null, SessionRecord | null]>).then(
       (records) => {
         open(session, presented, records[0], Date.now(), records[1])
         if (context) context.loaded = session
@@ -99,7 +102,7 @@ export function openSession(event: H3Event, shop: ResolvedShop, store: SessionSt
       failed,
     )
   }
-  return timed(() => store.read(keys.session)).then(
+  return (reading as Promise<SessionRecord | null>).then(
     (record) => {
       open(session, presented, record, Date.now(), null)
       if (context) context.loaded = session

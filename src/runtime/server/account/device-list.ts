@@ -1,5 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto'
 import type { ResolvedShop } from '../session/config'
+import { hmacKey } from '../session/cookie'
 import { SessionInputError } from '../session/errors'
 import type { IndexedSession, SessionPageCursor, SessionPageRequest, SessionStore, SessionStoreKeys } from '../store/session'
 import { hashSessionId } from '../session/id'
@@ -20,7 +21,7 @@ import { parseUserAgent } from '../../shared/user-agent'
  * @returns 22 characters of base64url
  */
 export function sessionHandle(shop: ResolvedShop, userId: string, hash: string): string {
-  return createHmac('sha256', shop.secrets.at(-1)!).update(`device-handle\n${userId}\n${hash}`).digest('base64url').slice(0, 22)
+  return createHmac('sha256', hmacKey(shop.secrets.at(-1)!)).update(`device-handle\n${userId}\n${hash}`).digest('base64url').slice(0, 22)
 }
 
 /**

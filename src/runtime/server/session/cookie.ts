@@ -7,7 +7,13 @@ export const MAX_COOKIE_VALUE_LENGTH = 512
 const SIGNATURE_LENGTH = 43
 const keyCache = new Map<string, KeyObject>()
 
-function hmacKey(secret: string): KeyObject {
+/**
+ * The HMAC key object of a secret, made once per secret: `createHmac` with a string key imports it again on every
+ * call.
+ * @param secret a signing secret
+ * @returns its key object
+ */
+export function hmacKey(secret: string): KeyObject {
   let key = keyCache.get(secret)
   if (!key) {
     key = createSecretKey(Buffer.from(secret))

@@ -119,6 +119,8 @@ export async function measureDestroyScaling({ redis, sizes, repeats = 20, sessio
   finally {
     await client.flushall().catch(() => {})
     client.disconnect()
+    // The store's own connections (its reading one, its watchdogs) go with it; left open, they kept the bench alive.
+    await store.dispose()
     await driver.dispose?.()
   }
 }

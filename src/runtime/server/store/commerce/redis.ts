@@ -147,7 +147,7 @@ function mergeCounts(reply: number[]): BasketMergeCounts | null {
  * @param value the `b` field
  * @returns the lines
  */
-export function basketOf(value: string): BasketLine[] {
+function basketOf(value: string): BasketLine[] {
   if (!value) return []
   return value.split(',').map((line) => {
     const colon = line.indexOf(':')

@@ -9,6 +9,7 @@ import { BUILD_DIR, ENGINE_BUNDLE, PLAYGROUND_SERVER, ROOT, TELEMETRY_BUNDLE } f
 const ENTRY = `
 export * from './src/runtime/server/session/index.ts'
 export { createSessionDriver, sessionKeys, userKeys } from './src/runtime/server/store/index.ts'
+export { encodeMeta } from './src/runtime/server/store/record.ts'
 `
 // The store's OpenTelemetry wrapper, in a bundle of its own: the engine bundle never loads @opentelemetry/api, so that
 // variant 2 runs with OpenTelemetry absent and variant 2b with the API present (and no SDK).

@@ -45,7 +45,7 @@ for (let done = 0; done < sessions; done += batch) {
   for (let i = done; i < Math.min(sessions, done + batch); i++) {
     const keys = engine.sessionKeys('1001', { kind: 'guest', id: engine.createGuestId() })
     const now = Date.now()
-    const meta = JSON.stringify({ c: now, s: now, e: now + ttlMs, ua: '' })
+    const meta = engine.encodeMeta({ c: now, s: now, e: now + ttlMs, ua: '' })
     writes.push(store.create(keys, { 'm': meta, 'd:basket': basket }, { ttlMs, expiresAt: now + ttlMs }))
   }
   for (const ok of await Promise.all(writes)) created += ok ? 1 : 0

@@ -72,7 +72,7 @@ export async function measureUserSessions({ redis, sessions = 50_000, repeats = 
         const keys = engine.sessionKeys(SHOP, { kind: 'user', userId: USER.id, id: engine.createUserSessionId(USER.id) })
         // Expiries spread over an hour, as last-seen times of real devices would be.
         const expiresAt = now + TTL_MS - n * 71
-        const meta = JSON.stringify({ c: now - n * 71, s: now - n * 71, e: expiresAt, ua: USER_AGENT })
+        const meta = engine.encodeMeta({ c: now - n * 71, s: now - n * 71, e: expiresAt, ua: USER_AGENT })
         if (!await store.create(keys, { m: meta }, { ttlMs: expiresAt - now, expiresAt })) throw new Error('a seeded session key was taken')
       }
     }))

@@ -8,6 +8,7 @@ import type { FixtureServer } from '../helpers/server'
 import { runFixtureExpectingExit, startFixtureServer, TEST_SECRET } from '../helpers/server'
 import type { Shopper } from '../helpers/shopper'
 import { createShopper } from '../helpers/shopper'
+import { encodeMeta, parseMeta } from '../../src/runtime/server/store/record'
 
 // Account safety (issue 14), against built servers on a real redis-server: a login as another user starts clean, a
 // user's record is shared by every session and merges concurrent edits, tokens are sealed at rest, per-shop settings
@@ -216,13 +217,13 @@ describe('finding 5: an absolute lifetime by default', () => {
     const browser = createShopper(server)
     await put(server, browser, 'k', 1)
     const { key, lines } = await storedSession(browser)
-    const meta = JSON.parse(lines.split('\n')[1]!) as { c: number, s: number, e: number, a?: number }
+    const meta = parseMeta(lines.split('\n')[1])!
     expect(meta.a).toBe(meta.c + 30 * 86_400_000)
     // The same session, active a minute ago, but created 31 days ago (and stored without its absolute end).
     const now = Date.now()
     const old = { ...meta, c: now - 31 * 86_400_000, s: now - 60_000, e: now + 3_600_000, a: undefined }
     const client = redis.client()
-    await client.set(key, ['m', JSON.stringify(old), ...lines.split('\n').slice(2)].join('\n'), 'PX', 3_600_000)
+    await client.set(key, ['m', encodeMeta(old), ...lines.split('\n').slice(2)].join('\n'), 'PX', 3_600_000)
     client.disconnect()
     const after = await state(server, browser)
     expect(after.body).toMatchObject({ isNew: true, data: {} })

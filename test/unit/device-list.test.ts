@@ -1,6 +1,7 @@
 import { createStorage } from 'unstorage'
 import { afterEach, describe, expect, it } from 'vitest'
 import { describeSessions, writeLabel } from '../../src/runtime/server/account/device-list'
+import { parseMeta } from '../../src/runtime/server/store/record'
 import { resolveShops } from '../../src/runtime/server/session/config'
 import { createUserSessionId } from '../../src/runtime/server/session/id'
 import { createSessionStore, sessionKeys, storefrontMemoryDriver } from '../../src/runtime/server/store'
@@ -52,7 +53,7 @@ describe('the device list reads meta fields as the engine does (store/record.ts 
     expect(await writeLabel(store, keys, meta(), 'Laptop')).toBe(true)
     const labelled = await store.read(keys.session)
     const pairs = typeof labelled === 'string' ? labelled.split('\n') : [...labelled!]
-    expect(JSON.parse(pairs[pairs.indexOf('m') + 1]!).l).toBe('Laptop')
+    expect(parseMeta(pairs[pairs.indexOf('m') + 1])?.l).toBe('Laptop')
 
     expect(await writeLabel(store, keys, '{not json', 'Tablet')).toBe(false)
     expect(await writeLabel(store, keys, JSON.stringify({ l: 'x' }), 'Tablet')).toBe(false)

@@ -7,7 +7,7 @@ import { hashSessionId } from '../session/id'
 import { userKeys } from '../store/keys'
 import type { EngineSession } from '../session/session'
 import { withLabel } from '../session/label'
-import { META_FIELD, parseMeta } from '../store/record'
+import { encodeMeta, META_FIELD, parseMeta } from '../store/record'
 import type { StorefrontSessionInfo, StorefrontSessionListOptions } from '../../types/rpc'
 import { parseUserAgent } from '../../shared/user-agent'
 
@@ -94,7 +94,7 @@ export function writeLabel(store: SessionStore, keys: SessionStoreKeys, meta: st
   const stored = parseMeta(meta)
   if (!stored) return Promise.resolve(false)
   const next = withLabel(stored, label)
-  return store.update(keys, { set: { [META_FIELD]: JSON.stringify(next) }, del: [] }, { ttlMs: Math.max(1, next.e - Date.now()), expiresAt: next.e })
+  return store.update(keys, { set: { [META_FIELD]: encodeMeta(next) }, del: [] }, { ttlMs: Math.max(1, next.e - Date.now()), expiresAt: next.e })
 }
 
 /**

@@ -4,7 +4,7 @@ import { signSessionId, sessionCookieOptions } from './cookie'
 import { StoreUnavailableError, withStoreTimeout } from './errors'
 import type { StoredMeta } from './meta'
 import { sessionExpiry, userAgent } from './meta'
-import { isFlashField, META_FIELD as META } from '../store/record'
+import { encodeMeta, isFlashField, META_FIELD as META } from '../store/record'
 import type { SessionFields } from '../store/session'
 import { logRateLimited } from '../log'
 import type { Changes, SessionState } from './state'
@@ -49,7 +49,7 @@ export async function saveSession(session: SessionState): Promise<boolean> {
     session.storedMeta = meta
     session.pendingLabel = undefined
     resealTokens(session, changes)
-    const record: SessionFields = { [META]: JSON.stringify(meta) }
+    const record: SessionFields = { [META]: encodeMeta(meta) }
     for (const [field, value] of changes.fields) record[field] = value
     // A login ends the guest session in the round trip that creates the user's: the merge is done by then, and a
     // create that fails leaves the shopper a fresh guest whose basket is already the user's.
@@ -84,7 +84,7 @@ export async function saveSession(session: SessionState): Promise<boolean> {
     resealTokens(session, changes)
     const meta = session.storedMeta!
     const set: SessionFields = {}
-    for (const field of changes.dirty) set[field] = field === META ? JSON.stringify(meta) : changes.fields.get(field)!
+    for (const field of changes.dirty) set[field] = field === META ? encodeMeta(meta) : changes.fields.get(field)!
     let updated: boolean
     try {
       // A guest's refresh takes its basket and wishlist along: they live as long as the guest session.

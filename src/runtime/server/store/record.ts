@@ -2,7 +2,7 @@ import type { SessionFields, SessionRecord } from './session/types'
 
 /** The meta field's name; it comes first in a record. */
 export const META_FIELD = 'm'
-/** A record's meta (the `m` field, JSON): created, seen (last refresh), expires, absolute end, user agent, label. */
+/** A record's meta (the `m` field, see {@link encodeMeta}): created, seen (last refresh), expires, absolute end, user agent, label. */
 export interface StoredMeta { c: number, s: number, e: number, a?: number, ua: string, l?: string }
 
 /**
@@ -100,21 +100,50 @@ export function lineValue(lines: string, field: string): string | undefined {
 }
 
 /**
- * Parses a record's meta field; anything malformed is treated as no session. The session remembers the last meta it
- * parsed for each verified cookie, so the meta returned is shared between requests and frozen; change a copy.
+ * A meta field as stored: a JSON array with the times as differences, `[c, s - c, e - s, a - c (0: none), ua, l?]`.
+ * Half the bytes of the object form (`{"c":…,"s":…,"e":…,"a":…,"ua":…}`, about 45 of 90 with a short user agent), in
+ * every session record; the object form, which records written before hold, is still read.
+ * @param meta the meta
+ * @returns the field
+ */
+export function encodeMeta(meta: StoredMeta): string {
+  const fields: (number | string)[] = [meta.c, meta.s - meta.c, meta.e - meta.s, meta.a ? meta.a - meta.c : 0, meta.ua]
+  if (meta.l) fields.push(meta.l)
+  return JSON.stringify(fields)
+}
+
+/**
+ * Parses a record's meta field (see {@link encodeMeta}); anything malformed is treated as no session. The session
+ * remembers the last meta it parsed for each verified cookie, so the meta returned is shared between requests and
+ * frozen; change a copy.
  * @param raw the field
  * @returns the meta, or undefined
  */
 export function parseMeta(raw: string | undefined): StoredMeta | undefined {
   if (!raw) return undefined
+  let parsed: unknown
   try {
-    const meta = JSON.parse(raw) as StoredMeta
-    return typeof meta?.e === 'number' && typeof meta.c === 'number' && typeof meta.s === 'number' ? Object.freeze(meta) : undefined
+    parsed = JSON.parse(raw)
   }
   catch {
     return undefined
   }
+  if (Array.isArray(parsed)) return metaOfFields(parsed)
+  const meta = parsed as StoredMeta | null
+  return typeof meta?.e === 'number' && typeof meta.c === 'number' && typeof meta.s === 'number' ? Object.freeze(meta) : undefined
 }
+
+function metaOfFields(fields: unknown[]): StoredMeta | undefined {
+  const [c, seen, expires, absolute, ua, l] = fields
+  if (!isTime(c) || !isTime(seen) || !isTime(expires) || !isTime(absolute) || typeof ua !== 'string' || (l !== undefined && typeof l !== 'string')) return undefined
+  const s = c + seen
+  const meta: StoredMeta = { c, s, e: s + expires, ua }
+  if (absolute !== 0) meta.a = c + absolute
+  if (l) meta.l = l
+  return Object.freeze(meta)
+}
+
+const isTime = (value: unknown): value is number => typeof value === 'number' && Number.isSafeInteger(value)
 
 /**
  * Reads the expiry moment out of a record's meta field.

@@ -13,11 +13,19 @@ export const LEGACY_USER_FIELD = 'u'
  */
 export function userFromRecord(record: SessionRecord): StorefrontUser {
   const pairs = recordPairs(record)
-  const entries: [string, unknown][] = []
-  for (let i = 0; i + 1 < pairs.length; i += 2) entries.push([pairs[i]!, JSON.parse(pairs[i + 1]!)])
-  // fromEntries defines own properties: a key named __proto__ stays a key and never becomes the prototype.
-  return Object.fromEntries(entries) as unknown as StorefrontUser
+  const user: Record<string, unknown> = {}
+  // Assigned one by one, with no array of entries per field (every logged-in request builds its user here). A key
+  // named __proto__ is defined as an own property, as fromEntries would: it never becomes the prototype.
+  for (let i = 0; i + 1 < pairs.length; i += 2) {
+    const key = pairs[i]!
+    const value: unknown = JSON.parse(pairs[i + 1]!)
+    if (key === PROTO) Object.defineProperty(user, key, { value, enumerable: true, writable: true, configurable: true })
+    else user[key] = value
+  }
+  return user as unknown as StorefrontUser
 }
+
+const PROTO = '__proto__'
 
 /**
  * A user as record fields: top-level keys and their values as JSON texts.

@@ -1,6 +1,8 @@
-import { appendResponseHeader, setResponseHeader } from 'h3'
+import { appendResponseHeader } from 'h3'
 import type { H3Event } from 'h3'
-import { nodeResponseHeader } from '../internal/h3'
+import { nodeResponseHeader, setNodeResponseHeader } from '../internal/h3'
+
+const PERSONAL = 'private, no-store'
 
 /**
  * A response rendered with a shopper's session, or one that sets or clears the session cookie, must never be stored by
@@ -15,7 +17,8 @@ export function markPersonal(event: H3Event): void {
     return
   }
   if (!session.isNew || setsCookie(event, `${shop.cookieName}=`)) {
-    setResponseHeader(event, 'cache-control', 'private, no-store')
+    // Every RPC answer has it already: setting a header validates its name and value again.
+    if (nodeResponseHeader(event, 'cache-control') !== PERSONAL) setNodeResponseHeader(event, 'cache-control', PERSONAL)
   }
   else {
     appendResponseHeader(event, 'vary', shop.bearer ? 'Cookie, Authorization' : 'Cookie')

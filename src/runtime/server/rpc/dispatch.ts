@@ -2,6 +2,7 @@ import type { H3Event } from 'h3'
 import { createError } from 'h3'
 import type { StandardSchemaV1 } from '@standard-schema/spec'
 import type { RpcDefinition } from '../../types/rpc'
+import type { StorefrontRuntime } from '../utils/runtime'
 import { useStorefrontRuntime } from '../utils/runtime'
 import { hasHookListeners } from '../internal/hookable'
 import { createRpcContext } from './context'
@@ -53,9 +54,44 @@ export function loadedRpcMethod(name: string): RpcDefinition | undefined {
  * @param payload the raw params
  * @returns the handler's result
  */
-export async function runRpcMethod(event: H3Event, name: string, definition: RpcDefinition, payload: unknown): Promise<unknown> {
-  const runtime = useStorefrontRuntime()
+export function runRpcMethod(event: H3Event, name: string, definition: RpcDefinition, payload: unknown): Promise<unknown> {
+  let runtime: StorefrontRuntime
+  try {
+    runtime = useStorefrontRuntime()
+  }
+  catch (error) {
+    return Promise.reject(error)
+  }
   const hooks = runtime.hooks
+  if (rpcHooksListen(hooks)) {
+    return runObserved(runtime, event, name, definition, payload)
+  }
+  return runUnobserved(runtime, event, definition, payload)
+}
+
+const RPC_HOOKS = ['storefront:context:created', 'storefront:rpc:before', 'storefront:rpc:error', 'storefront:rpc:after'] as const
+
+function rpcHooksListen(hooks: StorefrontRuntime['hooks']): boolean {
+  for (const hook of RPC_HOOKS) {
+    if (hasHookListeners(hooks, hook)) return true
+  }
+  return false
+}
+
+// No hook listens (the usual case): a call waits on the validation, the session load and the save, and on the handler
+// only when it returns a promise.
+async function runUnobserved(runtime: StorefrontRuntime, event: H3Event, definition: RpcDefinition, payload: unknown): Promise<unknown> {
+  const params = definition.input ? await validate(definition.input, payload) : payload
+  const session = await runtime.engine.session(event)
+  const returned = definition.handler(params, createRpcContext(event, session, runtime.engine.shop(event), runtime))
+  const result = isThenable(returned) ? await returned : returned
+  await session.commit()
+  return result
+}
+
+async function runObserved(runtime: StorefrontRuntime, event: H3Event, name: string, definition: RpcDefinition, payload: unknown): Promise<unknown> {
+  const hooks = runtime.hooks
+  // Each hook is checked again at its turn: one may be added or removed meanwhile.
   const params = definition.input ? await validate(definition.input, payload) : payload
   const session = await runtime.engine.session(event)
   const context = createRpcContext(event, session, runtime.engine.shop(event), runtime)
@@ -72,6 +108,10 @@ export async function runRpcMethod(event: H3Event, name: string, definition: Rpc
   }
   if (hasHookListeners(hooks, 'storefront:rpc:after')) await hooks.callHook('storefront:rpc:after', { method: name, result, context })
   return result
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return value !== null && (typeof value === 'object' || typeof value === 'function') && typeof (value as { then?: unknown }).then === 'function'
 }
 
 async function validate(schema: StandardSchemaV1, payload: unknown): Promise<unknown> {

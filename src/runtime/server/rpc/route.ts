@@ -4,38 +4,56 @@ import { isBearerRequest } from '../session/bearer'
 import { toStoreError } from '../session/errors'
 import { methods } from '#storefront/rpc-registry'
 import { useStorefrontRuntime } from '../utils/runtime'
+import type { RpcDefinition } from '../../types/rpc'
 import type { RpcRegistry } from './dispatch'
 import { findRpcMethod, loadedRpcMethod, runRpcMethod } from './dispatch'
 import { requestHeader } from './headers'
 import { idempotencyRecord, recordResult, replayedResult } from './idempotency'
-import { readBodyPayload, readQueryPayload } from './payload'
+import { readQueryPayload, takeBodyPayload } from './payload'
 
 const registry = methods as RpcRegistry
 const PREFIX = '/api/rpc/'
 
-/** `/api/rpc/<name>`: POST with `{ "payload": … }`, or GET with `?payload=…` for public methods. */
-export default defineEventHandler(async (event) => {
+/**
+ * `/api/rpc/<name>`: POST with `{ "payload": … }`, or GET with `?payload=…` for public methods. Not an async function:
+ * a call to a loaded method whose body has arrived waits on the session and nothing else, with no promise per step.
+ */
+export default defineEventHandler((event) => {
   const path = event.path
   const query = path.indexOf('?', PREFIX.length)
   const name = decodeName(path.slice(PREFIX.length, query === -1 ? path.length : query))
-  const definition = loadedRpcMethod(name) ?? await findRpcMethod(registry, name)
-  const allowed = definition.method === 'GET' ? 'GET, POST' : 'POST'
+  const definition = loadedRpcMethod(name)
+  return definition ? serve(event, name, definition) : findRpcMethod(registry, name).then(found => serve(event, name, found))
+})
+
+function serve(event: H3Event, name: string, definition: RpcDefinition): Promise<unknown> {
   let payload: unknown
   if (event.method === 'POST') {
     checkOrigin(event, requestHeader(event, 'origin'))
-    payload = await readBodyPayload(event, useStorefrontRuntime().rpcBodyLimit)
+    payload = takeBodyPayload(event, useStorefrontRuntime().rpcBodyLimit)
+    if (payload instanceof Promise) return payload.then(params => call(event, name, definition, params))
   }
   else if (event.method === 'GET' && definition.method === 'GET') {
     payload = readQueryPayload(event)
   }
   else {
+    const allowed = definition.method === 'GET' ? 'GET, POST' : 'POST'
     setResponseHeader(event, 'allow', allowed)
     throw createError({ status: 405, message: `${event.method} is not allowed for ${name}: use ${allowed}` })
   }
+  return call(event, name, definition, payload)
+}
+
+function call(event: H3Event, name: string, definition: RpcDefinition, payload: unknown): Promise<unknown> {
   // A mutating call with an Idempotency-Key: a repeat within the window answers the first result, applying nothing.
-  const once = event.method === 'POST' && definition.method !== 'GET' && requestHeader(event, 'idempotency-key') !== undefined
-    ? await openIdempotency(event, name)
-    : undefined
+  if (event.method === 'POST' && definition.method !== 'GET' && requestHeader(event, 'idempotency-key') !== undefined) {
+    return callOnce(event, name, definition, payload)
+  }
+  return runRpcMethod(event, name, definition, payload).then(result => answer(event, result))
+}
+
+async function callOnce(event: H3Event, name: string, definition: RpcDefinition, payload: unknown): Promise<unknown> {
+  const once = await openIdempotency(event, name)
   if (once?.replay) {
     setResponseHeader(event, 'cache-control', 'private, no-store')
     return once.replay.result ?? ''
@@ -44,13 +62,17 @@ export default defineEventHandler(async (event) => {
   if (once) await recordResult(once.store, once.record, result, useStorefrontRuntime().engine.shop(event).maxAgeMs).catch((error: unknown) => {
     throw toStoreError('idempotency record', error)
   })
+  return answer(event, result)
+}
+
+function answer(event: H3Event, result: unknown): unknown {
   setResponseHeader(event, 'cache-control', 'private, no-store')
   if (result === undefined) {
     setResponseStatus(event, 204)
     return ''
   }
   return result
-})
+}
 
 async function openIdempotency(event: H3Event, name: string) {
   const runtime = useStorefrontRuntime()

@@ -63,6 +63,28 @@ export async function replicationOf(port: number): Promise<Record<string, string
 }
 
 /**
+ * Whether a replica confirms a write on the primary within a second (`WAIT 1 1000` after writing a probe key of the
+ * test's own Redis).
+ * @param port the primary's port
+ * @returns true when one replica confirmed it
+ */
+async function replicaConfirms(port: number): Promise<boolean> {
+  const client = new Redis({ host: '127.0.0.1', port, maxRetriesPerRequest: 0, retryStrategy: () => null, lazyConnect: true })
+  client.on('error', () => {})
+  try {
+    await client.connect()
+    await client.set('sentinel-test:settled', String(Date.now()))
+    return Number(await client.call('WAIT', '1', '1000')) >= 1
+  }
+  catch {
+    return false
+  }
+  finally {
+    client.disconnect()
+  }
+}
+
+/**
  * Starts a primary, a replica of it and three sentinels (quorum 2, a node is down after 1 s without an answer).
  * @param options extra redis-server arguments for the data nodes
  * @param options.args the arguments
@@ -120,7 +142,10 @@ export async function startRedisSentinel(options: { args?: string[] } = {}): Pro
         const primary = await setup.primary()
         const replica = nodes.find(node => node !== primary)!
         const state = await replicationOf(replica.port)
-        return state.master_link_status === 'up' && Number(state.master_port) === primary.port
+        if (state.master_link_status !== 'up' || Number(state.master_port) !== primary.port) return false
+        // The replica's side says the link is up before the primary counts it online for WAIT: a durable write
+        // made in between waits in vain. Settled once a WAIT on the primary is confirmed by the replica.
+        return await replicaConfirms(primary.port)
       })
     },
     async dispose() {

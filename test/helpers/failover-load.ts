@@ -88,7 +88,16 @@ export async function runFailoverLoad(server: FixtureServer, options: { shoppers
   }
   await until(() => samples.filter(sample => sample.status === 200).length >= count * 4, 20_000)
   const faultStart = Date.now()
-  await options.fault()
+  try {
+    await options.fault()
+  }
+  catch (error) {
+    // A fault that fails (a node that does not come back in time) fails the test: the load stops first, so that
+    // no request of it outlives the test and its server.
+    stopped = true
+    await Promise.all(loops)
+    throw error
+  }
   const faultEnd = Date.now()
   const settle = options.settleWrites ?? count * 4
   const okAfter = () => samples.filter(sample => sample.kind === 'write' && sample.start >= faultEnd && sample.status === 200)

@@ -126,6 +126,7 @@ export async function startRedisSentinel(options: { args?: string[] } = {}): Pro
     sentinel: (...args) => sentinelClient.call('SENTINEL', ...args.map(String)),
     async settled() {
       await until('sentinels that know the replica and each other', async () => {
+        const primary = await setup.primary()
         for (const { port } of sentinels) {
           const client = new Redis({ host: '127.0.0.1', port, password: SENTINEL_PASSWORD, maxRetriesPerRequest: 0, retryStrategy: () => null })
           client.on('error', () => {})
@@ -134,12 +135,15 @@ export async function startRedisSentinel(options: { args?: string[] } = {}): Pro
             const peers = await client.call('SENTINEL', 'SENTINELS', SENTINEL_NAME) as unknown[]
             const flags = replicas.map(fields => fields[fields.indexOf('flags') + 1])
             if (replicas.length !== 1 || flags[0] !== 'slave' || peers.length !== 2) return false
+            // Every sentinel names the same primary: a server started next asks any of them, and one that still
+            // names the node a failover demoted sends its writes to a replica.
+            const [, master] = await client.call('SENTINEL', 'GET-MASTER-ADDR-BY-NAME', SENTINEL_NAME) as [string, string]
+            if (Number(master) !== primary.port) return false
           }
           finally {
             client.disconnect()
           }
         }
-        const primary = await setup.primary()
         const replica = nodes.find(node => node !== primary)!
         const state = await replicationOf(replica.port)
         if (state.master_link_status !== 'up' || Number(state.master_port) !== primary.port) return false

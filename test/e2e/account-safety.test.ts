@@ -230,6 +230,31 @@ describe('finding 5: an absolute lifetime by default', () => {
   })
 })
 
+describe('a meta field written before the array form', () => {
+  it('still loads the session, and its next refresh rewrites the field as an array with the same creation time', async () => {
+    const server = await start('basic')
+    const browser = createShopper(server)
+    await put(server, browser, 'k', 1)
+    const { key, lines } = await storedSession(browser)
+    expect(lines.split('\n')[1]).toMatch(/^\[/)
+    const meta = parseMeta(lines.split('\n')[1])!
+    // The object form records took before, created and last seen half a lifetime ago, so that the next read refreshes
+    // it (the refresh is due after a quarter of maxAge by default).
+    const half = Math.floor((meta.e - meta.s) / 2)
+    const old = { ...meta, c: meta.c - half, s: meta.s - half }
+    const earlier = JSON.stringify(old)
+    const client = redis.client()
+    await client.set(key, ['m', earlier, ...lines.split('\n').slice(2)].join('\n'), 'KEEPTTL')
+    client.disconnect()
+    const after = await state(server, browser)
+    expect(after.body).toMatchObject({ isNew: false, data: { k: 1 } })
+    const rewritten = (await storedSession(browser)).lines.split('\n')[1]!
+    expect(rewritten).toMatch(/^\[/)
+    expect(parseMeta(rewritten)!.c).toBe(old.c)
+    expect(parseMeta(rewritten)!.s).toBeGreaterThan(old.s)
+  })
+})
+
 describe('finding 6: maxDataSize counts stored bytes', () => {
   it('refuses 75,000 bytes of 3-byte characters (25,000 UTF-16 units) with a 413 at the default 65,536', async () => {
     const server = await start('basic')

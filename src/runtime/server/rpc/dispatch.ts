@@ -54,19 +54,30 @@ export function loadedRpcMethod(name: string): RpcDefinition | undefined {
  * @param payload the raw params
  * @returns the handler's result
  */
-export function runRpcMethod(event: H3Event, name: string, definition: RpcDefinition, payload: unknown): Promise<unknown> {
-  let runtime: StorefrontRuntime
+export async function runRpcMethod(event: H3Event, name: string, definition: RpcDefinition, payload: unknown): Promise<unknown> {
+  const runtime = useStorefrontRuntime()
+  const hooks = runtime.hooks
+  // Looked at once per call: with no hook listening (the usual case), the call waits on nothing else than the
+  // validation, the session load, the handler when it returns a promise, and the save. With one listening, each hook is
+  // checked again at its turn (one may be added or removed meanwhile).
+  const observed = rpcHooksListen(hooks)
+  const params = definition.input ? await validate(definition.input, payload) : payload
+  const session = await runtime.engine.session(event)
+  const context = createRpcContext(event, session, runtime.engine.shop(event), runtime)
+  if (observed && hasHookListeners(hooks, 'storefront:context:created')) await hooks.callHook('storefront:context:created', { context, event })
+  if (observed && hasHookListeners(hooks, 'storefront:rpc:before')) await hooks.callHook('storefront:rpc:before', { method: name, params, context })
+  let result: unknown
   try {
-    runtime = useStorefrontRuntime()
+    const returned = definition.handler(params, context)
+    result = isThenable(returned) ? await returned : returned
+    await session.commit()
   }
   catch (error) {
-    return Promise.reject(error)
+    if (observed && hasHookListeners(hooks, 'storefront:rpc:error')) await hooks.callHook('storefront:rpc:error', { method: name, error, context })
+    throw error
   }
-  const hooks = runtime.hooks
-  if (rpcHooksListen(hooks)) {
-    return runObserved(runtime, event, name, definition, payload)
-  }
-  return runUnobserved(runtime, event, definition, payload)
+  if (observed && hasHookListeners(hooks, 'storefront:rpc:after')) await hooks.callHook('storefront:rpc:after', { method: name, result, context })
+  return result
 }
 
 const RPC_HOOKS = ['storefront:context:created', 'storefront:rpc:before', 'storefront:rpc:error', 'storefront:rpc:after'] as const
@@ -76,38 +87,6 @@ function rpcHooksListen(hooks: StorefrontRuntime['hooks']): boolean {
     if (hasHookListeners(hooks, hook)) return true
   }
   return false
-}
-
-// No hook listens (the usual case): a call waits on the validation, the session load and the save, and on the handler
-// only when it returns a promise.
-async function runUnobserved(runtime: StorefrontRuntime, event: H3Event, definition: RpcDefinition, payload: unknown): Promise<unknown> {
-  const params = definition.input ? await validate(definition.input, payload) : payload
-  const session = await runtime.engine.session(event)
-  const returned = definition.handler(params, createRpcContext(event, session, runtime.engine.shop(event), runtime))
-  const result = isThenable(returned) ? await returned : returned
-  await session.commit()
-  return result
-}
-
-async function runObserved(runtime: StorefrontRuntime, event: H3Event, name: string, definition: RpcDefinition, payload: unknown): Promise<unknown> {
-  const hooks = runtime.hooks
-  // Each hook is checked again at its turn: one may be added or removed meanwhile.
-  const params = definition.input ? await validate(definition.input, payload) : payload
-  const session = await runtime.engine.session(event)
-  const context = createRpcContext(event, session, runtime.engine.shop(event), runtime)
-  if (hasHookListeners(hooks, 'storefront:context:created')) await hooks.callHook('storefront:context:created', { context, event })
-  if (hasHookListeners(hooks, 'storefront:rpc:before')) await hooks.callHook('storefront:rpc:before', { method: name, params, context })
-  let result: unknown
-  try {
-    result = await definition.handler(params, context)
-    await session.commit()
-  }
-  catch (error) {
-    if (hasHookListeners(hooks, 'storefront:rpc:error')) await hooks.callHook('storefront:rpc:error', { method: name, error, context })
-    throw error
-  }
-  if (hasHookListeners(hooks, 'storefront:rpc:after')) await hooks.callHook('storefront:rpc:after', { method: name, result, context })
-  return result
 }
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {

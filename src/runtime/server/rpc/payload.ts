@@ -91,13 +91,11 @@ export function takeBodyPayload(event: H3Event, limit: number): unknown {
   if (type !== JSON_TYPE) {
     throw createError({ status: 415, message: `content-type must be application/json, got ${JSON.stringify(type.slice(0, 64) || 'none')}` })
   }
-  const declared = declaredLength(event, limit)
-  const arrived = Number.isNaN(declared) ? undefined : takeArrived(event, declared)
-  return arrived ? payloadOf(arrived, limit) : readBodyAfterHead(event, limit, declared).then(body => payloadOf(body, limit))
+  const body = takeBody(event, limit)
+  return body instanceof Promise ? body.then(payloadOf) : payloadOf(body)
 }
 
-function payloadOf(body: Buffer | undefined, limit: number): unknown {
-  if (body && body.length > limit) throw tooLarge(limit)
+function payloadOf(body: Buffer | undefined): unknown {
   // `{}` is what useRpc sends for a call without params: the answer is known without decoding or parsing it.
   if (!body || body.length === 0 || isEmptyObject(body)) return undefined
   const parsed = parseJsonSafely(body.toString('utf8'))
@@ -119,19 +117,25 @@ function isEmptyObject(body: Buffer): boolean {
  * @throws a 413 for a larger body, as soon as it is known to be larger
  */
 export async function readBodyBytes(event: H3Event, limit: number): Promise<Buffer | undefined> {
-  const declared = declaredLength(event, limit)
-  const body = Number.isNaN(declared) ? undefined : takeArrived(event, declared)
-  if (body && body.length > limit) throw tooLarge(limit)
-  return body ?? readBodyAfterHead(event, limit, declared)
+  return takeBody(event, limit)
 }
 
-/** The Content-Length, NaN when none was sent; a 413 when it is over `limit`. */
-function declaredLength(event: H3Event, limit: number): number {
+/**
+ * {@link readBodyBytes} without a promise when the whole body has arrived already.
+ * @param event the request
+ * @param limit the most bytes taken
+ * @returns the body (undefined when there is none), or a promise of it while it is still arriving
+ * @throws a 413 for a larger body, as soon as it is known to be larger
+ */
+function takeBody(event: H3Event, limit: number): Buffer | undefined | Promise<Buffer | undefined> {
   const declared = Number(requestHeader(event, 'content-length') ?? Number.NaN)
   if (declared > limit) {
     throw tooLarge(limit)
   }
-  return declared
+  const arrived = Number.isNaN(declared) ? undefined : takeArrived(event, declared)
+  if (!arrived) return readBodyAfterHead(event, limit, declared)
+  if (arrived.length > limit) throw tooLarge(limit)
+  return arrived
 }
 
 /** A body that has not (wholly) arrived: counted as it comes without Content-Length, through h3 with it. */

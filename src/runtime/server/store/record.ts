@@ -101,7 +101,7 @@ export function lineValue(lines: string, field: string): string | undefined {
 
 /**
  * A meta field as stored: a JSON array with the times as differences, `[c, s - c, e - s, a - c (0: none), ua, l?]`.
- * Half the bytes of the object form (`{"c":…,"s":…,"e":…,"a":…,"ua":…}`, about 45 of 90 with a short user agent), in
+ * Half the bytes of the object form (`{"c":…,"s":…,"e":…,"a":…,"ua":…}`: 45 of 85 with the user agent `node`), in
  * every session record; the object form, which records written before hold, is still read.
  * @param meta the meta
  * @returns the field

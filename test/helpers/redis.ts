@@ -23,8 +23,11 @@ export interface RedisProcess {
   port: number
   url: string
   dir: string
-  /** Starts the server again after stop(), on the same port and data directory. */
-  start: () => Promise<void>
+  /**
+   * Starts the server again after stop() (or a kill), on the same port and data directory; `replicaOf` starts it as a
+   * replica of that port instead of with the `--replicaof` it was first started with, if any.
+   */
+  start: (options?: { replicaOf?: number }) => Promise<void>
   /** Stops the server (SHUTDOWN, so AOF is flushed when enabled); resolves once the process has exited. */
   stop: () => Promise<void>
   /** Stops the server and removes its data directory. */
@@ -52,8 +55,11 @@ export async function startRedis(options: { appendonly?: boolean, args?: string[
     '--daemonize', 'no', '--loglevel', 'notice', ...(options.args ?? []),
   ]
 
-  async function start() {
-    const proc = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] })
+  async function start(options: { replicaOf?: number } = {}) {
+    const replicaOf = options.replicaOf === undefined ? [] : ['--replicaof', '127.0.0.1', String(options.replicaOf)]
+    const given = args.indexOf('--replicaof')
+    const startArgs = replicaOf.length === 0 ? args : [...(given === -1 ? args : [...args.slice(0, given), ...args.slice(given + 3)]), ...replicaOf]
+    const proc = spawn('redis-server', startArgs, { stdio: ['ignore', 'pipe', 'pipe'] })
     child = proc
     await new Promise<void>((resolve, reject) => {
       let output = ''

@@ -263,6 +263,49 @@ describe('createSessionEngine', () => {
   })
 })
 
+describe('a re-issue whose old record the store fails to remove', () => {
+  // The new record exists by then (durable mode: a replica holds it): the shopper gets its cookie, and the record it
+  // replaced ends at its expiry. A destroyed session's record has to go: its save fails.
+  async function failingRemoves() {
+    const counted = await withSession({ n: 1 })
+    const store: SessionStore = { ...counted.store, remove: () => Promise.reject(new Error('1 of 1 replicas did not confirm')) }
+    return { ...counted, store }
+  }
+
+  it.each([
+    ['a login from a guest', (session: Awaited<ReturnType<typeof loadSession>>) => session.bindToUser('alice')],
+    ['regenerate', (session: Awaited<ReturnType<typeof loadSession>>) => session.regenerate()],
+  ])('%s: the save succeeds with the new cookie, and the new session reads back', async (_, reissue) => {
+    const { store, cookie } = await failingRemoves()
+    const event = request(cookie)
+    const session = await loadSession(event, shop, store)
+    reissue(session)
+    await session.commit()
+    const next = cookieOf(event)
+    expect(next).not.toBe(cookie)
+    const reread = await loadSession(request(next), shop, store)
+    expect(reread.isNew).toBe(false)
+    expect(reread.id).toBe(session.id)
+  })
+
+  it('a login again as the same user keeps the new session, and a logout still fails when the record stays', async () => {
+    const { store: working, cookie } = await withSession({ n: 1 })
+    const first = request(cookie)
+    const user = await loadSession(first, shop, working)
+    user.bindToUser('alice')
+    await user.commit()
+    const store: SessionStore = { ...working, remove: () => Promise.reject(new Error('store down')) }
+    const again = request(cookieOf(first))
+    const relogin = await loadSession(again, shop, store)
+    relogin.bindToUser('alice')
+    await relogin.commit()
+    expect((await loadSession(request(cookieOf(again)), shop, store)).userId).toBe('alice')
+    const logout = await loadSession(request(cookieOf(again)), shop, store)
+    logout.destroy()
+    await expect(logout.commit()).rejects.toThrow()
+  })
+})
+
 describe('a change of principal and the data size', () => {
   const portableShop = resolveShops({ session: { secret: SECRET, guestPortableKeys: ['keep'], maxDataSize: 100 } }, { production: false }).byId.get('1001')!
 

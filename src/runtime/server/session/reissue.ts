@@ -21,14 +21,14 @@ export function ensureId(session: SessionState): SessionIdInfo {
   return session.info
 }
 
-function scheduleRemoval(session: SessionState) {
+function scheduleRemoval(session: SessionState, replaced: boolean) {
   const info = session.info
-  ;(session.pendingRemovals ??= []).push({ keys: session.keys!, userId: info?.kind === 'user' ? info.userId : undefined })
+  ;(session.pendingRemovals ??= []).push({ keys: session.keys!, userId: info?.kind === 'user' ? info.userId : undefined, replaced })
 }
 
 function reissue(session: SessionState, next: SessionIdInfo) {
   if (session.exists) {
-    scheduleRemoval(session)
+    scheduleRemoval(session, true)
     session.exists = false
     session.forceCreate = true
     const changes = mutable(session)
@@ -72,7 +72,7 @@ export function regenerate(session: SessionState): void {
  */
 export function destroy(session: SessionState): void {
   if (session.exists) {
-    scheduleRemoval(session)
+    scheduleRemoval(session, false)
   }
   resetToGuest(session)
   session.incomingFlash = undefined

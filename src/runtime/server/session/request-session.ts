@@ -9,7 +9,7 @@ import type { SessionKeys } from '../store/keys'
 import type { StoredMeta } from './meta'
 import { META_FIELD as META } from '../store/record'
 import type { SessionRecord, SessionStore } from '../store/session'
-import type { Changes, SessionHooks, SessionState } from './state'
+import type { Changes, PendingRemoval, SessionHooks, SessionState } from './state'
 import { DATA, FLASH, checkKey, dataField, serialise } from './fields'
 import { mutable, readField, writeField } from './changes'
 import { bindToUser, destroy, ensureId, regenerate } from './reissue'
@@ -45,7 +45,7 @@ export class RequestSession implements EngineSession, SessionState {
   declare recordIndex: Map<string, string> | undefined
   declare changes: Changes | undefined
   declare incomingFlash: Map<string, string> | undefined
-  declare pendingRemovals: { keys: SessionKeys, userId?: string }[] | undefined
+  declare pendingRemovals: PendingRemoval[] | undefined
   declare alongside: (() => Promise<void>)[] | undefined
   declare cookieAction: 'set' | 'clear' | undefined
   declare userRecord: SessionRecord | undefined

@@ -7,12 +7,22 @@ import { sessionExpiry, userAgent } from './meta'
 import { encodeMeta, isFlashField, META_FIELD as META } from '../store/record'
 import type { SessionFields } from '../store/session'
 import { logRateLimited } from '../log'
-import type { Changes, SessionState } from './state'
+import type { Changes, PendingRemoval, SessionState } from './state'
 import { setNodeResponseHeader } from '../internal/h3'
 import { ownerDataKeys } from '../store/keys'
 import { mutable, writeField } from './changes'
 import { ensureId, resetToGuest } from './reissue'
 import { resealIfStale, TOKENS_FIELD } from './sealed'
+
+/**
+ * Leaves a replaced record the store failed to remove: it ends at its own expiry. Only once its successor was created.
+ * @param removal the replaced record
+ * @param error why the remove failed
+ */
+function keepReplaced(removal: PendingRemoval, error: unknown) {
+  if (!removal.replaced) throw error
+  logRateLimited('session replace', `the session a new one replaced could not be removed; it ends at its expiry: ${(error as Error)?.message ?? error}`)
+}
 
 function guardStore<T>(session: SessionState, operation: string, work: () => Promise<T>): Promise<T> {
   return withStoreTimeout(operation, session.store.timesOutItself ? 0 : session.shop.storeTimeoutMs, work)
@@ -38,7 +48,8 @@ export async function saveSession(session: SessionState): Promise<boolean> {
   const changes = mutable(session)
   const at = Date.now()
   let created = false
-  const removedEarly = new Set<object>()
+  // Removals done with the create: whether each one removed its record.
+  const removedEarly = new Map<PendingRemoval, boolean>()
   if (!session.exists && (changes.dirty.size > 0 || session.forceCreate)) {
     ensureId(session)
     const keys = session.keys!
@@ -54,14 +65,17 @@ export async function saveSession(session: SessionState): Promise<boolean> {
     // A login ends the guest session in the round trip that creates the user's: the merge is done by then, and a
     // create that fails leaves the shopper a fresh guest whose basket is already the user's.
     const ended = session.info!.kind === 'user' ? session.pendingRemovals?.filter(removal => removal.userId === undefined) : undefined
-    const [stored] = await Promise.all([
+    const [stored, ...failures] = await Promise.all([
       guardStore(session, 'create', () => store.create(keys, record, { ttlMs: expiresAt - at, expiresAt }, { maxPerUser: shop.maxSessionsPerUser })),
-      ...(ended ?? []).map(removal => guardStore(session, 'remove', () => store.remove(removal.keys))),
+      ...(ended ?? []).map(removal => guardStore(session, 'remove', () => store.remove(removal.keys)).then(() => undefined, (error: unknown) => error ?? new Error('remove failed'))),
     ])
-    for (const removal of ended ?? []) removedEarly.add(removal)
     if (!stored) {
       throw new StoreUnavailableError('create (id collision)')
     }
+    ended?.forEach((removal, i) => {
+      if (failures[i] !== undefined) keepReplaced(removal, failures[i])
+      removedEarly.set(removal, failures[i] === undefined)
+    })
     session.exists = true
     session.forceCreate = false
     created = true
@@ -109,9 +123,21 @@ export async function saveSession(session: SessionState): Promise<boolean> {
   const removals = session.pendingRemovals
   while (removals && removals.length > 0) {
     const removal = removals[0]!
-    if (!removedEarly.has(removal)) await guardStore(session, 'remove', () => store.remove(removal.keys))
+    let removed = removedEarly.get(removal) ?? true
+    if (!removedEarly.has(removal)) {
+      try {
+        await guardStore(session, 'remove', () => store.remove(removal.keys))
+      }
+      catch (error) {
+        // Once the new record exists, the shopper holds on to it: the record it replaced outlives a failed remove
+        // until it expires, rather than the save failing without the new cookie and the shopper signed out.
+        if (!created || !removal.replaced) throw error
+        keepReplaced(removal, error)
+        removed = false
+      }
+    }
     removals.shift()
-    await session.hooks.destroyed?.({ shopId: shop.id, userId: removal.userId }, event)
+    if (removed) await session.hooks.destroyed?.({ shopId: shop.id, userId: removal.userId }, event)
   }
   // After a reset the changes are new and empty; otherwise what was just saved is no longer pending.
   if (session.changes) {

@@ -7,6 +7,16 @@ import type { SessionIdInfo } from './id'
 import type { StoredMeta } from './meta'
 
 /** Callbacks the engine passes to every session. */
+/**
+ * A record the next save removes. `replaced` marks the one a re-issue (a login, `regenerate`) leaves behind, which a
+ * save may fail to remove once the new record exists; a destroyed session's record has to go, or the save fails.
+ */
+export interface PendingRemoval {
+  keys: SessionKeys
+  userId?: string
+  replaced: boolean
+}
+
 export interface SessionHooks {
   created?: (session: StorefrontSession, event: H3Event) => void | Promise<void>
   destroyed?: (info: { shopId: string, userId?: string }, event: H3Event) => void | Promise<void>
@@ -48,7 +58,7 @@ export interface SessionState {
   recordIndex: Map<string, string> | undefined
   changes: Changes | undefined
   incomingFlash: Map<string, string> | undefined
-  pendingRemovals: { keys: SessionKeys, userId?: string }[] | undefined
+  pendingRemovals: PendingRemoval[] | undefined
   alongside: (() => Promise<void>)[] | undefined
   cookieAction: 'set' | 'clear' | undefined
   userRecord: SessionRecord | undefined

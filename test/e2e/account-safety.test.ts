@@ -74,6 +74,28 @@ async function dumpStore(): Promise<string> {
 }
 
 /** The stored record of a session, by its cookie, and the key it lives under. */
+/**
+ * A guest session with one value, as stored, and a way to store it again with another meta field.
+ * @param server the server
+ * @returns the shopper, its parsed meta, the meta field as stored, and `storeMeta(field, ...expiry)`
+ */
+async function guestWithStoredMeta(server: FixtureServer) {
+  const browser = createShopper(server)
+  await put(server, browser, 'k', 1)
+  const { key, lines } = await storedSession(browser)
+  const field = lines.split('\n')[1]!
+  const storeMeta = async (meta: string, ...expiry: ['PX', number] | ['KEEPTTL']) => {
+    const client = redis.client()
+    try {
+      await client.call('SET', key, ['m', meta, ...lines.split('\n').slice(2)].join('\n'), ...expiry)
+    }
+    finally {
+      client.disconnect()
+    }
+  }
+  return { browser, field, meta: parseMeta(field)!, storeMeta }
+}
+
 async function storedSession(shopper: Shopper): Promise<{ key: string, lines: string }> {
   const client = redis.client()
   try {
@@ -214,17 +236,12 @@ describe('finding 4: per-shop settings from the environment', () => {
 describe('finding 5: an absolute lifetime by default', () => {
   it('records 30 days as the absolute end and ends an active session older than that', async () => {
     const server = await start('basic')
-    const browser = createShopper(server)
-    await put(server, browser, 'k', 1)
-    const { key, lines } = await storedSession(browser)
-    const meta = parseMeta(lines.split('\n')[1])!
+    const { browser, meta, storeMeta } = await guestWithStoredMeta(server)
     expect(meta.a).toBe(meta.c + 30 * 86_400_000)
     // The same session, active a minute ago, but created 31 days ago (and stored without its absolute end).
     const now = Date.now()
     const old = { ...meta, c: now - 31 * 86_400_000, s: now - 60_000, e: now + 3_600_000, a: undefined }
-    const client = redis.client()
-    await client.set(key, ['m', encodeMeta(old), ...lines.split('\n').slice(2)].join('\n'), 'PX', 3_600_000)
-    client.disconnect()
+    await storeMeta(encodeMeta(old), 'PX', 3_600_000)
     const after = await state(server, browser)
     expect(after.body).toMatchObject({ isNew: true, data: {} })
   })
@@ -233,19 +250,13 @@ describe('finding 5: an absolute lifetime by default', () => {
 describe('a meta field written before the array form', () => {
   it('still loads the session, and its next refresh rewrites the field as an array with the same creation time', async () => {
     const server = await start('basic')
-    const browser = createShopper(server)
-    await put(server, browser, 'k', 1)
-    const { key, lines } = await storedSession(browser)
-    expect(lines.split('\n')[1]).toMatch(/^\[/)
-    const meta = parseMeta(lines.split('\n')[1])!
+    const { browser, field, meta, storeMeta } = await guestWithStoredMeta(server)
+    expect(field).toMatch(/^\[/)
     // The object form records took before, created and last seen half a lifetime ago, so that the next read refreshes
     // it (the refresh is due after a quarter of maxAge by default).
     const half = Math.floor((meta.e - meta.s) / 2)
     const old = { ...meta, c: meta.c - half, s: meta.s - half }
-    const earlier = JSON.stringify(old)
-    const client = redis.client()
-    await client.set(key, ['m', earlier, ...lines.split('\n').slice(2)].join('\n'), 'KEEPTTL')
-    client.disconnect()
+    await storeMeta(JSON.stringify(old), 'KEEPTTL')
     const after = await state(server, browser)
     expect(after.body).toMatchObject({ isNew: false, data: { k: 1 } })
     const rewritten = (await storedSession(browser)).lines.split('\n')[1]!

@@ -15,13 +15,13 @@ import { ensureId, resetToGuest } from './reissue'
 import { resealIfStale, TOKENS_FIELD } from './sealed'
 
 /**
- * Leaves a replaced record the store failed to remove: it ends at its own expiry. Only once its successor was created.
- * @param removal the replaced record
- * @param error why the remove failed
+ * Removes a record the session left.
+ * @param session the session
+ * @param removal the record
+ * @returns undefined once removed, else why it was not (never rejects)
  */
-function keepReplaced(removal: PendingRemoval, error: unknown) {
-  if (!removal.replaced) throw error
-  logRateLimited('session replace', `the session a new one replaced could not be removed; it ends at its expiry: ${(error as Error)?.message ?? error}`)
+function tryRemove(session: SessionState, removal: PendingRemoval): Promise<unknown> {
+  return guardStore(session, 'remove', () => session.store.remove(removal.keys)).then(() => undefined, (error: unknown) => error ?? new Error('remove failed'))
 }
 
 function guardStore<T>(session: SessionState, operation: string, work: () => Promise<T>): Promise<T> {
@@ -48,8 +48,8 @@ export async function saveSession(session: SessionState): Promise<boolean> {
   const changes = mutable(session)
   const at = Date.now()
   let created = false
-  // Removals done with the create: whether each one removed its record.
-  const removedEarly = new Map<PendingRemoval, boolean>()
+  // Removals done with the create, and why each one failed (undefined: removed).
+  const removedEarly = new Map<PendingRemoval, unknown>()
   if (!session.exists && (changes.dirty.size > 0 || session.forceCreate)) {
     ensureId(session)
     const keys = session.keys!
@@ -67,15 +67,12 @@ export async function saveSession(session: SessionState): Promise<boolean> {
     const ended = session.info!.kind === 'user' ? session.pendingRemovals?.filter(removal => removal.userId === undefined) : undefined
     const [stored, ...failures] = await Promise.all([
       guardStore(session, 'create', () => store.create(keys, record, { ttlMs: expiresAt - at, expiresAt }, { maxPerUser: shop.maxSessionsPerUser })),
-      ...(ended ?? []).map(removal => guardStore(session, 'remove', () => store.remove(removal.keys)).then(() => undefined, (error: unknown) => error ?? new Error('remove failed'))),
+      ...(ended ?? []).map(removal => tryRemove(session, removal)),
     ])
     if (!stored) {
       throw new StoreUnavailableError('create (id collision)')
     }
-    ended?.forEach((removal, i) => {
-      if (failures[i] !== undefined) keepReplaced(removal, failures[i])
-      removedEarly.set(removal, failures[i] === undefined)
-    })
+    ended?.forEach((removal, i) => removedEarly.set(removal, failures[i]))
     session.exists = true
     session.forceCreate = false
     created = true
@@ -123,21 +120,16 @@ export async function saveSession(session: SessionState): Promise<boolean> {
   const removals = session.pendingRemovals
   while (removals && removals.length > 0) {
     const removal = removals[0]!
-    let removed = removedEarly.get(removal) ?? true
-    if (!removedEarly.has(removal)) {
-      try {
-        await guardStore(session, 'remove', () => store.remove(removal.keys))
-      }
-      catch (error) {
-        // Once the new record exists, the shopper holds on to it: the record it replaced outlives a failed remove
-        // until it expires, rather than the save failing without the new cookie and the shopper signed out.
-        if (!created || !removal.replaced) throw error
-        keepReplaced(removal, error)
-        removed = false
-      }
+    const failure = removedEarly.has(removal) ? removedEarly.get(removal) : await tryRemove(session, removal)
+    if (failure !== undefined) {
+      // Once the new record exists, the shopper holds on to it: the record it replaced outlives a failed remove until
+      // it expires, rather than the save failing without the new cookie and the shopper signed out. A destroyed
+      // session's record has to go.
+      if (!created || !removal.replaced) throw failure
+      logRateLimited('session replace', `the session a new one replaced could not be removed; it ends at its expiry: ${(failure as Error)?.message ?? failure}`)
     }
     removals.shift()
-    if (removed) await session.hooks.destroyed?.({ shopId: shop.id, userId: removal.userId }, event)
+    if (failure === undefined) await session.hooks.destroyed?.({ shopId: shop.id, userId: removal.userId }, event)
   }
   // After a reset the changes are new and empty; otherwise what was just saved is no longer pending.
   if (session.changes) {

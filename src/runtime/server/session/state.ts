@@ -6,7 +6,6 @@ import type { ResolvedShop } from './config'
 import type { SessionIdInfo } from './id'
 import type { StoredMeta } from './meta'
 
-/** Callbacks the engine passes to every session. */
 /**
  * A record the next save removes. `replaced` marks the one a re-issue (a login, `regenerate`) leaves behind, which a
  * save may fail to remove once the new record exists; a destroyed session's record has to go, or the save fails.
@@ -17,6 +16,7 @@ export interface PendingRemoval {
   replaced: boolean
 }
 
+/** Callbacks the engine passes to every session. */
 export interface SessionHooks {
   created?: (session: StorefrontSession, event: H3Event) => void | Promise<void>
   destroyed?: (info: { shopId: string, userId?: string }, event: H3Event) => void | Promise<void>

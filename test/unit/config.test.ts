@@ -419,6 +419,18 @@ describe('validateOptions', () => {
       expect(validateOptions({ storage: { session: { name: 'm' } }, shops: { 1001: { storage: { session: { driver: 'redis', sentinels: 'a:26379' } } } } }, dev)).toEqual([])
     })
 
+    it('never shows a private key in the problem when tls.key is neither a PEM nor a readable file', () => {
+      // A base64 DER EC key pasted without its PEM header: shorter than many paths, so it must not be echoed as one.
+      const key = 'MHcCAQEEIBkS0sWb6zq3m9Jx1sJp6Vx1yQK3c1Ae7c2H7Qh1vV2BoAoGCCqGSM49AwEHoUQDQgAEc1E3bq2XwD0sQnU8Nw4h0Y2s1kq3Vx9Jk9b9Pf6cT1w5u8Zl3y2Wq0t4d8sR3nX6m1Kq2y5o7pE9gF2hJ3kL4A=='
+      const problems = validateOptions({ storage: { session: { driver: 'redis', url: 'rediss://127.0.0.1:1', tls: { key, cert: '/nowhere/client.crt' } } } }, dev)
+      const text = problems.join('\n')
+      expect(text).toContain('storage.session.tls.key')
+      expect(text).toContain('NUXT_STOREFRONT_STORAGE_SESSION_TLS_KEY')
+      expect(text).not.toContain(key.slice(0, 24))
+      // A certificate is public: its path is shown, so that the operator sees which file is missing.
+      expect(text).toContain('"/nowhere/client.crt"')
+    })
+
     it('says which entry is wrong, without credentials', () => {
       const line = expectProblem({ storage: { session: { cluster: 'a:7000,redis://user:hunter2@b' } } }, 'storage.session.cluster', 'NUXT_STOREFRONT_STORAGE_SESSION_CLUSTER')
       expect(line).toContain('entry 2')

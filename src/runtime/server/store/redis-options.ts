@@ -25,14 +25,16 @@ export function reconnectOnReadOnly(error: Error): boolean {
  * Reads a PEM option: the PEM itself (it starts with `-----BEGIN`; `\n` written as two characters, as an env file
  * may hold it, is read as a line feed) or the path of a file that holds it.
  * @param value the option
+ * @param secret true for a private key: its value is never shown, since key material pasted without its PEM header
+ *   (a base64 DER key is shorter than many paths) cannot be told from a path
  * @returns the PEM, or a problem to report
  */
-export function readPem(value: unknown): { pem?: string, problem?: string } {
-  if (typeof value !== 'string') return { problem: `${showOptionValue(value)} is invalid: use a PEM or a file path` }
+export function readPem(value: unknown, secret = false): { pem?: string, problem?: string } {
+  if (typeof value !== 'string') return { problem: `${secret ? '(not shown)' : showOptionValue(value)} is invalid: use a PEM or a file path` }
   const text = value.trim()
   if (text.startsWith('-----BEGIN')) return { pem: text.replace(/\\n/g, '\n') }
   // A value that cannot be a path may be key material pasted without its header: it is never shown.
-  const shown = text.length <= 256 && !/[\r\n]/.test(text) ? `file ${JSON.stringify(text)}` : 'the value (neither a PEM nor a path)'
+  const shown = !secret && text.length <= 256 && !/[\r\n]/.test(text) ? `file ${JSON.stringify(text)}` : 'the value (neither a PEM nor a readable file; not shown)'
   try {
     const pem = readFileSync(text, 'utf8')
     return pem.includes('-----BEGIN') ? { pem } : { problem: `${shown} holds no PEM` }
@@ -62,7 +64,7 @@ export function readTls(tls: unknown, url: unknown, path: readonly string[] = ['
   const given = Object.fromEntries(Object.entries(tls).filter(([, value]) => value !== '' && value !== undefined && value !== null))
   for (const key of TLS_FILE_KEYS) {
     if (given[key] === undefined || Buffer.isBuffer(given[key]) || Array.isArray(given[key])) continue
-    const { pem, problem } = readPem(given[key])
+    const { pem, problem } = readPem(given[key], key === 'key')
     if (problem) problems.push(`${[...path, key].join('.')} ${problem} (set ${optionEnvName([...path, key])})`)
     else given[key] = pem
   }

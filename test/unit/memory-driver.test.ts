@@ -102,6 +102,18 @@ describe('storefrontMemoryDriver', () => {
     expect((await storage.getKeys()).sort()).toEqual(['1001:{u:alice}:b', '1001:{u:bob}:p', '1001:{u:carol}:p', '1001:{u:dave}:p'])
   })
 
+  it('evicts login counters and Idempotency-Key records before a user\'s session', async () => {
+    const { storage } = memoryStorage({ maxEntries: 3, sweepIntervalMs: 0 })
+    await storage.setItem('1001:{u:alice}:s:h', 'session')
+    await storage.setItem('1001:{u:alice}:p', 'profile')
+    // A login flood with random accounts, and retries with fresh Idempotency-Keys.
+    for (let i = 0; i < 20; i++) {
+      await storage.setItem(`1001:{rl:a:account-${i}}`, 1)
+      await storage.setItem(`1001:{u:alice}:k:key-${i}`, 'result')
+    }
+    expect((await storage.getKeys()).sort()).toEqual(['1001:{u:alice}:k:key-19', '1001:{u:alice}:p', '1001:{u:alice}:s:h'])
+  })
+
   it('frees the memory of evicted and expired entries once swept', () => {
     // A full collection is needed to see what is still held: expose V8's gc to this test.
     setFlagsFromString('--expose-gc')

@@ -197,12 +197,15 @@ export function isUserIndexKey(key: string): boolean {
 }
 
 /**
- * Whether a key belongs to a guest owner (`<shopId>:{g:…}`): what an embedded store gives up first when full.
+ * Whether an embedded store gives a key up before any user's session, profile or lists when it is full: every key of
+ * a guest, the login limiter's counters (`{rl:…}`, one per account tried) and Idempotency-Key records (`<owner>:k:…`).
+ * Each of these can be made in any number by anonymous requests (random accounts at the login, fresh keys on a
+ * retry), so none of them may push a logged-in shopper out.
  * @param key a key
- * @returns true for any key of a guest
+ * @returns true for a key that goes first
  */
-export function isGuestKey(key: string): boolean {
-  return key.includes('{g:')
+export function isDisposableKey(key: string): boolean {
+  return key.includes('{g:') || key.includes('{rl:') || key.includes('}:k:')
 }
 
 /**

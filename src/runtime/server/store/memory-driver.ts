@@ -1,9 +1,9 @@
 import { defineDriver } from 'unstorage'
-import { isGuestKey } from './keys'
+import { isDisposableKey } from './keys'
 
 /** Options of the embedded development store. */
 export interface MemoryDriverOptions {
-  /** Most entries kept; past it the least recently written entry of a guest is dropped, and only when none is left a user's. */
+  /** Most entries kept; past it the least recently written disposable entry (a guest's, a login counter, an Idempotency-Key record) is dropped, and only when none is left a user's. */
   maxEntries?: number
   /** How often expired entries are swept, in ms (0 turns the sweep off; expiry is still checked on read). */
   sweepIntervalMs?: number
@@ -24,9 +24,10 @@ export const MEMORY_DRIVER_NAME = 'storefront-memory'
 export const storefrontMemoryDriver = defineDriver((options: MemoryDriverOptions = {}) => {
   const maxEntries = Number(options.maxEntries ?? 100_000)
   const data = new Map<string, Entry>()
-  // Keys of guests (`{g:…}`: guest sessions and their baskets, wishlists and locks), least recently written first.
-  // Past the bound they are evicted before anything of a user, so that a flood of anonymous requests cannot log
-  // shoppers out or empty their baskets.
+  // Disposable keys (isDisposableKey: guests' sessions, baskets, wishlists and locks, the login limiter's counters,
+  // Idempotency-Key records), least recently written first. Past the bound they are evicted before anything of a
+  // user, so that a flood of anonymous requests (or of logins with random accounts) cannot log shoppers out or empty
+  // their baskets.
   const guests = new Set<string>()
   // One persistent iterator each for eviction: keys().next() rescans every deleted slot on each call.
   let oldest = data.keys()
@@ -95,7 +96,7 @@ export const storefrontMemoryDriver = defineDriver((options: MemoryDriverOptions
     // Re-inserting moves the key to the end, so the Map's order is least recently written first.
     drop(key)
     data.set(key, { value, expiresAt: ttlSeconds ? Date.now() + ttlSeconds * 1000 : Number.POSITIVE_INFINITY })
-    if (isGuestKey(key)) guests.add(key)
+    if (isDisposableKey(key)) guests.add(key)
     while (data.size > maxEntries) {
       if (guests.size > 0) {
         let next = oldestGuest.next()

@@ -637,6 +637,8 @@ describe('production Redis options', () => {
     expect(describeFatalRedisError(new Error('WRONGPASS invalid username-password pair or user is disabled.'))).toMatchObject({ kind: 'auth', hint: expect.stringContaining('NUXT_STOREFRONT_STORAGE_SESSION_URL') })
     expect(describeFatalRedisError(new Error('NOAUTH Authentication required.'))?.kind).toBe('auth')
     expect(describeFatalRedisError(new Error('NOPERM User storefront has no permissions to run the \'flushall\' command'))?.kind).toBe('acl')
+    // Redis 7.0's reply when a script calls a command the ACL user lacks.
+    expect(describeFatalRedisError(new Error('ERR The user executing the script can\'t run this command or subcommand script: 8d2f…, on @user_script:3.'))?.kind).toBe('acl')
     expect(describeFatalRedisError(Object.assign(new Error('self-signed certificate in certificate chain'), { code: 'SELF_SIGNED_CERT_IN_CHAIN' }))?.kind).toBe('tls')
     expect(describeFatalRedisError(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:6379'), { code: 'ECONNREFUSED' }))).toBeUndefined()
     expect(describeFatalRedisError(new Error('no reply from Redis for 2000 ms'))).toBeUndefined()

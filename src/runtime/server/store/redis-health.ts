@@ -30,7 +30,8 @@ export function describeFatalRedisError(error: unknown): FatalRedisError | undef
   if (/WRONGPASS|NOAUTH|invalid password|invalid username-password/i.test(message)) {
     return { kind: 'auth', message, hint: 'Redis refused the credentials: check the user and password in NUXT_STOREFRONT_STORAGE_SESSION_URL (redis://user:password@host:port) or NUXT_STOREFRONT_STORAGE_SESSION_USERNAME / _PASSWORD' }
   }
-  if (/NOPERM/.test(message)) {
+  // Redis 7.0 answers a command a script calls without the ACL's permission with an ERR, not a NOPERM.
+  if (/NOPERM|user executing the script can't run this command/.test(message)) {
     return { kind: 'acl', message, hint: 'the Redis ACL user lacks a command or key the module needs: give it the README\'s ACL SETUSER line (key pattern on storage.session.base)' }
   }
   if (TLS_CODES.test(code) || /certificate|self.signed|wrong version number|altnames/i.test(message)) {

@@ -264,43 +264,58 @@ describe('createSessionEngine', () => {
 })
 
 describe('a re-issue whose old record the store fails to remove', () => {
-  // The new record exists by then (durable mode: a replica holds it): the shopper gets its cookie, and the record it
-  // replaced ends at its expiry. A destroyed session's record has to go: its save fails.
-  async function failingRemoves() {
-    const counted = await withSession({ n: 1 })
-    const store: SessionStore = { ...counted.store, remove: () => Promise.reject(new Error('1 of 1 replicas did not confirm')) }
-    return { ...counted, store }
-  }
+  // The new record exists by then. The shopper gets its cookie when the old id can no longer sign anybody in: a
+  // guest's record, or a user's that the primary removed and only its replicas did not confirm (durable mode). A
+  // user's record whose removal may not have happened fails the save, and so does a destroyed session's.
+  const unconfirmed = () => Object.assign(new Error('0 of 1 replicas confirmed the write within 500 ms'), { appliedOnPrimary: true })
+  const failing = (store: SessionStore, error: () => Error): SessionStore => ({ ...store, remove: () => Promise.reject(error()) })
 
   it.each([
     ['a login from a guest', (session: Awaited<ReturnType<typeof loadSession>>) => session.bindToUser('alice')],
-    ['regenerate', (session: Awaited<ReturnType<typeof loadSession>>) => session.regenerate()],
-  ])('%s: the save succeeds with the new cookie, and the new session reads back', async (_, reissue) => {
-    const { store, cookie } = await failingRemoves()
-    const event = request(cookie)
+    ['a guest\'s regenerate', (session: Awaited<ReturnType<typeof loadSession>>) => session.regenerate()],
+  ])('%s: the save succeeds with the new cookie, and the old id is a guest at most', async (_, reissue) => {
+    const counted = await withSession({ n: 1 })
+    const store = failing(counted.store, () => new Error('store down'))
+    const event = request(counted.cookie)
     const session = await loadSession(event, shop, store)
     reissue(session)
     await session.commit()
     const next = cookieOf(event)
-    expect(next).not.toBe(cookie)
+    expect(next).not.toBe(counted.cookie)
     const reread = await loadSession(request(next), shop, store)
     expect(reread.isNew).toBe(false)
     expect(reread.id).toBe(session.id)
+    expect((await loadSession(request(counted.cookie), shop, store)).userId).toBeUndefined()
   })
 
-  it('a login again as the same user keeps the new session, and a logout still fails when the record stays', async () => {
-    const { store: working, cookie } = await withSession({ n: 1 })
+  async function signedIn() {
+    const { store, cookie } = await withSession({ n: 1 })
     const first = request(cookie)
-    const user = await loadSession(first, shop, working)
+    const user = await loadSession(first, shop, store)
     user.bindToUser('alice')
     await user.commit()
-    const store: SessionStore = { ...working, remove: () => Promise.reject(new Error('store down')) }
-    const again = request(cookieOf(first))
-    const relogin = await loadSession(again, shop, store)
-    relogin.bindToUser('alice')
-    await relogin.commit()
-    expect((await loadSession(request(cookieOf(again)), shop, store)).userId).toBe('alice')
-    const logout = await loadSession(request(cookieOf(again)), shop, store)
+    return { store, cookie: cookieOf(first) }
+  }
+
+  it.each([
+    ['a user\'s regenerate', (session: Awaited<ReturnType<typeof loadSession>>) => session.regenerate()],
+    ['a re-login as the same user', (session: Awaited<ReturnType<typeof loadSession>>) => session.bindToUser('alice')],
+  ])('%s: a removal that may not have happened fails the save; one the primary applied keeps the new session', async (_, reissue) => {
+    const { store, cookie } = await signedIn()
+    const down = await loadSession(request(cookie), shop, failing(store, () => new Error('store down')))
+    reissue(down)
+    await expect(down.commit()).rejects.toThrow()
+    const event = request(cookie)
+    const applied = await loadSession(event, shop, failing(store, unconfirmed))
+    reissue(applied)
+    await applied.commit()
+    expect(cookieOf(event)).not.toBe(cookie)
+    expect((await loadSession(request(cookieOf(event)), shop, store)).userId).toBe('alice')
+  })
+
+  it('a logout still fails when the record stays', async () => {
+    const { store, cookie } = await signedIn()
+    const logout = await loadSession(request(cookie), shop, failing(store, unconfirmed))
     logout.destroy()
     await expect(logout.commit()).rejects.toThrow()
   })

@@ -24,6 +24,19 @@ function tryRemove(session: SessionState, removal: PendingRemoval): Promise<unkn
   return guardStore(session, 'remove', () => session.store.remove(removal.keys)).then(() => undefined, (error: unknown) => error ?? new Error('remove failed'))
 }
 
+/**
+ * Whether a failed write is known to have been applied on the primary (a durable write whose replicas did not confirm
+ * in time), found anywhere in the error's chain of causes.
+ * @param error what the write failed with
+ * @returns true when the primary applied it
+ */
+function appliedOnPrimary(error: unknown): boolean {
+  for (let cause = error, depth = 0; cause && depth < 5; cause = (cause as { cause?: unknown }).cause, depth++) {
+    if ((cause as { appliedOnPrimary?: unknown }).appliedOnPrimary === true) return true
+  }
+  return false
+}
+
 function guardStore<T>(session: SessionState, operation: string, work: () => Promise<T>): Promise<T> {
   return withStoreTimeout(operation, session.store.timesOutItself ? 0 : session.shop.storeTimeoutMs, work)
 }
@@ -122,11 +135,14 @@ export async function saveSession(session: SessionState): Promise<boolean> {
     const removal = removals[0]!
     const failure = removedEarly.has(removal) ? removedEarly.get(removal) : await tryRemove(session, removal)
     if (failure !== undefined) {
-      // Once the new record exists, the shopper holds on to it: the record it replaced outlives a failed remove until
-      // it expires, rather than the save failing without the new cookie and the shopper signed out. A destroyed
-      // session's record has to go.
-      if (!created || !removal.replaced) throw failure
-      logRateLimited('session replace', `the session a new one replaced could not be removed; it ends at its expiry: ${(failure as Error)?.message ?? failure}`)
+      // Once the new record exists, the shopper holds on to it when the record it replaced can no longer sign anybody
+      // in: a guest's (a login's pre-login id is a guest at most, never the user), or one the primary removed and only
+      // its replicas did not confirm (durable mode in a failover). The save then answers with the new cookie rather
+      // than a 503 that leaves the shopper an id whose record is gone. A user's record whose removal may not have
+      // happened (a regenerate, a re-login) fails the save, so that the old id never authenticates after it; so does a
+      // destroyed session's.
+      if (!created || !removal.replaced || (removal.userId !== undefined && !appliedOnPrimary(failure))) throw failure
+      logRateLimited('session replace', `the session a new one replaced could not be removed or its removal was not confirmed: ${(failure as Error)?.message ?? failure}`)
     }
     removals.shift()
     if (failure === undefined) await session.hooks.destroyed?.({ shopId: shop.id, userId: removal.userId }, event)

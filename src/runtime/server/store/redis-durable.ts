@@ -7,6 +7,8 @@ export type ConfirmWrites = () => Promise<void>
 /** A write that was applied on the primary but not confirmed by enough replicas in time: answered with a 503. */
 export class ReplicaConfirmationError extends Error {
   override name = 'ReplicaConfirmationError'
+  /** The primary applied the write: only its replication is unconfirmed. */
+  readonly appliedOnPrimary = true
 }
 
 /**

@@ -8,6 +8,7 @@ import type { TestCertificates } from '../helpers/redis-tls'
 import { startFixtureServer } from '../helpers/server'
 import type { FixtureServer } from '../helpers/server'
 import { createShopper } from '../helpers/shopper'
+import { runCli } from '../helpers/operator-cli'
 
 // Production Redis as operators run it, configured only through NUXT_STOREFRONT_* variables of a built server:
 // TLS with a throwaway CA and the README's least-privilege ACL user, fatal errors, a write pause, eviction policy.
@@ -30,11 +31,15 @@ const put = (server: FixtureServer, cookie?: string, key = 'k') => server.fetch(
 
 const cookieOf = (response: Response) => response.headers.getSetCookie()[0]!.split(';')[0]!
 
-/** The `ACL SETUSER` line of the README, as an operator pastes it. */
-function readmeAclLine(): string {
+/**
+ * An `ACL SETUSER` line of the README, as an operator pastes it.
+ * @param user `storefront` (the app's) or `storefront-ops` (the operator CLI's)
+ * @returns the line
+ */
+function readmeAclLine(user = 'storefront'): string {
   const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8')
-  const line = /^ACL SETUSER storefront .*$/m.exec(readme)?.[0]
-  if (!line) throw new Error('the README has no ACL SETUSER storefront line')
+  const line = new RegExp(`^ACL SETUSER ${user} .*$`, 'm').exec(readme)?.[0]
+  if (!line) throw new Error(`the README has no ACL SETUSER ${user} line`)
   return line
 }
 
@@ -100,6 +105,30 @@ describe('TLS with a throwaway CA and the README\'s ACL user, configured only th
     for (const command of [['FLUSHALL'], ['KEYS', '*'], ['CONFIG', 'GET', 'maxmemory-policy'], ['GET', 'other-app:x'], ['SCAN', '0']]) {
       expect(await admin.call('ACL', 'DRYRUN', 'storefront', ...command)).not.toBe('OK')
     }
+  })
+
+  it('runs the operator CLI\'s walks (count, end-shop) under the README\'s operator user', async () => {
+    const [, , ...args] = readmeAclLine('storefront-ops').replace('<password>', password).split(/\s+/)
+    expect(await admin.call('ACL', 'SETUSER', ...args)).toBe('OK')
+    const tls = {
+      NUXT_STOREFRONT_STORAGE_SESSION_TLS_CA: certs.ca,
+      NUXT_STOREFRONT_STORAGE_SESSION_TLS_CERT: certs.clientCert,
+      NUXT_STOREFRONT_STORAGE_SESSION_TLS_KEY: certs.clientKey,
+      NUXT_STOREFRONT_STORAGE_SESSION_TLS_SERVERNAME: 'localhost',
+    }
+    const server = await serve({ NUXT_STOREFRONT_STORAGE_SESSION_URL: `rediss://storefront:${password}@127.0.0.1:${port}`, ...tls })
+    for (let i = 0; i < 3; i++) expect((await put(server)).status).toBe(200)
+    await admin.call('ACL', 'LOG', 'RESET')
+    const env = { NUXT_STOREFRONT_STORAGE_SESSION_DRIVER: 'redis', NUXT_STOREFRONT_STORAGE_SESSION_URL: `rediss://storefront-ops:${password}@127.0.0.1:${port}`, ...tls }
+    const counted = await runCli(['count', '--shop', '1001', '--json'], env)
+    expect(counted.code, counted.stderr).toBe(0)
+    expect(counted.json.shops[0].guestSessions).toBeGreaterThanOrEqual(3)
+    const ended = await runCli(['end-shop', '--shop', '1001', '--yes', '--json'], env)
+    expect(ended.code, ended.stderr).toBe(0)
+    expect((await runCli(['count', '--shop', '1001', '--json'], env)).json.shops[0]).toMatchObject({ guestSessions: 0, userSessions: 0 })
+    expect(await admin.call('ACL', 'LOG')).toEqual([])
+    // The app's own user still may not walk the keyspace.
+    expect(await admin.call('ACL', 'DRYRUN', 'storefront', 'SCAN', '0')).not.toBe('OK')
   })
 
   it('takes the user and password from their own variables, and the CA as a PEM', async () => {

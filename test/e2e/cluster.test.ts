@@ -1,3 +1,4 @@
+import { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { CookieJar } from '../helpers/jar'
 import type { RedisClusterProcess } from '../helpers/redis-cluster'
@@ -59,5 +60,47 @@ describe('on a Redis Cluster', () => {
     expect(perNode.filter(stats => (stats.evalsha ?? 0) + (stats.eval ?? 0) + (stats.get ?? 0) > 0).length).toBeGreaterThanOrEqual(2)
     const total = await cluster.commandStats()
     expect((total.keys ?? 0) + (total.scan ?? 0)).toBe(0)
+  })
+})
+
+describe('on a Redis Cluster that requires a password', () => {
+  it('answers 503 at once with a wrong password, and logs once what to fix', async () => {
+    const password = 'the-right-cluster-password-0123456789'
+    const admins = cluster.nodes.map(node => new Redis({ host: '127.0.0.1', port: node.port }))
+    try {
+      for (const admin of admins) await admin.config('SET', 'requirepass', password)
+      const wrong = await startFixtureServer('playground', {
+        NUXT_STOREFRONT_STORAGE_SESSION_DRIVER: 'redis',
+        NUXT_STOREFRONT_STORAGE_SESSION_CLUSTER: cluster.nodeList,
+        NUXT_STOREFRONT_STORAGE_SESSION_PASSWORD: 'a-wrong-password-0123456789',
+      })
+      try {
+        const add = () => new CookieJar().rpc(wrong, 'addItemToBasket', { variantId: 101, quantity: 1 })
+        // Until a node has refused the password, a request waits for the connection: the first may take up to the
+        // store timeout.
+        await add()
+        await expect.poll(() => wrong.logs(), { timeout: 10_000 }).toContain('cannot use Redis')
+        const times: number[] = []
+        for (let i = 0; i < 5; i++) {
+          const started = performance.now()
+          expect((await add()).status).toBe(503)
+          times.push(performance.now() - started)
+        }
+        console.log(`[measure] cluster, wrong password: 503 in ${times.map(t => t.toFixed(1)).join(', ')} ms`)
+        expect([...times].sort((a, b) => a - b)[2]).toBeLessThan(100)
+        expect(wrong.logs().match(/cannot use Redis/g)).toHaveLength(1)
+        expect(wrong.logs()).toContain('NUXT_STOREFRONT_STORAGE_SESSION_PASSWORD')
+        expect(wrong.logs()).not.toContain('a-wrong-password-0123456789')
+      }
+      finally {
+        await wrong.stop()
+      }
+    }
+    finally {
+      for (const admin of admins) {
+        await admin.auth(password).then(() => admin.config('SET', 'requirepass', ''), () => {})
+        admin.disconnect()
+      }
+    }
   })
 })

@@ -28,7 +28,7 @@ export function describeFatalRedisError(error: unknown): FatalRedisError | undef
   const message = String((error as Error)?.message ?? error)
   const code = String((error as NodeJS.ErrnoException)?.code ?? '')
   if (/WRONGPASS|NOAUTH|invalid password|invalid username-password/i.test(message)) {
-    return { kind: 'auth', message, hint: 'Redis refused the credentials: check the user and password in NUXT_STOREFRONT_STORAGE_SESSION_URL (redis://user:password@host:port) or NUXT_STOREFRONT_STORAGE_SESSION_USERNAME / _PASSWORD' }
+    return { kind: 'auth', message, hint: 'Redis refused the credentials: check the user and password in NUXT_STOREFRONT_STORAGE_SESSION_URL (redis://user:password@host:port), NUXT_STOREFRONT_STORAGE_SESSION_USERNAME and NUXT_STOREFRONT_STORAGE_SESSION_PASSWORD (a cluster\'s nodes and a Sentinel\'s data nodes), or NUXT_STOREFRONT_STORAGE_SESSION_SENTINEL_PASSWORD (the sentinels)' }
   }
   // Redis 7.0 answers a command a script calls without the ACL's permission with an ERR, not a NOPERM.
   if (/NOPERM|user executing the script can't run this command/.test(message)) {
@@ -76,12 +76,16 @@ export function trackFatalErrors(client: RedisClient, onFatal?: (error: FatalRed
   }
   if (tracked.has(client)) return
   tracked.add(client)
-  client.on('error', (error: Error) => {
+  const onError = (error: Error) => {
     const described = describeFatalRedisError(error)
     if (!described) return
     fatal.set(client, described)
     for (const listener of listeners.get(client) ?? []) listener(described)
-  })
+  }
+  client.on('error', onError)
+  // A cluster reports its own errors as 'Failed to refresh slots cache'; a node's (WRONGPASS, a certificate) come as
+  // 'node error' only.
+  if ('isCluster' in client && client.isCluster) client.on('node error', onError)
   client.on('ready', () => fatal.delete(client))
 }
 

@@ -131,6 +131,7 @@ export default defineNuxtModule<ModuleOptions>({
     composables('user', ['useUser'])
     composables('basket', ['useBasket', 'useWishlist'])
     composables('sessions', ['useSessions'])
+    addImports({ name: 'localRedirectPath', from: runtimeDir.resolve('./shared/redirect') })
     addPlugin(runtimeDir.resolve('./app/plugins/user'))
     addRouteMiddleware({ name: 'storefront-auth', path: runtimeDir.resolve('./app/middleware/storefront-auth') })
     addRouteMiddleware({ name: 'storefront-guest', path: runtimeDir.resolve('./app/middleware/storefront-guest') })

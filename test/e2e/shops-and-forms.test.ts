@@ -30,6 +30,22 @@ async function keyCount() {
   }
 }
 
+// Redirects a browser would take to another site, or that Node cannot put into a Location header.
+const HOSTILE_REDIRECTS = [
+  '/\t/evil.example/phish',
+  '/\n/evil.example',
+  '/\r\n/evil.example',
+  '/\n',
+  '//evil.example',
+  '/\\evil.example',
+  '/\\/evil.example',
+  '\\\\evil.example',
+  '/..//evil.example',
+  'https://evil.example/phish',
+  'javascript:alert(1)',
+  '/\u00A0/evil.example',
+]
+
 /** Posts a form as a browser on this site does. */
 function postForm(path: string, fields: Record<string, string>, options: { from?: string, cookie?: string, site?: string } = {}) {
   return server.fetch(path, {
@@ -99,6 +115,27 @@ describe('pages under each path shop\'s prefix', () => {
     // Shop 1002 has its own login: Bob is a guest there.
     expect((await server.fetch('/de/login', { headers: { ...html, cookie } })).status).toBe(200)
   })
+
+  it('sends a logged-in shopper only to a path of this site, never a 5xx, whatever ?redirect says', async () => {
+    const login = await server.fetch('/api/rpc/login', postJson({ payload: { email: 'bob@example.com', password: 'bob-secret-1' } }))
+    const cookie = setCookiePair(login, '$session-1001')!
+    for (const redirect of HOSTILE_REDIRECTS) {
+      const page = await server.fetch(`/login?redirect=${encodeURIComponent(redirect)}`, { headers: { ...html, cookie } })
+      expect(page.status, JSON.stringify(redirect)).toBe(302)
+      expect(page.headers.get('location'), JSON.stringify(redirect)).toBe('/')
+    }
+    const encoded = await server.fetch(`/login?redirect=${encodeURIComponent('/p/日本')}`, { headers: { ...html, cookie } })
+    expect(encoded.status).toBe(302)
+    expect(encoded.headers.get('location')).toBe('/p/%E6%97%A5%E6%9C%AC')
+  })
+
+  it('puts only a path of this site into the login form\'s redirect field', async () => {
+    for (const redirect of HOSTILE_REDIRECTS) {
+      const page = await server.fetch(`/login?redirect=${encodeURIComponent(redirect)}`, { headers: html })
+      expect(page.status, JSON.stringify(redirect)).toBe(200)
+      expect(await page.text(), JSON.stringify(redirect)).toMatch(/<input type="hidden" name="redirect" value="\/account">/)
+    }
+  })
 })
 
 describe('forms without JavaScript', () => {
@@ -138,6 +175,23 @@ describe('forms without JavaScript', () => {
     const page = await (await server.fetch('/p/3?added=1', { headers: { ...html, cookie } })).text()
     expect(page).toContain('data-test="added"')
     expect(page).toMatch(/data-test="basket-count"[^>]*>2</)
+  })
+
+  it('sends a login back only to a path of this site, never a 5xx, whatever the redirect field says', async () => {
+    for (const redirect of HOSTILE_REDIRECTS) {
+      const response = await postForm('/api/form/login', { email: 'alice@example.com', password: 'alice-secret-1', redirect }, { from: '/login' })
+      expect(response.status, JSON.stringify(redirect)).toBe(303)
+      expect(response.headers.get('location'), JSON.stringify(redirect)).toBe('/login')
+    }
+    const encoded = await postForm('/api/form/login', { email: 'alice@example.com', password: 'alice-secret-1', redirect: '/p/日本?q=ü' }, { from: '/login' })
+    expect(encoded.status).toBe(303)
+    expect(encoded.headers.get('location')).toBe('/p/%E6%97%A5%E6%9C%AC?q=%C3%BC')
+  })
+
+  it('sends a failed post back to a same-origin referer only when it is a path of this site', async () => {
+    const response = await postForm('/api/form/login', { email: 'alice@example.com', password: 'wrong-password' }, { from: '//evil.example/login' })
+    expect(response.status).toBe(303)
+    expect(response.headers.get('location')).toBe('/?error=401')
   })
 
   it('refuses cross-site posts, methods without `form: true`, other content types and GET', async () => {

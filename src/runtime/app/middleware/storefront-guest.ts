@@ -2,10 +2,11 @@ import { defineNuxtRouteMiddleware, navigateTo } from '#imports'
 import { prefixOf, useShopIdOf } from '../composables/shop'
 import { useUser } from '../composables/user'
 import { shopPath } from '../../shared/shop'
+import { localRedirectPath } from '../../shared/redirect'
 
 /**
  * For pages a logged-in shopper skips, such as login: a shopper logged in to the target page's shop goes on to
- * `?redirect=<path>` (a path of this site), or to the shop's home page.
+ * `?redirect=<path>` (a path of this site, see `localRedirectPath`), or to the shop's home page.
  * Use it with `definePageMeta({ middleware: 'storefront-guest' })`.
  */
 export default defineNuxtRouteMiddleware(async (to) => {
@@ -17,7 +18,5 @@ export default defineNuxtRouteMiddleware(async (to) => {
   if (!isLoggedIn.value) {
     return
   }
-  const redirect = to.query.redirect
-  const local = typeof redirect === 'string' && redirect.startsWith('/') && !redirect.startsWith('//') && !redirect.includes('\\')
-  return navigateTo(local ? redirect : shopPath(prefixOf(shopId), '/'))
+  return navigateTo(localRedirectPath(to.query.redirect) ?? shopPath(prefixOf(shopId), '/'))
 })

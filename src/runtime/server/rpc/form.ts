@@ -3,6 +3,7 @@ import type { H3Event } from 'h3'
 import { methods } from '#storefront/rpc-registry'
 import { useStorefrontRuntime } from '../utils/runtime'
 import { toProblem } from '../http/problem'
+import { localRedirectPath } from '../../shared/redirect'
 import type { RpcRegistry } from './dispatch'
 import { findRpcMethod, runRpcMethod } from './dispatch'
 import { requestHeader } from './headers'
@@ -35,7 +36,7 @@ export default defineEventHandler(async (event) => {
   }
   const body = await readBodyBytes(event, useStorefrontRuntime().rpcBodyLimit)
   const { params, redirect } = readForm(body?.toString('utf8') ?? '')
-  const back = localPath(redirect) ?? refererPath(event) ?? '/'
+  const back = localRedirectPath(redirect) ?? refererPath(event) ?? '/'
   try {
     await runRpcMethod(event, name, definition, definition.contextOnly ? undefined : params)
   }
@@ -91,10 +92,6 @@ function readForm(text: string): { params: Record<string, unknown>, redirect?: s
   return { params: { ...params }, redirect }
 }
 
-function localPath(value: string | undefined): string | undefined {
-  return value && value.startsWith('/') && !value.startsWith('//') && !value.includes('\\') ? value : undefined
-}
-
 function refererPath(event: H3Event): string | undefined {
   const referer = requestHeader(event, 'referer')
   if (!referer) return undefined
@@ -103,7 +100,8 @@ function refererPath(event: H3Event): string | undefined {
     if (url.origin !== requestOrigin(event)) return undefined
     // The error of an earlier failed post is not carried along.
     url.searchParams.delete('error')
-    return `${url.pathname}${url.search}`
+    // A same-origin page at `//host/…` is still no path to send a browser to.
+    return localRedirectPath(`${url.pathname}${url.search}`)
   }
   catch {
     return undefined

@@ -80,9 +80,11 @@ describe('cookies per shop', () => {
     expect((await state(cookie)).body.data).toEqual({ secret: 'shop-1001 only' })
   })
 
-  it('answers an unknown x-shop-id with a 400 instead of falling back', async () => {
+  it('answers an unknown x-shop-id with a 400 problem instead of falling back, on a route outside the RPC layer too', async () => {
     const response = await fetch('/api/session/state', { headers: { 'x-shop-id': '9999' } })
     expect(response.status).toBe(400)
+    expect(response.headers.get('content-type')).toBe('application/problem+json')
+    expect(await response.json()).toEqual({ type: 'about:blank', title: 'Bad Request', status: 400, detail: 'unknown shop "9999" in x-shop-id' })
   })
 })
 

@@ -13,6 +13,7 @@ import { defaultOptions, MIN_SECRET_LENGTH, optionEnvName, resolveShops, STORAGE
 import lruCacheDriver from 'unstorage/drivers/lru-cache'
 import { createSessionDriver, describeFatalRedisError, readRedisNodes } from '../../src/runtime/server/store'
 import { selectShop } from '../../src/runtime/server/session/shop'
+import { StorefrontHttpError } from '../../src/runtime/server/session/errors'
 import { validateOptions } from '../../src/runtime/server/session/validate'
 
 const SECRET = 'a-production-secret-of-32-chars!!'
@@ -173,6 +174,8 @@ describe('selectShop', () => {
       run()
     }
     catch (error) {
+      // An engine error: the error handler answers it with problem+json on every route, not only the RPC ones.
+      expect(error).toBeInstanceOf(StorefrontHttpError)
       return error as H3Error
     }
     throw new Error('expected an h3 error')

@@ -1,8 +1,9 @@
 import type { H3Event } from 'h3'
-import { createError, getRequestHost } from 'h3'
+import { getRequestHost } from 'h3'
 import { shopForHost, shopForPath } from '../../shared/shop'
 import type { ResolvedShop, ResolvedShops } from './config'
 import { nodeRequestHeader } from '../internal/h3'
+import { StorefrontHttpError } from './errors'
 
 /**
  * Finds the shop of a request: the `x-shop-id` header when sent (checked against the configured shops), otherwise the
@@ -10,7 +11,8 @@ import { nodeRequestHeader } from '../internal/h3'
  * @param event the request
  * @param shops the resolved shops
  * @returns the shop
- * @throws a 400 for an unknown or conflicting `x-shop-id`, a 404 when `shopSelector: 'path'` finds no shop
+ * @throws a 400 for an unknown or conflicting `x-shop-id`, a 404 when `shopSelector: 'path'` finds no shop: engine
+ *   errors ({@link StorefrontHttpError}), so that every route answers them with `application/problem+json`
  */
 export function selectShop(event: H3Event, shops: ResolvedShops): ResolvedShop {
   const header = nodeRequestHeader(event, 'x-shop-id')
@@ -19,11 +21,11 @@ export function selectShop(event: H3Event, shops: ResolvedShops): ResolvedShop {
     const shopId = Array.isArray(header) ? header.join(',') : header
     const shop = shops.byId.get(shopId)
     if (!shop) {
-      throw createError({ status: 400, message: `unknown shop ${JSON.stringify(shopId.slice(0, 64))} in x-shop-id` })
+      throw new StorefrontHttpError(400, 'Bad Request', `unknown shop ${JSON.stringify(shopId.slice(0, 64))} in x-shop-id`)
     }
     // A header may choose among the shops of this host, never read another domain's shop.
     if (byHost && byHost !== shop) {
-      throw createError({ status: 400, message: `x-shop-id ${shopId} does not belong to this domain` })
+      throw new StorefrontHttpError(400, 'Bad Request', `x-shop-id ${JSON.stringify(shopId.slice(0, 64))} does not belong to this domain`)
     }
     return shop
   }
@@ -36,7 +38,7 @@ export function selectShop(event: H3Event, shops: ResolvedShops): ResolvedShop {
       return byPath
     }
     if (shops.selector === 'path') {
-      throw createError({ status: 404, message: `no shop serves the path ${JSON.stringify(event.path.slice(0, 128))}` })
+      throw new StorefrontHttpError(404, 'Not Found', `no shop serves the path ${JSON.stringify(event.path.slice(0, 128))}`)
     }
   }
   return shops.byId.get(shops.defaultShopId)!

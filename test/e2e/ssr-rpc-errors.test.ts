@@ -51,3 +51,14 @@ it('gives an SSR call exactly the problem HTTP answers, for an unexpected error 
   expect(refused).toEqual({ status: 409, body: { type: 'about:blank', title: 'Conflict', status: 409, detail: 'the offer ended', code: 'offer-ended' } })
   expect(shown(html, 'expected')).toEqual(refused.body)
 })
+
+it('logs an unexpected error that repeats with its stack once per 10 s window, not once per request', async () => {
+  const logged = () => server.logs().split('unexpected error').length - 1
+  await expect.poll(logged, { timeout: 5_000 }).toBeGreaterThan(0)
+  const before = logged()
+  const started = Date.now()
+  for (let i = 0; i < 30; i++) expect((await overHttp('failUnexpectedly')).status).toBe(500)
+  // One line (with the stack) per window this loop touched, whatever the machine's speed.
+  const windows = Math.floor((Date.now() - started) / 10_000) + 1
+  expect(logged() - before).toBeLessThanOrEqual(windows)
+})

@@ -4,6 +4,9 @@ import { consola } from 'consola'
 export const logger = consola.withTag('storefront')
 
 const RATE_WINDOW_MS = 10_000
+// Kinds are fixed strings and the places unexpected errors are thrown at: bounded by the code, and here as well.
+const MAX_KINDS = 200
+const OTHER_KIND = 'other'
 const reported = new Map<string, { at: number, suppressed: number }>()
 
 /**
@@ -11,19 +14,43 @@ const reported = new Map<string, { at: number, suppressed: number }>()
  * @param kind what failed, e.g. `session refresh`: lines of one kind share the window
  * @param message the line
  * @param level consola level
+ * @param error logged after the line, with its stack and cause
  * @example
  * logRateLimited('session refresh', `a rolling refresh failed: ${error.message}`)
  */
-export function logRateLimited(kind: string, message: string, level: 'warn' | 'error' = 'warn'): void {
+export function logRateLimited(kind: string, message: string, level: 'warn' | 'error' = 'warn', error?: unknown): void {
   const now = Date.now()
-  const last = reported.get(kind)
+  const key = reported.has(kind) || reported.size < MAX_KINDS ? kind : OTHER_KIND
+  const last = reported.get(key)
   if (last && now - last.at < RATE_WINDOW_MS) {
     last.suppressed++
     return
   }
-  // Kinds are a handful of fixed strings; the map never grows past them.
-  reported.set(kind, { at: now, suppressed: 0 })
-  logger[level](`${message}${last?.suppressed ? ` (${last.suppressed} more since the last report)` : ''}`)
+  reported.set(key, { at: now, suppressed: 0 })
+  const line = `${message}${last?.suppressed ? ` (${last.suppressed} more since the last report)` : ''}`
+  if (error === undefined) logger[level](line)
+  else logger[level](line, error)
+}
+
+/**
+ * Logs an unexpected error (answered with a 500): with its stack the first time in 10 s that one place throws it, then
+ * only counted until the window ends, so that a client repeating a request that fails cannot flood the log.
+ * @param error what was thrown
+ * @example
+ * if (problem.status >= 500 && problem.status !== 503) logUnexpectedError(error)
+ */
+export function logUnexpectedError(error: unknown): void {
+  logRateLimited(`unexpected error: ${thrownAt(error)}`, 'unexpected error', 'error', error)
+}
+
+// Where an error was thrown: its innermost cause (h3 wraps what a handler throws), by name and first stack frame
+// outside `createError`.
+function thrownAt(error: unknown): string {
+  let origin = error
+  for (let depth = 0; depth < 8 && origin instanceof Error && origin.cause instanceof Error; depth++) origin = origin.cause
+  if (!(origin instanceof Error)) return typeof origin
+  const frame = origin.stack?.split('\n').map(line => line.trim()).find(line => line.startsWith('at ') && !line.includes('createError'))
+  return `${origin.name} ${frame ?? origin.message.slice(0, 100)}`
 }
 
 /**

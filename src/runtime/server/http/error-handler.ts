@@ -1,7 +1,7 @@
 import type { NitroErrorHandler } from 'nitropack/types'
 import { StoreUnavailableError, StorefrontHttpError } from '../session/errors'
 import { describeFatalRedisError } from '../store/redis-health'
-import { isClientGone, logger, logRateLimited } from '../log'
+import { isClientGone, logger, logRateLimited, logUnexpectedError } from '../log'
 import { isPageRequest, sendProblem, sendUnavailablePage, toProblem } from './problem'
 import { nodeRequest, responseHeadSent } from '../internal/h3'
 
@@ -30,7 +30,7 @@ const storefrontErrorHandler: NitroErrorHandler = async (error, event) => {
   }
   const problem = toProblem(ours ?? error, !import.meta.dev)
   if (problem.status >= 500 && problem.status !== 503) {
-    logger.error('unexpected error', error)
+    logUnexpectedError(error)
   }
   else if (problem.status === 503) {
     logStoreFailure(error)

@@ -2,7 +2,7 @@ import type { H3Event } from 'h3'
 import { defineNitroPlugin } from 'nitropack/runtime'
 import { methods } from '#storefront/rpc-registry'
 import { setSsrRpcCaller } from '../../shared/ssr-rpc'
-import { logger } from '../log'
+import { logUnexpectedError } from '../log'
 import { toProblem } from '../http/problem'
 import type { RpcRegistry } from '../rpc/dispatch'
 import { findRpcMethod, loadedRpcMethod, runRpcMethod } from '../rpc/dispatch'
@@ -24,7 +24,7 @@ async function callInProcess(event: H3Event, name: string, payload: unknown): Pr
   catch (error) {
     // The problem the HTTP route would answer: in production an unexpected error's message stays in the server log.
     const problem = toProblem(error, !import.meta.dev)
-    if (problem.status >= 500 && problem.status !== 503) logger.error('unexpected error', error)
+    if (problem.status >= 500 && problem.status !== 503) logUnexpectedError(error)
     throw Object.assign(new Error(problem.detail || problem.title), { problem })
   }
   // The same shape a browser would get over HTTP.

@@ -91,9 +91,14 @@ describe('with an OpenTelemetry SDK registered by the app', () => {
       const answers = []
       for (let i = 0; i < 3; i++) answers.push((await jar.rpc(server, 'getBasket')).status)
       expect(answers).toEqual([503, 503, 503])
+      // A page's 503 (HTML) counts too.
+      const page = await server.fetch('/', { headers: { cookie: jar.cookie!, accept: 'text/html' } })
+      expect(page.status).toBe(503)
+      expect(page.headers.get('content-type')).toContain('text/html')
       const { points, spans } = await collect()
-      expect(sum(points, 'storefront.responses.unavailable') - sum(before.points, 'storefront.responses.unavailable')).toBe(3)
-      expect(sum(points, 'storefront.store.errors', { 'storefront.operation': 'read' }) - sum(before.points, 'storefront.store.errors', { 'storefront.operation': 'read' })).toBe(3)
+      expect(sum(points, 'storefront.responses.unavailable') - sum(before.points, 'storefront.responses.unavailable')).toBe(4)
+      // Three RPC reads and the page's.
+      expect(sum(points, 'storefront.store.errors', { 'storefront.operation': 'read' }) - sum(before.points, 'storefront.store.errors', { 'storefront.operation': 'read' })).toBe(4)
       expect(spans.filter(span => span.name === 'storefront.store read' && span.status === 2).length).toBeGreaterThanOrEqual(3)
     }
     finally {

@@ -94,6 +94,7 @@ export function isPageRequest(event: H3Event): boolean {
  * @returns once sent
  */
 export function sendUnavailablePage(event: H3Event): Promise<void> {
+  recordUnavailable()
   setResponseStatus(event, 503, 'Service Unavailable')
   setResponseHeader(event, 'content-type', 'text/html; charset=utf-8')
   setResponseHeader(event, 'cache-control', 'no-store')

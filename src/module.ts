@@ -5,7 +5,7 @@ import { defaultOptions, STORAGE_ENV_PLACEHOLDERS } from './runtime/server/sessi
 import { OPERATOR_COMMANDS } from './runtime/server/operator/commands'
 import { SHOP_ENV_KEYS } from './runtime/server/session/options'
 import { defaultShopIdOf, normaliseShopPath } from './runtime/shared/shop'
-import type { PublicShop, ShopSelector } from './runtime/shared/shop'
+import type { PublicShopConfig } from './runtime/shared/shop'
 import { setupDevtools } from './setup/devtools'
 import { setupShopPages } from './setup/pages'
 import type { StorefrontPageMeta } from './setup/pages'
@@ -15,12 +15,12 @@ import { setupStorage } from './setup/storage'
 export type * from './runtime/types'
 export type { StorefrontPageMeta } from './setup/pages'
 
-/** What the browser gets to know: how to pick a shop, nothing else. */
-export interface StorefrontPublicRuntimeConfig {
-  shops: Record<string, PublicShop>
-  shopSelector: ShopSelector
-  defaultShopId: string
-}
+/**
+ * What the browser gets to know: how to pick a shop, nothing else. Computed here from the build's options; during SSR
+ * the server replaces it with the settings it resolved at start (environment overrides included), and the page
+ * payload carries those to the browser.
+ */
+export type StorefrontPublicRuntimeConfig = PublicShopConfig
 
 declare module '#app' {
   interface PageMeta {
@@ -133,6 +133,9 @@ export default defineNuxtModule<ModuleOptions>({
     composables('sessions', ['useSessions'])
     addImports({ name: 'localRedirectPath', from: runtimeDir.resolve('./shared/redirect') })
     addPlugin(runtimeDir.resolve('./app/plugins/user'))
+    // Added after the user plugin so that it runs before it (addPlugin puts each new plugin first): the shop settings
+    // of this start are in place before the first composable reads them.
+    addPlugin({ src: runtimeDir.resolve('./app/plugins/shop-config.server'), mode: 'server' })
     addRouteMiddleware({ name: 'storefront-auth', path: runtimeDir.resolve('./app/middleware/storefront-auth') })
     addRouteMiddleware({ name: 'storefront-guest', path: runtimeDir.resolve('./app/middleware/storefront-guest') })
     // Pages: each page is also served under every path shop's prefix (build time).

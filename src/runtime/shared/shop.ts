@@ -10,6 +10,13 @@ export interface PublicShop {
   domain: string
 }
 
+/** What the browser gets to know: how to pick a shop, nothing else. */
+export interface PublicShopConfig {
+  shops: Record<string, PublicShop>
+  shopSelector: ShopSelector
+  defaultShopId: string
+}
+
 const SLASH = 47
 
 /**

@@ -1,9 +1,11 @@
 import { computed } from 'vue'
 import type { ComputedRef } from 'vue'
 import { getRequestURL } from 'h3'
+import type { H3Event } from 'h3'
 import { useNuxtApp, useRuntimeConfig } from '#imports'
 import { matchShopId, shopPath } from '../../shared/shop'
 import type { PublicShop, ShopSelector } from '../../shared/shop'
+import { getSsrPageSource } from '../../shared/ssr-page'
 
 /** What `useStorefrontShop` returns: the shop id as a computed ref, with the shop's prefix and a link helper. */
 export type StorefrontShopRef = ComputedRef<string> & {
@@ -40,8 +42,37 @@ export function useStorefrontShop(): StorefrontShopRef {
 export function useShopIdOf(path: () => string): ComputedRef<string> {
   const { shops, shopSelector, defaultShopId } = useRuntimeConfig().public.storefront
   const event = import.meta.server ? useNuxtApp().ssrContext?.event : undefined
+  const page = event ? serverPage(event) : undefined
+  if (page) {
+    // During SSR the request's own path has the shop the engine chose (its x-shop-id and trustProxy rules included);
+    // another path is matched with the host the engine matched.
+    return computed(() => {
+      const target = path()
+      return target === page.path && page.shopId !== undefined ? page.shopId : matchShopId(shops, shopSelector as ShopSelector, defaultShopId, page.host, target)
+    })
+  }
   const host = (event ? getRequestURL(event) : location).hostname.toLowerCase()
   return computed(() => matchShopId(shops, shopSelector as ShopSelector, defaultShopId, host, path()))
+}
+
+interface ServerPage {
+  path: string
+  host: string
+  shopId: string | undefined
+}
+
+const serverPages = new WeakMap<H3Event, ServerPage>()
+
+// What the engine decided for the request being rendered, asked once per render.
+function serverPage(event: H3Event): ServerPage | undefined {
+  let page = serverPages.get(event)
+  if (page) return page
+  const source = getSsrPageSource()
+  if (!source) return undefined
+  const query = event.path.indexOf('?')
+  page = { path: query === -1 ? event.path : event.path.slice(0, query), host: source.hostOf(event), shopId: source.shopOf(event) }
+  serverPages.set(event, page)
+  return page
 }
 
 /**

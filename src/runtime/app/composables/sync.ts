@@ -1,4 +1,6 @@
+import { useNuxtApp } from '#imports'
 import { sharedState } from './state'
+import { getSsrPageSource } from '../../shared/ssr-page'
 
 /** What tabs tell each other: a shop's user, basket or wishlist changed, and its new value. */
 export interface StorefrontTabMessage {
@@ -40,4 +42,16 @@ export function tellOtherTabs(shopId: string, kind: StorefrontTabMessage['kind']
  */
 export function useLoadedAt(shopId: string) {
   return sharedState<number>(`storefront-loaded:${shopId}`, () => 0)
+}
+
+/**
+ * Whether this is a server render the session engine skipped (a `cache`, `swr` or `isr` route): its HTML may be
+ * shared by every shopper, so nothing user-specific is loaded into it, and the browser loads the shopper's state after
+ * hydration (`storefront-loaded:<shopId>` stays 0).
+ * @returns true during such a render; always false in the browser
+ */
+export function isSharedRender(): boolean {
+  if (!import.meta.server) return false
+  const event = useNuxtApp().ssrContext?.event
+  return event !== undefined && getSsrPageSource()?.skips(event) === true
 }

@@ -1,6 +1,7 @@
 import { abortNavigation, createError, defineNuxtRouteMiddleware, navigateTo, useError, useNuxtApp } from '#imports'
 import { prefixOf, useShopIdOf } from '../composables/shop'
 import { useUser } from '../composables/user'
+import { isSharedRender } from '../composables/sync'
 import { shopPath } from '../../shared/shop'
 
 /**
@@ -16,6 +17,8 @@ export default defineNuxtRouteMiddleware(async (to) => {
   const outage = import.meta.server && useNuxtApp().ssrContext?.event.context.storefront?.unavailable === true
   // An error page being rendered (the outage's 503 among them) sends nobody to the login.
   if (useError().value) return
+  // A shared render (cached route) has no session: the browser runs this middleware again at hydration and decides.
+  if (isSharedRender()) return
   const { isLoggedIn, isInitialized, isUnavailable, refresh } = useUser({ shopId })
   if (!isInitialized.value && !outage) {
     await refresh().catch(() => {})

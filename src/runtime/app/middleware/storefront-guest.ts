@@ -1,6 +1,7 @@
 import { defineNuxtRouteMiddleware, navigateTo } from '#imports'
 import { prefixOf, useShopIdOf } from '../composables/shop'
 import { useUser } from '../composables/user'
+import { isSharedRender } from '../composables/sync'
 import { shopPath } from '../../shared/shop'
 import { localRedirectPath } from '../../shared/redirect'
 
@@ -10,6 +11,8 @@ import { localRedirectPath } from '../../shared/redirect'
  * Use it with `definePageMeta({ middleware: 'storefront-guest' })`.
  */
 export default defineNuxtRouteMiddleware(async (to) => {
+  // A shared render (cached route) has no session: the browser runs this middleware again at hydration and decides.
+  if (isSharedRender()) return
   const shopId = useShopIdOf(() => to.path).value
   const { isLoggedIn, isInitialized, refresh } = useUser({ shopId })
   if (!isInitialized.value) {

@@ -3,13 +3,14 @@ import type { BasketLine, StorefrontUser, WishlistItem } from '../../types'
 import { useStorefrontShop, useShopIdOf } from '../composables/shop'
 import { reloadLists } from '../composables/basket'
 import { sharedState } from '../composables/state'
-import { STALE_AFTER_MS, tabChannel, useLoadedAt } from '../composables/sync'
+import { isSharedRender, STALE_AFTER_MS, tabChannel, useLoadedAt } from '../composables/sync'
 import { loadShopper } from '../composables/user'
 import type { StorefrontTabMessage } from '../composables/sync'
 
 /**
  * Loads the shop's user, basket and wishlist during SSR (in-process, with the page request's session: one session
- * read, and basket and wishlist in one store round trip), so that the page hydrates without a refetch. In the
+ * read, and basket and wishlist in one store round trip), so that the page hydrates without a refetch; a page under a
+ * `cache`, `swr` or `isr` route rule renders without them and the browser loads them after hydration. In the
  * browser, a navigation into a shop not loaded yet waits for it; one into a shop loaded more than
  * {@link STALE_AFTER_MS} ago revalidates in the background. Tabs keep each other in step over a BroadcastChannel.
  */
@@ -18,7 +19,9 @@ export default defineNuxtPlugin({
   async setup(nuxtApp) {
     const shopId = useStorefrontShop().value
     if (import.meta.server) {
-      await loadShopper(shopId)
+      // A cached route's render is shared: the state stays unloaded (not initialised, loaded at 0), and the browser
+      // loads it below once the page has hydrated.
+      if (!isSharedRender()) await loadShopper(shopId)
       return
     }
     if (useLoadedAt(shopId).value === 0) {

@@ -10,7 +10,7 @@ import type { CommerceStore } from '../store/commerce'
 import { logger, logRateLimited } from '../log'
 import { sendProblemBody } from '../http/problem'
 import { defaultOptions, resolveShops, StorefrontConfigError } from '../session/config'
-import type { ResolvedShop } from '../session/config'
+import type { ResolvedShop, ResolvedShops } from '../session/config'
 import { createSessionDriver } from '../store/drivers'
 import type { DriverLoader } from '../store/drivers'
 import { createSessionEngine } from '../session/engine'
@@ -25,6 +25,10 @@ import { instrumentSessionStore } from '../telemetry'
 import { setStorefrontRuntime } from '../utils/runtime'
 import { loaders as driverLoaders } from '#storefront/session-drivers'
 import { markPersonal } from '../http/cache-headers'
+import { pagePrefixMismatches, publicShopConfig } from '../session/public-config'
+import { requestHostName } from '../session/shop'
+import { setSsrPageSource } from '../../shared/ssr-page'
+import type { PublicShop } from '../../shared/shop'
 
 const SKIPPED_PATHS = /^\/(?:_nuxt\/|__nuxt|favicon\.ico$)/
 
@@ -85,6 +89,22 @@ export default defineNitroPlugin((nitroApp) => {
       destroyed: (info, event) => nitroApp.hooks.callHook('storefront:session:destroyed', { ...info, event }),
     },
   })
+  // The app's render follows the engine: the shop it chose for the request, the shop settings of this start (the
+  // payload carries them to the browser), and whether it skipped the session (a shared, cached render).
+  setSsrPageSource({
+    publicConfig: publicShopConfig(shops),
+    shopOf: (event) => {
+      try {
+        return engine.shop(event).id
+      }
+      catch {
+        return undefined
+      }
+    },
+    hostOf: event => requestHostName(event, shops.trustProxy),
+    skips: isSkipped,
+  })
+  warnAboutPagePrefixes(shops, (useRuntimeConfig().public.storefront as { shops?: Record<string, PublicShop> } | undefined)?.shops ?? {})
   setStorefrontRuntime({
     engine,
     sessionsFor: async shop => (await backendFor(shop)).sessions,
@@ -148,6 +168,14 @@ function warnAboutGenericStore(shopId: string, name: unknown, driver: { name?: s
   else if (driver.name !== 'redis') {
     logger.warn(`shop ${shopId} keeps sessions on the ${JSON.stringify(typeof name === 'string' ? name : driver.name ?? 'custom')} driver through the generic store, which is safe on one server instance only (unstorage has no compare-and-set): run several instances on Redis (NUXT_STOREFRONT_STORAGE_SESSION_DRIVER=redis)`)
   }
+}
+
+// Page routes under a path shop's prefix are made at build time (setup/pages.ts): a prefix from the environment alone
+// has no pages, and the server cannot make them.
+function warnAboutPagePrefixes(shops: ResolvedShops, built: Record<string, PublicShop>) {
+  const mismatches = pagePrefixMismatches(shops, built)
+  if (mismatches.length === 0) return
+  logger.warn(`${mismatches.join('; ')}: pages under a path prefix are made at build time, so set the shops' paths in nuxt.config and build again (an environment variable changes the server's shop choice, not the pages)`)
 }
 
 // The dev server shows a failed plugin's error on every page but not in the terminal, so in development it is printed

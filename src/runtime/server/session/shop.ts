@@ -44,8 +44,18 @@ export function selectShop(event: H3Event, shops: ResolvedShops): ResolvedShop {
   return shops.byId.get(shops.defaultShopId)!
 }
 
+/**
+ * The host name a request's shop domain is matched with: `X-Forwarded-Host` when the proxy is trusted, else `Host`.
+ * @param event the request
+ * @param trustProxy the `trustProxy` option
+ * @returns the host name, lower case, without port
+ */
+export function requestHostName(event: H3Event, trustProxy: boolean): string {
+  return getRequestHost(event, { xForwardedHost: trustProxy }).replace(/:\d+$/, '').toLowerCase()
+}
+
 function hostShop(event: H3Event, shops: ResolvedShops): ResolvedShop | undefined {
-  return shopForHost(shops.byId.values(), getRequestHost(event, { xForwardedHost: shops.trustProxy }).replace(/:\d+$/, '').toLowerCase())
+  return shopForHost(shops.byId.values(), requestHostName(event, shops.trustProxy))
 }
 
 function pathShop(requestPath: string, shops: ResolvedShops): ResolvedShop | undefined {

@@ -398,6 +398,16 @@ describe('validateOptions', () => {
     })
   })
 
+  // The module writes: a replica answered each write with READONLY, a reconnect to the same replica, and a 503.
+  it('refuses storage.session.role slave, per shop too', () => {
+    expect(expectProblem({ storage: { session: { driver: 'redis', sentinels: 'a:26379', name: 'm', role: 'slave' } } }, 'storage.session.role', 'NUXT_STOREFRONT_STORAGE_SESSION_ROLE'))
+      .toBe(`[storefront] storage.session.role "slave" is not supported: the module writes to the store, and a replica refuses every write (READONLY); use 'master' or leave it empty (set NUXT_STOREFRONT_STORAGE_SESSION_ROLE)`)
+    expectProblem({ shops: { 1002: { storage: { session: { driver: 'redis', role: 'slave' } } } } }, 'shops.1002.storage.session.role', 'NUXT_STOREFRONT_SHOPS_1002_STORAGE_SESSION_ROLE')
+    expectProblem({ storage: { session: { role: 'primary' } } }, 'storage.session.role', 'NUXT_STOREFRONT_STORAGE_SESSION_ROLE')
+    expect(validateOptions({ storage: { session: { driver: 'redis', sentinels: 'a:26379', name: 'm', role: 'master' } } }, dev)).toEqual([])
+    expect(validateOptions({ storage: { session: { role: '' } } }, dev)).toEqual([])
+  })
+
   describe('storage.session.cluster and sentinels', () => {
     const bad: unknown[] = [
       '10.0.0.1:7000,10.0.0.2', '10.0.0.1:7000,,10.0.0.2:7000', '10.0.0.1:7000,', ',', '10.0.0.1:abc', '10.0.0.1:0',

@@ -2,7 +2,7 @@ import { builtinDriverPath, DRIVER_CHOICES, isDriverInstance } from '../store/dr
 import { readRedisNodes } from '../store/redis-nodes'
 import { readTls } from '../store/redis-options'
 import { showOptionValue } from './options'
-import { checkChoice, checkNumbers, MAX_TIMER_MS, section } from './validate-rules'
+import { checkNumbers, MAX_TIMER_MS, section } from './validate-rules'
 import type { Report, Rules, Section } from './validate-rules'
 
 // Options of the embedded memory store, checked when given.
@@ -10,7 +10,6 @@ const MEMORY_NUMBERS: Rules = {
   maxEntries: { min: 1 },
   sweepIntervalMs: { min: 0, max: MAX_TIMER_MS, unit: 'milliseconds', zero: 'no background sweep' },
 }
-const ROLES = ['master', 'slave']
 const STORAGE_NUMBERS: Rules = { waitForReplicas: { min: 0, zero: 'writes are acknowledged without waiting for replicas' } }
 
 /**
@@ -29,7 +28,7 @@ export function checkStorage(report: Report, path: string[], value: unknown, top
   }
   checkNumbers(report, path, storage, MEMORY_NUMBERS)
   checkNumbers(report, path, storage, STORAGE_NUMBERS)
-  if (storage.role !== '' && storage.role !== null) checkChoice(report, [...path, 'role'], storage.role, ROLES)
+  checkRole(report, [...path, 'role'], storage.role)
   const { problems: tlsProblems } = readTls(storage.tls, storage.url, [...path, 'tls'])
   for (const problem of tlsProblems) problems(report, problem)
   const cluster = checkNodes(report, [...path, 'cluster'], storage.cluster)
@@ -43,6 +42,14 @@ export function checkStorage(report: Report, path: string[], value: unknown, top
   else if (sentinels && !storage.name && !(topLevel as Section | undefined)?.name) {
     report([...path, 'name'], 'is missing: sentinels need the name of the master group, e.g. "mymaster"')
   }
+}
+
+// The module writes every request that changes a session: a replica (ioredis' role 'slave') answers each write with
+// READONLY, which reconnects to the same replica, and the shopper gets a 503.
+function checkRole(report: Report, path: string[], role: unknown) {
+  if (role === undefined || role === null || role === '' || role === 'master') return
+  const why = role === 'slave' ? ': the module writes to the store, and a replica refuses every write (READONLY)' : ''
+  report(path, `${showOptionValue(role)} is not supported${why}; use 'master' or leave it empty`)
 }
 
 // readTls reports whole lines that already name the option and its variable.

@@ -84,4 +84,13 @@ describe('configuration checked at start', () => {
       await server.stop()
     }
   })
+
+  it('refuses to start with a cookie name or domain that would break Set-Cookie', async () => {
+    const name = await refused({ NUXT_STOREFRONT_SESSION_COOKIE_NAME: 'bad name;x' })
+    expect(name).toContain('session.cookieName "bad name;x" is invalid')
+    expect(name).toContain('(set NUXT_STOREFRONT_SESSION_COOKIE_NAME)')
+    const domain = await refused({ NUXT_STOREFRONT_SHOPS_1002_SESSION_DOMAIN: 'https://shop.example' })
+    expect(domain).toContain('shops.1002.session.domain "https://shop.example" is invalid')
+    expect(domain).toContain('(set NUXT_STOREFRONT_SHOPS_1002_SESSION_DOMAIN)')
+  })
 })

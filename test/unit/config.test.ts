@@ -539,6 +539,31 @@ describe('validateOptions', () => {
       expect(validateOptions({ session: { secure: '' as unknown as boolean } }, dev)).toEqual([])
     })
 
+    // Both went into Set-Cookie as they were: 'bad name;x' gave `set-cookie: bad name;x=s%3A…`, and a domain with a
+    // ';' added an attribute of its own (a scheme or port made browsers drop the cookie).
+    it('refuses a cookie name that is not a token and a domain that is not a host name, per shop too', () => {
+      for (const cookieName of ['bad name;x', 'sid=x', 'a,b', '"sid"', 'sid\n', '', 'caf\u00e9']) {
+        expect(expectProblem({ session: { cookieName } }, 'session.cookieName', 'NUXT_STOREFRONT_SESSION_COOKIE_NAME')).toContain('is invalid: use a cookie name')
+      }
+      expectProblem({ shops: { 1002: { session: { cookieName: 'de sid' } } } }, 'shops.1002.session.cookieName', 'NUXT_STOREFRONT_SHOPS_1002_SESSION_COOKIE_NAME')
+      expectProblem(withEnv(runtimeConfigOf(), { NUXT_STOREFRONT_SESSION_COOKIE_NAME: 'bad name;x' }), 'session.cookieName', 'NUXT_STOREFRONT_SESSION_COOKIE_NAME')
+      for (const domain of ['bad domain;x', 'https://shop.example', 'shop.example:3000', 'shop.example/de', '-shop.example', 'shop..example', '..shop.example', 'x'.repeat(64) + '.example']) {
+        expect(expectProblem({ session: { domain } }, 'session.domain', 'NUXT_STOREFRONT_SESSION_DOMAIN')).toContain('is invalid: use a host name')
+      }
+      expectProblem({ shops: { 1002: { session: { domain: 'bad domain;x' } } } }, 'shops.1002.session.domain', 'NUXT_STOREFRONT_SHOPS_1002_SESSION_DOMAIN')
+      for (const cookieName of ['$session-{shopId}', '__Host-sid', 'sid.{shopId}', "a!#$%&'*+-.^_`|~z"]) {
+        expect(validateOptions({ session: { cookieName } }, dev), cookieName).toEqual([])
+      }
+      for (const domain of ['shop.example', '.shop.example', 'Shop.Example.DE', 'localhost', 'xn--bcher-kva.example', '127.0.0.1']) {
+        expect(validateOptions({ session: { domain } }, dev), domain).toEqual([])
+      }
+    })
+
+    it('refuses a cookie prefix that is not one the browser knows', () => {
+      expectProblem({ session: { cookiePrefix: '__Host' as '__Host-' } }, 'session.cookiePrefix', 'NUXT_STOREFRONT_SESSION_COOKIE_PREFIX')
+      expectProblem({ shops: { 1002: { session: { cookiePrefix: 'x;' as '__Host-' } } } }, 'shops.1002.session.cookiePrefix', 'NUXT_STOREFRONT_SHOPS_1002_SESSION_COOKIE_PREFIX')
+    })
+
     it('refuses an option group that is not an object', () => {
       expectProblem({ commerce: 'sum' as unknown as ModuleOptions['commerce'] }, 'commerce', 'NUXT_STOREFRONT_COMMERCE')
       expectProblem({ shops: { 1001: 'yes' as unknown as object } }, 'shops.1001', 'NUXT_STOREFRONT_SHOPS_1001')

@@ -18,6 +18,10 @@ const COMMERCE_NUMBERS: Rules = { maxQuantityPerLine: { min: 1 }, maxBasketLines
 const SAME_SITE = ['lax', 'strict', 'none']
 const SELECTORS = ['domain', 'path', 'path_or_default']
 const MERGE_POLICIES = ['sum', 'max', 'keep-user']
+// RFC 6265: a cookie name is an RFC 7230 token. A shop id (A-Z a-z 0-9 _ -) stands in for {shopId}.
+const COOKIE_NAME = /^[\w!#$%&'*+.^`|~-]+$/
+// A host name, with the leading dot some apps still write (browsers ignore it): no scheme, port, path or spaces.
+const COOKIE_DOMAIN = /^\.?[a-z\d](?:[a-z\d-]{0,61}[a-z\d])?(?:\.[a-z\d](?:[a-z\d-]{0,61}[a-z\d])?)*$/i
 /**
  * Checks every option, as runtime config holds it once `NUXT_STOREFRONT_*` variables were applied. Each problem is
  * one line that names the option path and the environment variable that sets it.
@@ -93,11 +97,29 @@ function checkSession(report: Report, path: string[], value: unknown) {
   // Unset (null, or '' once it has been through runtime config) means: on in production.
   if (session.secure !== null && session.secure !== '') checkBoolean(report, [...path, 'secure'], session.secure)
   checkChoice(report, [...path, 'cookiePrefix'], session.cookiePrefix, COOKIE_PREFIXES)
+  checkCookieName(report, [...path, 'cookieName'], session.cookieName)
+  checkCookieDomain(report, [...path, 'domain'], session.domain)
   const portable = session.guestPortableKeys
   if (portable !== undefined && (!Array.isArray(portable) || portable.some(key => typeof key !== 'string' || key.length === 0 || key.length > 128 || key.includes('\n')))) {
     report([...path, 'guestPortableKeys'], `${showOptionValue(portable)} is invalid: use a JSON array of session keys, e.g. ["recentlyViewed"], or ["*"] for every key`)
   }
   checkTransports(report, [...path, 'transports'], session.transports)
+}
+
+// The name and Domain go into Set-Cookie as they are: a space, ';' or '=' there would break the header or add
+// attributes of its own, and a scheme or port in the Domain makes browsers drop the cookie.
+function checkCookieName(report: Report, path: string[], value: unknown) {
+  if (value === undefined) return
+  if (typeof value !== 'string' || !COOKIE_NAME.test(value.replaceAll('{shopId}', 'x'))) {
+    report(path, `${showOptionValue(value)} is invalid: use a cookie name of letters, digits and ! # $ % & ' * + - . ^ _ \` | ~ (no spaces, ';', '=' or quotes), e.g. '$session-{shopId}'`)
+  }
+}
+
+function checkCookieDomain(report: Report, path: string[], value: unknown) {
+  if (value === undefined || value === null || value === '') return
+  if (typeof value !== 'string' || value.length > 254 || !COOKIE_DOMAIN.test(value)) {
+    report(path, `${showOptionValue(value)} is invalid: use a host name such as shop.example or .shop.example (no scheme, port, path or spaces), or leave it empty for the current host`)
+  }
 }
 
 function checkTransports(report: Report, path: string[], value: unknown) {

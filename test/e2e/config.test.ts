@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { postJson } from '../helpers/cookies'
+import { freePort, startRedis } from '../helpers/redis'
+import type { RedisProcess } from '../helpers/redis'
 import { runFixtureExpectingExit, startFixtureServer, TEST_SECRET } from '../helpers/server'
 
 // Options are checked once, when the built server starts: a bad one stops the start with a message that names the
@@ -92,5 +94,55 @@ describe('configuration checked at start', () => {
     const domain = await refused({ NUXT_STOREFRONT_SHOPS_1002_SESSION_DOMAIN: 'https://shop.example' })
     expect(domain).toContain('shops.1002.session.domain "https://shop.example" is invalid')
     expect(domain).toContain('(set NUXT_STOREFRONT_SHOPS_1002_SESSION_DOMAIN)')
+  })
+})
+
+// A store is created once the server listens (the app's storefront:storage hook may choose it): a driver that cannot
+// be created stops a production server then, with the option and its variable, instead of a 500 on every session
+// request. Before, `NUXT_STOREFRONT_STORAGE_SESSION_DRIVER=mongodb` (not bundled, its packages not installed) started.
+describe('session store checked at start', () => {
+  const refusedAfterListening = async (env: Record<string, string>) => {
+    const result = await runFixtureExpectingExit('basic', { NUXT_STOREFRONT_SESSION_SECRET: TEST_SECRET, ...env }, { afterListening: true })
+    expect(result.code, result.output).toBe(1)
+    expect(result.output).toContain('StorefrontConfigError: the session store cannot start')
+    return result.output
+  }
+
+  it('refuses to start with a driver that cannot be loaded, named by its variable', async () => {
+    const output = await refusedAfterListening({ NUXT_STOREFRONT_STORAGE_SESSION_DRIVER: 'mongodb' })
+    expect(output).toContain('[storefront] storage.session.driver "mongodb" could not be loaded')
+    expect(output).toContain('set NUXT_STOREFRONT_STORAGE_SESSION_DRIVER')
+  })
+
+  it('names the shop\'s own variable for a shop\'s driver', async () => {
+    const output = await refusedAfterListening({ NUXT_STOREFRONT_STORAGE_SESSION_DRIVER: 'memory', NUXT_STOREFRONT_SHOPS_1002_STORAGE_SESSION_DRIVER: 'mongodb' })
+    expect(output).toContain('[storefront] shops.1002.storage.session.driver "mongodb" could not be loaded')
+    expect(output).toContain('set NUXT_STOREFRONT_SHOPS_1002_STORAGE_SESSION_DRIVER')
+  })
+
+  it('refuses to start with a driver the storefront:storage hook set, saying so', async () => {
+    const output = await refusedAfterListening({ NUXT_STOREFRONT_STORAGE_SESSION_DRIVER: 'memory', STOREFRONT_TEST_HOOK_DRIVER: 'mongodb' })
+    expect(output).toContain('[storefront] storage.session.driver "mongodb" could not be loaded')
+    expect(output).toContain('set by the app\'s storefront:storage hook')
+    const unknown = await refusedAfterListening({ NUXT_STOREFRONT_STORAGE_SESSION_DRIVER: 'memory', STOREFRONT_TEST_HOOK_DRIVER: 'redsi' })
+    expect(unknown).toContain('[storefront] storage.session.driver "redsi" is not supported')
+  })
+
+  it('keeps running while Redis is down at start, and uses it once it comes up', async () => {
+    const port = await freePort()
+    const server = await startFixtureServer('basic', { NUXT_STOREFRONT_STORAGE_SESSION_DRIVER: 'redis', NUXT_STOREFRONT_STORAGE_SESSION_URL: `redis://127.0.0.1:${port}`, NUXT_STOREFRONT_STORE_TIMEOUT: '500' })
+    let redis: RedisProcess | undefined
+    try {
+      const put = () => server.fetch('/api/session/put', postJson({ key: 'a', value: 1 }))
+      await expect.poll(() => server.logs(), { timeout: 10_000 }).toContain('is not connected to Redis after 500 ms')
+      expect((await put()).status).toBe(503)
+      expect(server.logs()).not.toContain('StorefrontConfigError')
+      redis = await startRedis({ port })
+      await expect.poll(async () => (await put()).status, { timeout: 15_000 }).toBe(200)
+    }
+    finally {
+      await server.stop()
+      await redis?.dispose()
+    }
   })
 })

@@ -1,6 +1,7 @@
 import { createStorage } from 'unstorage'
 import type { ModuleOptions } from '../../types'
 import { resolveShops } from '../session/config'
+import { storageOptionPath } from '../session/options'
 import { createSessionDriver } from '../store/drivers'
 import type { DriverLoader } from '../store/drivers'
 import { createSessionStore } from '../store/session'
@@ -30,7 +31,7 @@ export async function openOperatorTargets(config: ModuleOptions, loaders: Record
     let backend = opened.get(shop.storageId)
     if (!backend) {
       backend = (async () => {
-        const { driver, nativeTtl } = await createSessionDriver({ ...shop.storage }, shop.storeTimeoutMs, loaders)
+        const { driver, nativeTtl } = await createSessionDriver({ ...shop.storage }, shop.storeTimeoutMs, loaders, { path: storageOptionPath(config, shop.id) })
         const storage = createStorage({ driver })
         const sessions = createSessionStore(storage, driver, { nativeTtl, sweepIntervalMs: 0, timeoutMs: shop.storeTimeoutMs })
         return {

@@ -10,6 +10,7 @@ import type { CommerceStore } from '../store/commerce'
 import { logger, logRateLimited } from '../log'
 import { sendProblemBody } from '../http/problem'
 import { defaultOptions, resolveShops, StorefrontConfigError } from '../session/config'
+import { storageOptionPath } from '../session/options'
 import type { ResolvedShop, ResolvedShops } from '../session/config'
 import { createSessionDriver } from '../store/drivers'
 import type { DriverLoader } from '../store/drivers'
@@ -55,7 +56,8 @@ export default defineNitroPlugin((nitroApp) => {
         const mount = shop.storageId === 'default' ? 'storefront:session' : `storefront:session-${shop.id}`
         const storage = { ...shop.storage }
         await nitroApp.hooks.callHook('storefront:storage', storage, { shopId: shop.id, storageId: shop.storageId })
-        const { driver, nativeTtl } = await createSessionDriver(storage, shop.storeTimeoutMs, driverLoaders as Record<string, DriverLoader>)
+        const source = { path: storageOptionPath(config, shop.id), hook: storage.driver !== shop.storage.driver }
+        const { driver, nativeTtl } = await createSessionDriver(storage, shop.storeTimeoutMs, driverLoaders as Record<string, DriverLoader>, source)
         if (production) warnAboutGenericStore(shop.id, storage.driver || 'memory', driver)
         useStorage().mount(mount, driver)
         const client = driver.getInstance?.()
@@ -138,10 +140,8 @@ export default defineNitroPlugin((nitroApp) => {
     },
   })
 
-  // Connect right after start (every plugin has registered its hooks by then) instead of on the first request.
-  setTimeout(() => {
-    for (const shop of shops.byId.values()) backendFor(shop).catch(error => logger.error(`the session store of shop ${shop.id} did not start:`, error))
-  }, 0)
+  // Create every store right after start (every plugin has registered its hooks by then) instead of on the first request.
+  setTimeout(() => startStores([...shops.byId.values()], backendFor, production), 0)
 
   nitroApp.hooks.hook('beforeResponse', (event, response) => {
     if (!event.context.storefront?.session) {
@@ -159,6 +159,25 @@ export default defineNitroPlugin((nitroApp) => {
     )
   })
 })
+
+// Nitro runs plugins synchronously and listens right after them, so a store, which needs the app's async
+// storefront:storage hook and may need a driver import, is checked only once the server listens. In production a store
+// that cannot be created (a driver that is unknown or cannot be loaded) ends the process with the error, as a failed
+// plugin does, instead of answering every session request with a 500: nothing else can stop a listening Nitro server
+// with a failure code. A Redis that is down is no such error: its store connects once Redis is up.
+async function startStores(shops: ResolvedShop[], backendFor: (shop: ResolvedShop) => Promise<unknown>, production: boolean) {
+  const results = await Promise.allSettled(shops.map(shop => backendFor(shop)))
+  const fatal = new Set<string>()
+  results.forEach((result, index) => {
+    if (result.status === 'fulfilled') return
+    if (production && result.reason instanceof StorefrontConfigError) fatal.add(result.reason.message)
+    else logger.error(`the session store of shop ${shops[index]!.id} did not start:`, result.reason)
+  })
+  if (fatal.size > 0) {
+    console.error(`StorefrontConfigError: the session store cannot start:\n${[...fatal].join('\n')}`)
+    process.exit(1)
+  }
+}
 
 // Only Redis has the scripts that make every session step atomic across instances; unstorage has no compare-and-set.
 function warnAboutGenericStore(shopId: string, name: unknown, driver: { name?: string }) {

@@ -114,6 +114,16 @@ export function shopOptionsSet(shop: StorefrontShopOptions | undefined | null): 
   return out
 }
 
+/**
+ * The option path of the `storage.session` section that chose a shop's driver: the shop's own, or the top-level one.
+ * @param options the runtime config
+ * @param shopId the shop
+ * @returns e.g. `['shops', '1002', 'storage', 'session']`, or `['storage', 'session']`
+ */
+export function storageOptionPath(options: ModuleOptions, shopId: string): string[] {
+  return shopOptionsSet(options.shops?.[shopId])?.storage?.session?.driver ? ['shops', shopId, 'storage', 'session'] : ['storage', 'session']
+}
+
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value)
 }

@@ -2,7 +2,7 @@ import { builtinDrivers } from 'unstorage'
 import type { Driver } from 'unstorage'
 import type { StorefrontStorageOptions } from '../../types'
 import { storefrontMemoryDriver } from './memory-driver'
-import { StorefrontConfigError } from '../session/options'
+import { optionEnvName, StorefrontConfigError } from '../session/options'
 import { readRedisNodes } from './redis-nodes'
 import { MODULE_STORAGE_KEYS, readTls, reconnectOnReadOnly, REDIS_ONLY_KEYS } from './redis-options'
 
@@ -10,6 +10,15 @@ import { MODULE_STORAGE_KEYS, readTls, reconnectOnReadOnly, REDIS_ONLY_KEYS } fr
 export interface SessionDriver {
   driver: Driver
   nativeTtl: boolean
+}
+
+/**
+ * Where a store's settings came from, for error messages: the option path of its `storage.session` section (top level
+ * or a shop's), and whether the app's `storefront:storage` hook replaced the driver.
+ */
+export interface DriverSource {
+  path?: readonly string[]
+  hook?: boolean
 }
 
 /** Loads an unstorage driver factory; the server passes the drivers it bundled at build time. */
@@ -47,9 +56,12 @@ export function builtinDriverPath(name: unknown): string | undefined {
  * app's `storefront:storage` hook set later.
  * @param options driver name and options
  * @param timeoutMs the store timeout
+ * @param loaders the drivers the server bundled, by module path
+ * @param source where the options came from, named by the errors
  * @returns the driver
+ * @throws StorefrontConfigError for a driver that is unknown or cannot be loaded, naming the option and its variable
  */
-export async function createSessionDriver(options: StorefrontStorageOptions, timeoutMs: number, loaders: Record<string, DriverLoader> = {}): Promise<SessionDriver> {
+export async function createSessionDriver(options: StorefrontStorageOptions, timeoutMs: number, loaders: Record<string, DriverLoader> = {}, source: DriverSource = {}): Promise<SessionDriver> {
   const { driver: chosen, ...rest } = options
   // Not chosen (only development gets this far without a choice): the embedded store.
   const name = chosen || 'memory'
@@ -122,7 +134,7 @@ export async function createSessionDriver(options: StorefrontStorageOptions, tim
     default: {
       const path = builtinDriverPath(name)
       if (!path) {
-        throw new StorefrontConfigError(`[storefront] storage.session.driver ${JSON.stringify(name)} is not supported: ${DRIVER_CHOICES} (check NUXT_STOREFRONT_STORAGE_SESSION_DRIVER and the app's storefront:storage hook)`)
+        throw new StorefrontConfigError(`${driverOption(source)} ${JSON.stringify(name)} is not supported: ${DRIVER_CHOICES} (${whereToSet(source)})`)
       }
       const load = loaders[path] ?? (() => import(/* @vite-ignore */ path) as ReturnType<DriverLoader>)
       let factory: Awaited<ReturnType<DriverLoader>>['default']
@@ -130,12 +142,22 @@ export async function createSessionDriver(options: StorefrontStorageOptions, tim
         factory = (await load()).default
       }
       catch (error) {
-        throw new StorefrontConfigError(`[storefront] storage.session.driver ${JSON.stringify(name)} could not be loaded (${(error as Error).message}): name it in storefront.storage.session.driver in nuxt.config so that the build bundles it, and install the packages the driver needs`)
+        throw new StorefrontConfigError(`${driverOption(source)} ${JSON.stringify(name)} could not be loaded (${(error as Error).message}): name it in storefront.storage.session.driver in nuxt.config so that the build bundles it, and install the packages the driver needs, or choose another driver (${whereToSet(source)})`)
       }
       // No native TTL is assumed: the generic store checks expiry on every read and sweeps in the background.
       return { driver: factory(driverOptions), nativeTtl: false }
     }
   }
+}
+
+function driverOption(source: DriverSource): string {
+  return `[storefront] ${[...(source.path ?? ['storage', 'session']), 'driver'].join('.')}`
+}
+
+function whereToSet(source: DriverSource): string {
+  return source.hook
+    ? `set by the app's storefront:storage hook`
+    : `set ${optionEnvName([...(source.path ?? ['storage', 'session']), 'driver'])}, or check the app's storefront:storage hook`
 }
 
 /** What a wrong driver name is told. */

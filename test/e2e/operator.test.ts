@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { CookieJar } from '../helpers/jar'
 import { runCli, startCli } from '../helpers/operator-cli'
-import { startRedis } from '../helpers/redis'
+import { freePort, startRedis } from '../helpers/redis'
 import type { RedisProcess } from '../helpers/redis'
 import { startRedisCluster } from '../helpers/redis-cluster'
 import type { RedisClusterProcess } from '../helpers/redis-cluster'
@@ -28,6 +28,23 @@ async function seedSessions(server: FixtureServer) {
 }
 
 const userOf = async (server: FixtureServer, jar: CookieJar) => (await jar.clone().rpc(server, 'getUser')).body?.user?.id ?? null
+
+// The CLI opened a fresh memory store of its own: `end-shop --yes` reported "0 keys deleted" and exited 0 while the
+// server's sessions lived on.
+describe('on a store in the server\'s memory', () => {
+  it('refuses memory and lru-cache with exit code 2, pointing to the Nitro tasks', async () => {
+    const memory = await runCli(['end-shop', '--shop', '1001', '--yes', '--json'], { NUXT_STOREFRONT_STORAGE_SESSION_DRIVER: 'memory' })
+    expect(memory.code, memory.stderr).toBe(2)
+    expect(memory.stdout).toBe('')
+    expect(memory.stderr).toContain('the CLI cannot reach a store kept in a server\'s memory (shop 1001: storage.session.driver "memory" (NUXT_STOREFRONT_STORAGE_SESSION_DRIVER)')
+    expect(memory.stderr).toContain('run the storefront:sessions:* Nitro tasks inside the server instead')
+    // Shop 1001's Redis is never reached: the CLI refuses before it opens any store.
+    const unused = `redis://127.0.0.1:${await freePort()}`
+    const lru = await runCli(['count'], { NUXT_STOREFRONT_STORAGE_SESSION_DRIVER: 'redis', NUXT_STOREFRONT_STORAGE_SESSION_URL: unused, NUXT_STOREFRONT_SHOPS_1002_STORAGE_SESSION_DRIVER: 'lru-cache' })
+    expect(lru.code, lru.stderr).toBe(2)
+    expect(lru.stderr).toContain('shop 1002: shops.1002.storage.session.driver "lru-cache" (NUXT_STOREFRONT_SHOPS_1002_STORAGE_SESSION_DRIVER)')
+  }, CLI_TEST_TIMEOUT)
+})
 
 describe('on a redis-server', () => {
   let redis: RedisProcess

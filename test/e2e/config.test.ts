@@ -97,35 +97,58 @@ describe('configuration checked at start', () => {
   })
 })
 
-// A store is created once the server listens (the app's storefront:storage hook may choose it): a driver that cannot
-// be created stops a production server then, with the option and its variable, instead of a 500 on every session
-// request. Before, `NUXT_STOREFRONT_STORAGE_SESSION_DRIVER=mongodb` (not bundled, its packages not installed) started.
+// A store is created once the server listens (the app's storefront:storage hook may choose it). A driver that cannot
+// be created is printed once, naming the option and its variable, and the shop's session requests answer 503
+// problem+json, not a 500 with a stack trace each. Before, `NUXT_STOREFRONT_STORAGE_SESSION_DRIVER=mongodb` (not
+// bundled, its packages not installed) started silently and every session request was a 500.
 describe('session store checked at start', () => {
-  const refusedAfterListening = async (env: Record<string, string>) => {
-    const result = await runFixtureExpectingExit('basic', { NUXT_STOREFRONT_SESSION_SECRET: TEST_SECRET, ...env }, { afterListening: true })
-    expect(result.code, result.output).toBe(1)
-    expect(result.output).toContain('StorefrontConfigError: the session store cannot start')
-    return result.output
+  const reportedAtStart = async (env: Record<string, string>, shopId = '1001') => {
+    const server = await startFixtureServer('basic', env)
+    try {
+      await expect.poll(() => server.logs(), { timeout: 10_000 }).toContain(`StorefrontConfigError: the session store of shop ${shopId} cannot start`)
+      for (let i = 0; i < 3; i++) {
+        const put = await server.fetch('/api/session/put', postJson({ key: 'a', value: 1 }, { 'x-shop-id': shopId }))
+        expect(put.status).toBe(503)
+        expect(put.headers.get('content-type')).toBe('application/problem+json')
+      }
+      const logs = server.logs()
+      expect(logs.match(/StorefrontConfigError/g)).toHaveLength(1)
+      expect(logs).not.toContain('unexpected error')
+      return { server, logs }
+    }
+    catch (error) {
+      await server.stop()
+      throw error
+    }
   }
 
-  it('refuses to start with a driver that cannot be loaded, named by its variable', async () => {
-    const output = await refusedAfterListening({ NUXT_STOREFRONT_STORAGE_SESSION_DRIVER: 'mongodb' })
-    expect(output).toContain('[storefront] storage.session.driver "mongodb" could not be loaded')
-    expect(output).toContain('set NUXT_STOREFRONT_STORAGE_SESSION_DRIVER')
+  it('reports a driver that cannot be loaded once, named by its variable, and answers 503', async () => {
+    const { server, logs } = await reportedAtStart({ NUXT_STOREFRONT_STORAGE_SESSION_DRIVER: 'mongodb' })
+    await server.stop()
+    expect(logs).toContain('[storefront] storage.session.driver "mongodb" could not be loaded')
+    expect(logs).toContain('set NUXT_STOREFRONT_STORAGE_SESSION_DRIVER')
   })
 
-  it('names the shop\'s own variable for a shop\'s driver', async () => {
-    const output = await refusedAfterListening({ NUXT_STOREFRONT_STORAGE_SESSION_DRIVER: 'memory', NUXT_STOREFRONT_SHOPS_1002_STORAGE_SESSION_DRIVER: 'mongodb' })
-    expect(output).toContain('[storefront] shops.1002.storage.session.driver "mongodb" could not be loaded')
-    expect(output).toContain('set NUXT_STOREFRONT_SHOPS_1002_STORAGE_SESSION_DRIVER')
+  it('names the shop\'s own variable for a shop\'s driver, and the other shop keeps working', async () => {
+    const { server, logs } = await reportedAtStart({ NUXT_STOREFRONT_STORAGE_SESSION_DRIVER: 'memory', NUXT_STOREFRONT_SHOPS_1002_STORAGE_SESSION_DRIVER: 'mongodb' }, '1002')
+    try {
+      expect(logs).toContain('[storefront] shops.1002.storage.session.driver "mongodb" could not be loaded')
+      expect(logs).toContain('set NUXT_STOREFRONT_SHOPS_1002_STORAGE_SESSION_DRIVER')
+      expect((await server.fetch('/api/session/put', postJson({ key: 'a', value: 1 }))).status).toBe(200)
+    }
+    finally {
+      await server.stop()
+    }
   })
 
-  it('refuses to start with a driver the storefront:storage hook set, saying so', async () => {
-    const output = await refusedAfterListening({ NUXT_STOREFRONT_STORAGE_SESSION_DRIVER: 'memory', STOREFRONT_TEST_HOOK_DRIVER: 'mongodb' })
-    expect(output).toContain('[storefront] storage.session.driver "mongodb" could not be loaded')
-    expect(output).toContain('set by the app\'s storefront:storage hook')
-    const unknown = await refusedAfterListening({ NUXT_STOREFRONT_STORAGE_SESSION_DRIVER: 'memory', STOREFRONT_TEST_HOOK_DRIVER: 'redsi' })
-    expect(unknown).toContain('[storefront] storage.session.driver "redsi" is not supported')
+  it('reports a driver the storefront:storage hook set, saying so', async () => {
+    const missing = await reportedAtStart({ NUXT_STOREFRONT_STORAGE_SESSION_DRIVER: 'memory', STOREFRONT_TEST_HOOK_DRIVER: 'mongodb' })
+    await missing.server.stop()
+    expect(missing.logs).toContain('[storefront] storage.session.driver "mongodb" could not be loaded')
+    expect(missing.logs).toContain('set by the app\'s storefront:storage hook')
+    const unknown = await reportedAtStart({ NUXT_STOREFRONT_STORAGE_SESSION_DRIVER: 'memory', STOREFRONT_TEST_HOOK_DRIVER: 'redsi' })
+    await unknown.server.stop()
+    expect(unknown.logs).toContain('[storefront] storage.session.driver "redsi" is not supported')
   })
 
   it('keeps running while Redis is down at start, and uses it once it comes up', async () => {

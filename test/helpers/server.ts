@@ -98,11 +98,9 @@ export async function startBuiltServer(appDir: string, env: Record<string, strin
  * Runs a built fixture that is expected to refuse to start.
  * @param fixture which app
  * @param env environment variables
- * @param options.afterListening the refusal comes once the server listens (a store is checked then): the process is
- * stopped only if it still runs after `graceMs` (default 20 s)
  * @returns the exit code and what it printed
  */
-export async function runFixtureExpectingExit(fixture: keyof typeof FIXTURES, env: Record<string, string>, options: { afterListening?: boolean, graceMs?: number } = {}): Promise<{ code: number | null, output: string }> {
+export async function runFixtureExpectingExit(fixture: keyof typeof FIXTURES, env: Record<string, string>): Promise<{ code: number | null, output: string }> {
   const port = await freePort()
   const proc = spawn('node', [`${FIXTURES[fixture]}/.output/server/index.mjs`], {
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -112,13 +110,11 @@ export async function runFixtureExpectingExit(fixture: keyof typeof FIXTURES, en
   proc.stdout.on('data', (chunk: Buffer) => {
     output += chunk.toString()
     // A server that starts after all is stopped, so that the test fails instead of hanging.
-    if (output.includes('Listening on') && !options.afterListening) proc.kill('SIGTERM')
+    if (output.includes('Listening on')) proc.kill('SIGTERM')
   })
-  const stop = options.afterListening ? setTimeout(() => proc.kill('SIGTERM'), options.graceMs ?? 20_000) : undefined
   proc.stderr.on('data', (chunk: Buffer) => {
     output += chunk.toString()
   })
   const code = await new Promise<number | null>(resolve => proc.once('exit', code => resolve(code)))
-  clearTimeout(stop)
   return { code, output }
 }

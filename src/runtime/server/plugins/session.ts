@@ -10,6 +10,7 @@ import type { CommerceStore } from '../store/commerce'
 import { logger, logRateLimited } from '../log'
 import { sendProblemBody } from '../http/problem'
 import { defaultOptions, resolveShops, StorefrontConfigError } from '../session/config'
+import { StoreUnavailableError } from '../session/errors'
 import { storageOptionPath } from '../session/options'
 import type { ResolvedShop, ResolvedShops } from '../session/config'
 import { createSessionDriver } from '../store/drivers'
@@ -73,9 +74,19 @@ export default defineNitroPlugin((nitroApp) => {
           source: walkSourceOf(scoped, driver, shop.storeTimeoutMs),
         }
       })()
+      // In production a store that cannot be created (a driver unknown or not installed) stays so until the server
+      // restarts: the problem is printed once, naming the option and its variable, and each request of the shop
+      // answers 503 without a stack trace. In development the next request tries again (the code may have changed).
+      backend = backend.catch((error: unknown) => {
+        if (production && error instanceof StorefrontConfigError) {
+          console.error(`StorefrontConfigError: the session store of shop ${shop.id} cannot start: ${error.message}`)
+          throw new StoreUnavailableError('store start', { cause: error })
+        }
+        backends.delete(shop.storageId)
+        throw error
+      })
       backends.set(shop.storageId, backend)
-      // A store that failed to start (a bad driver option) is tried again on the next request.
-      backend.catch(() => backends.delete(shop.storageId))
+      backend.catch(() => {})
     }
     return backend
   }
@@ -141,7 +152,7 @@ export default defineNitroPlugin((nitroApp) => {
   })
 
   // Create every store right after start (every plugin has registered its hooks by then) instead of on the first request.
-  setTimeout(() => startStores([...shops.byId.values()], backendFor, production), 0)
+  setTimeout(() => startStores([...shops.byId.values()], backendFor), 0)
 
   nitroApp.hooks.hook('beforeResponse', (event, response) => {
     if (!event.context.storefront?.session) {
@@ -161,22 +172,14 @@ export default defineNitroPlugin((nitroApp) => {
 })
 
 // Nitro runs plugins synchronously and listens right after them, so a store, which needs the app's async
-// storefront:storage hook and may need a driver import, is checked only once the server listens. In production a store
-// that cannot be created (a driver that is unknown or cannot be loaded) ends the process with the error, as a failed
-// plugin does, instead of answering every session request with a 500: nothing else can stop a listening Nitro server
-// with a failure code. A Redis that is down is no such error: its store connects once Redis is up.
-async function startStores(shops: ResolvedShop[], backendFor: (shop: ResolvedShop) => Promise<unknown>, production: boolean) {
+// storefront:storage hook and may need a driver import, is created once the server listens. A store that cannot be
+// created is reported by backendFor; a Redis that is down is no such error: its store connects once Redis is up.
+async function startStores(shops: ResolvedShop[], backendFor: (shop: ResolvedShop) => Promise<unknown>) {
   const results = await Promise.allSettled(shops.map(shop => backendFor(shop)))
-  const fatal = new Set<string>()
   results.forEach((result, index) => {
-    if (result.status === 'fulfilled') return
-    if (production && result.reason instanceof StorefrontConfigError) fatal.add(result.reason.message)
-    else logger.error(`the session store of shop ${shops[index]!.id} did not start:`, result.reason)
+    if (result.status === 'fulfilled' || result.reason instanceof StoreUnavailableError) return
+    logger.error(`the session store of shop ${shops[index]!.id} did not start:`, result.reason)
   })
-  if (fatal.size > 0) {
-    console.error(`StorefrontConfigError: the session store cannot start:\n${[...fatal].join('\n')}`)
-    process.exit(1)
-  }
 }
 
 // Only Redis has the scripts that make every session step atomic across instances; unstorage has no compare-and-set.

@@ -82,6 +82,20 @@ describe('with an OpenTelemetry SDK registered by the app', () => {
     expect(roots.length).toBeGreaterThan(0)
   })
 
+  it('gives the basket and wishlist store\'s round trips spans and durations too, a login\'s merge included', async () => {
+    const jar = new CookieJar()
+    expect((await jar.rpc(server, 'addItemToBasket', { variantId: 6, quantity: 1 })).status).toBe(200)
+    expect((await jar.rpc(server, 'addItemToWishlist', { productId: 6 })).status).toBe(200)
+    expect((await jar.rpc(server, 'loginAs', { userId: 'telemetry-merge' })).status).toBe(200)
+    const { points, spans } = await collect()
+    const names = new Set(spans.map(span => span.name))
+    for (const operation of ['writeBasket', 'writeWishlist', 'claimGuest', 'mergeGuest']) {
+      expect(names, operation).toContain(`storefront.store ${operation}`)
+      expect(points.find(point => point.name === 'storefront.store.duration' && point.attributes['storefront.operation'] === operation), operation).toBeDefined()
+    }
+    expect(spans.find(span => span.name === 'storefront.store writeBasket')!.attributes).toMatchObject({ 'storefront.shop': '1001', 'db.system': 'redis' })
+  })
+
   it('counts store errors and 503 answers while Redis is down', async () => {
     const jar = new CookieJar()
     expect((await jar.rpc(server, 'addItemToBasket', { variantId: 5, quantity: 1 })).status).toBe(200)

@@ -105,17 +105,34 @@ const OPERATIONS = Object.keys(OPERATION_SET) as Operation[]
  * @returns the instrumented store
  */
 export function instrumentSessionStore(store: SessionStore, shopId: string): SessionStore {
+  return instrumentOperations(store, OPERATIONS, shopId, store.kind === 'redis' ? 'redis' : 'unstorage', countOutcome)
+}
+
+/**
+ * Wraps the basket and wishlist store like the session store: a span, the duration and failures per operation (a read,
+ * a write, a login's claim and merge), under the same `storefront.store` names and instruments.
+ * @param store the commerce store
+ * @param shopId the shop it serves first
+ * @param redis whether it runs on Redis
+ * @returns the instrumented store
+ */
+export function instrumentCommerceStore<T extends object>(store: T, shopId: string, redis: boolean): T {
+  const operations = Object.keys(store).filter(key => typeof (store as Record<string, unknown>)[key] === 'function' && key !== 'dispose')
+  return instrumentOperations(store, operations as (keyof T)[], shopId, redis ? 'redis' : 'unstorage')
+}
+
+function instrumentOperations<T extends object>(store: T, operations: (keyof T)[], shopId: string, system: string, onResult?: (operation: string, result: unknown, shop: Attributes) => void): T {
   if (!isTelemetryEnabled()) return store
   const tracer = trace.getTracer(SCOPE)
   const { shop } = attributesOf(shopId)
-  const system = store.kind === 'redis' ? 'redis' : 'unstorage'
-  const wrapped: SessionStore = { ...store }
-  for (const operation of OPERATIONS) {
-    const attributes: Attributes = { ...shop, 'storefront.operation': operation }
+  const wrapped = { ...store }
+  for (const operation of operations) {
+    const name = String(operation)
+    const attributes: Attributes = { ...shop, 'storefront.operation': name }
     const spanOptions: SpanOptions = { kind: SpanKind.CLIENT, attributes: { ...attributes, 'db.system': system } }
     const original = store[operation] as (...args: unknown[]) => Promise<unknown>
-    ;(wrapped as unknown as Record<string, unknown>)[operation] = (...args: unknown[]) => {
-      const span = tracer.startSpan(`storefront.store ${operation}`, spanOptions)
+    ;(wrapped as Record<string, unknown>)[name] = (...args: unknown[]) => {
+      const span = tracer.startSpan(`storefront.store ${name}`, spanOptions)
       const started = performance.now()
       let pending: Promise<unknown>
       try {
@@ -129,7 +146,7 @@ export function instrumentSessionStore(store: SessionStore, shopId: string): Ses
       return pending.then(
         (result) => {
           finish(span, started, attributes, undefined)
-          countOutcome(operation, result, shop)
+          onResult?.(name, result, shop)
           return result
         },
         (error: unknown) => {
@@ -153,7 +170,7 @@ export function instrumentSessionStore(store: SessionStore, shopId: string): Ses
   }
 }
 
-function countOutcome(operation: Operation, result: unknown, shop: Attributes) {
+function countOutcome(operation: string, result: unknown, shop: Attributes) {
   const { loads, creations, destroys } = use()
   if (operation === 'read' || operation === 'readWithUser') loads.add(1, shop)
   else if (operation === 'create' && result === true) creations.add(1, shop)

@@ -23,7 +23,7 @@ import { createSessionStore } from '../store/session'
 import type { SessionStore } from '../store/session'
 import { walkSourceOf } from '../operator/operations'
 import type { WalkSource } from '../operator/walk'
-import { instrumentSessionStore } from '../telemetry'
+import { instrumentCommerceStore, instrumentSessionStore } from '../telemetry'
 import { setStorefrontRuntime } from '../utils/runtime'
 import { loaders as driverLoaders } from '#storefront/session-drivers'
 import { markPersonal } from '../http/cache-headers'
@@ -70,7 +70,7 @@ export default defineNitroPlugin((nitroApp) => {
         const durable = { waitForReplicas: Number(storage.waitForReplicas ?? 0) || 0, timeoutMs: shop.storeTimeoutMs }
         return {
           sessions: instrumentSessionStore(createSessionStore(scoped, driver, { nativeTtl, sweepIntervalMs: Math.min(shop.maxAgeMs, 600_000), ...durable }), shop.id),
-          commerce: createCommerceStore(scoped, driver, durable),
+          commerce: instrumentCommerceStore(createCommerceStore(scoped, driver, durable), shop.id, driver.name === 'redis'),
           source: walkSourceOf(scoped, driver, shop.storeTimeoutMs),
         }
       })()

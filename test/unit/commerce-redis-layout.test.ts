@@ -142,7 +142,10 @@ describe('the Redis commerce layout', () => {
     const merged = await store.mergeGuest({ basket: lists.basket, wishlist: lists.wishlist, ...markers }, { basket: [{ variantId: 1, quantity: 1 }], wishlist: [{ productId: 2 }] }, { basket: mergeOptions, wishlist: { maxItems: 10, ttlMs: HOUR, markerTtlMs: HOUR } })
     expect(merged).toEqual({ basket: null, wishlist: 1 })
     expect(await store.readBasket(lists.basket)).toEqual([])
-    expect(await store.mergeGuest({ basket: lists.basket, wishlist: lists.wishlist, ...markers }, { basket: [{ variantId: 1, quantity: 1 }], wishlist: [{ productId: 3 }] }, { basket: mergeOptions, wishlist: { maxItems: 10, ttlMs: HOUR, markerTtlMs: HOUR } })).toEqual({ basket: null, wishlist: null })
+    expect(await store.mergeGuest({ basket: lists.basket, wishlist: lists.wishlist, ...markers }, { basket: [{ variantId: 1, quantity: 1 }], wishlist: [{ productId: 2 }] }, { basket: mergeOptions, wishlist: { maxItems: 10, ttlMs: HOUR, markerTtlMs: HOUR } })).toEqual({ basket: null, wishlist: null })
+    // A marker of the earlier layout took the basket in whole; the wishlist's marker of this version takes in a new item.
+    expect(await store.mergeGuest({ basket: lists.basket, wishlist: lists.wishlist, ...markers }, { basket: [{ variantId: 1, quantity: 2 }, { variantId: 4, quantity: 1 }], wishlist: [{ productId: 2 }, { productId: 3 }] }, { basket: mergeOptions, wishlist: { maxItems: 10, ttlMs: HOUR, markerTtlMs: HOUR } })).toEqual({ basket: null, wishlist: 1 })
+    expect(await store.readBasket(lists.basket)).toEqual([])
   })
 
   it('lets a user\'s record end with its last marker when both lists are empty', async () => {

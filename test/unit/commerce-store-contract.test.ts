@@ -273,7 +273,7 @@ describe.each(BACKENDS)('commerce store contract on $name', ({ start }) => {
       expect(await store.readBasket(other.basket)).toEqual([line(50, 1), line(40, 1), line(5, 1)])
     })
 
-    it('merges once per marker: a retry changes nothing, another guest merges again', async () => {
+    it('merges once per marker: a retry changes nothing, what the guest added since comes over alone, another guest merges again', async () => {
       const user = newUser()
       const keys = commerceKeys(user)
       const once = marker(user)
@@ -282,19 +282,27 @@ describe.each(BACKENDS)('commerce store contract on $name', ({ start }) => {
         store.mergeBasket(keys.basket, once, [line(1, 2)], mergeOptions('sum')),
       ])
       expect(first.filter(counts => counts !== null)).toHaveLength(1)
-      expect(await store.mergeBasket(keys.basket, once, [line(1, 2), line(2, 1)], mergeOptions('sum'))).toBeNull()
+      expect(await store.mergeBasket(keys.basket, once, [line(1, 2)], mergeOptions('sum'))).toBeNull()
       expect(await store.readBasket(keys.basket)).toEqual([line(1, 2)])
+      // The same guest after a login that failed once its merge was in: one more unit of line 1 and a new line.
+      expect(await store.mergeBasket(keys.basket, once, [line(1, 3), line(2, 1)], mergeOptions('sum'))).toEqual(
+        { linesAdded: 1, linesCombined: 1, linesCapped: 0, linesDropped: 0, unitsAdded: 2 },
+      )
+      expect(await store.mergeBasket(keys.basket, once, [line(1, 3), line(2, 1)], mergeOptions('sum'))).toBeNull()
+      expect(byVariant(await store.readBasket(keys.basket))).toEqual([line(1, 3), line(2, 1)])
       expect(await store.mergeBasket(keys.basket, marker(user), [line(1, 2)], mergeOptions('sum'))).toMatchObject({ linesCombined: 1, unitsAdded: 2 })
-      expect(await store.readBasket(keys.basket)).toEqual([line(1, 4)])
+      expect(byVariant(await store.readBasket(keys.basket))).toEqual([line(1, 5), line(2, 1)])
     })
 
-    it('records the marker even when there is nothing to merge', async () => {
+    it('records the marker even when there is nothing to merge, and takes in a line the guest adds afterwards', async () => {
       const user = newUser()
       const keys = commerceKeys(user)
       const once = marker(user)
       expect(await store.mergeBasket(keys.basket, once, [], mergeOptions('sum'))).toEqual({ linesAdded: 0, linesCombined: 0, linesCapped: 0, linesDropped: 0, unitsAdded: 0 })
-      expect(await store.mergeBasket(keys.basket, once, [line(1, 1)], mergeOptions('sum'))).toBeNull()
+      expect(await store.mergeBasket(keys.basket, once, [], mergeOptions('sum'))).toBeNull()
       expect(await store.readBasket(keys.basket)).toEqual([])
+      expect(await store.mergeBasket(keys.basket, once, [line(1, 1)], mergeOptions('sum'))).toMatchObject({ linesAdded: 1, unitsAdded: 1 })
+      expect(await store.readBasket(keys.basket)).toEqual([line(1, 1)])
     })
   })
 
@@ -307,8 +315,11 @@ describe.each(BACKENDS)('commerce store contract on $name', ({ start }) => {
       const options = { maxItems: 3, ttlMs: HOUR, markerTtlMs: HOUR }
       expect(await store.mergeWishlist(keys.wishlist, once, [{ productId: 1 }, { productId: 2 }, { productId: 3 }, { productId: 4 }], options)).toBe(2)
       expect(await store.readWishlist(keys.wishlist)).toEqual([{ productId: 1 }, { productId: 2 }, { productId: 3 }])
-      expect(await store.mergeWishlist(keys.wishlist, once, [{ productId: 9 }], { ...options, maxItems: 10 })).toBeNull()
+      expect(await store.mergeWishlist(keys.wishlist, once, [{ productId: 1 }, { productId: 2 }, { productId: 3 }, { productId: 4 }], { ...options, maxItems: 10 })).toBeNull()
       expect(await store.readWishlist(keys.wishlist)).toHaveLength(3)
+      // An item the guest added since comes over alone; 4, dropped when the wishlist was full, was taken in.
+      expect(await store.mergeWishlist(keys.wishlist, once, [{ productId: 4 }, { productId: 9 }], { ...options, maxItems: 10 })).toBe(1)
+      expect(await store.readWishlist(keys.wishlist)).toEqual([{ productId: 1 }, { productId: 2 }, { productId: 3 }, { productId: 9 }])
     })
   })
 
@@ -369,8 +380,8 @@ describe.each(BACKENDS)('commerce store contract on $name', ({ start }) => {
       expect(byVariant(await store.readBasket(keys.basket))).toEqual(expected.basket)
       expect(await store.readWishlist(keys.wishlist)).toEqual([{ productId: 1 }, { productId: 2 }, { productId: 3 }])
       // The markers are those of mergeBasket and mergeWishlist: a merge of either list alone finds its own.
-      expect(await store.mergeBasket(keys.basket, keys.basketMarker, [line(9, 1)], mergeOptions(policy))).toBeNull()
-      expect(await store.mergeWishlist(keys.wishlist, keys.wishlistMarker, [{ productId: 9 }], { ...wishlistOptions, maxItems: 10 })).toBeNull()
+      expect(await store.mergeBasket(keys.basket, keys.basketMarker, guest.basket, mergeOptions(policy))).toBeNull()
+      expect(await store.mergeWishlist(keys.wishlist, keys.wishlistMarker, guest.wishlist, { ...wishlistOptions, maxItems: 10 })).toBeNull()
       expect(byVariant(await store.readBasket(keys.basket))).toEqual(expected.basket)
     })
 
@@ -381,7 +392,7 @@ describe.each(BACKENDS)('commerce store contract on $name', ({ start }) => {
       await new Promise(resolve => setTimeout(resolve, 5))
       expect(await store.mergeBasket(keys.basket, keys.basketMarker, [line(40, 1)], mergeOptions('sum'))).not.toBeNull()
       const guest = { basket: [line(40, 2), line(30, 1)], wishlist: [{ productId: 8 }, { productId: 6 }] }
-      expect(await store.mergeGuest(keys, guest, { basket: mergeOptions('sum'), wishlist: wishlistOptions })).toEqual({ basket: null, wishlist: 2 })
+      expect(await store.mergeGuest(keys, { ...guest, basket: [line(40, 1)] }, { basket: mergeOptions('sum'), wishlist: wishlistOptions })).toEqual({ basket: null, wishlist: 2 })
       expect(await store.readBasket(keys.basket)).toEqual([line(50, 1), line(40, 1)])
       expect(await store.readWishlist(keys.wishlist)).toEqual([{ productId: 8 }, { productId: 6 }])
 

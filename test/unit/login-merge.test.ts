@@ -1,9 +1,10 @@
 import { createStorage } from 'unstorage'
-import { describe, expect, it } from 'vitest'
+import type { Storage } from 'unstorage'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import { createDefaultAdapters, storeMergeOf } from '../../src/runtime/server/commerce/adapters'
 import { mergeGuestIntoUser } from '../../src/runtime/server/commerce/merge'
 import { createGuestId, hashSessionId, parseSessionId } from '../../src/runtime/server/session/id'
-import { commerceKeys, createCommerceStore, createSessionStore, loginLockKey, sessionKeys, storefrontMemoryDriver } from '../../src/runtime/server/store'
+import { commerceKeys, createCommerceStore, createSessionStore, loginLockKey, mergeMarkerKey, sessionKeys, storefrontMemoryDriver } from '../../src/runtime/server/store'
 import type { CommerceAdapterContext, CommerceOwner, StorefrontCommerceAdapters } from '../../src/runtime/types/commerce'
 
 // The login's merge (mergeGuestIntoUser) on the embedded store, through the store's two-step merge that the default
@@ -15,10 +16,27 @@ const context: CommerceAdapterContext = {
   limits: { maxQuantityPerLine: 5, maxBasketLines: 3, maxWishlistItems: 3, mergePolicy: 'sum', dataTtlMs: HOUR, guestTtlMs: HOUR },
 }
 
+/**
+ * The embedded store; `failNext(pattern)` makes the commerce store's next write of a key that matches fail, as a
+ * store that drops a connection would.
+ */
 function setup() {
   const driver = storefrontMemoryDriver({ sweepIntervalMs: 0 })
   const storage = createStorage({ driver })
-  const store = createCommerceStore(storage, driver)
+  const faults: RegExp[] = []
+  const faulty: Storage = {
+    ...storage,
+    setItem: async (...args: Parameters<Storage['setItem']>) => {
+      const fault = faults.findIndex(pattern => pattern.test(args[0]))
+      if (fault >= 0) {
+        faults.splice(fault, 1)
+        throw new Error(`store down writing ${args[0]}`)
+      }
+      return storage.setItem(...args)
+    },
+  }
+  const failNext = (pattern: RegExp) => faults.push(pattern)
+  const store = createCommerceStore(faulty, driver)
   const sessions = createSessionStore(storage, driver, { nativeTtl: true, sweepIntervalMs: 0 })
   const adapters = createDefaultAdapters(async () => store)
   /** A guest with a live session, the lines 1×2, 2×4, 3×1 and products 1, 2, 3. */
@@ -38,7 +56,7 @@ function setup() {
     await adapters.wishlist.add(user, { productId: 2 }, context)
     return user
   }
-  return { store, adapters, guestWithData, userWithData, dispose: () => storage.dispose() }
+  return { store, storage, adapters, failNext, guestWithData, userWithData, dispose: () => storage.dispose() }
 }
 
 const MERGED = { merged: true, linesAdded: 2, linesCombined: 1, linesCapped: 1, linesDropped: 0, unitsAdded: 2 + 2 + 1, wishlistAdded: 2 }
@@ -94,6 +112,76 @@ describe('the login merge', () => {
     await expect(mergeGuestIntoUser(store, createDefaultAdapters(async () => failing), guest, user, context)).rejects.toThrow('store down')
     expect(await adapters.basket.add(guest, { variantId: 1, quantity: 1 }, context)).toContainEqual({ variantId: 1, quantity: 3 })
     expect((await mergeGuestIntoUser(store, adapters, guest, user, context)).report).toMatchObject({ merged: true, linesAdded: 2, linesCombined: 1 })
+    await dispose()
+  })
+
+  const USER_BASKET = [{ variantId: 2, quantity: 5 }, { variantId: 1, quantity: 2 }, { variantId: 3, quantity: 1 }]
+  const USER_WISHLIST = [{ productId: 2 }, { productId: 1 }, { productId: 3 }]
+
+  // A login whose merge fails leaves the guest as it was, and its retry merges everything, once; with a fault
+  // between the two lists, the retry merges the list that was not merged. (Each list and its marker are one write.)
+  it.each([
+    { fault: 'the user\'s basket', pattern: /\{u:[^}]+\}:b$/ },
+    { fault: 'the user\'s wishlist, after the basket', pattern: /\{u:[^}]+\}:w$/ },
+  ])('merges all of a guest at the retry of a login whose write of $fault failed', async ({ pattern }) => {
+    const { store, adapters, failNext, guestWithData, userWithData, dispose } = setup()
+    const [guest, user] = [await guestWithData(), await userWithData()]
+    failNext(pattern)
+    await expect(mergeGuestIntoUser(store, adapters, guest, user, context)).rejects.toThrow('store down')
+    expect(await adapters.basket.get(guest, context)).toHaveLength(3)
+    expect(await adapters.wishlist.get(guest, context)).toHaveLength(3)
+
+    const retry = await mergeGuestIntoUser(store, adapters, guest, user, context)
+    expect(retry.report.merged).toBe(true)
+    await retry.clearGuest()
+    expect(await adapters.basket.get(user, context)).toEqual(USER_BASKET)
+    expect(await adapters.wishlist.get(user, context)).toEqual(USER_WISHLIST)
+    expect(await adapters.basket.get(guest, context)).toEqual([])
+    await dispose()
+  })
+
+  // The merge is in, then the login fails (a storefront:login hook throws, the session save fails): the guest session
+  // and its lists survive, locked until the lock lapses. The guest then adds to its basket and wishlist and logs in
+  // again: what it added comes over, what was merged does not come over twice.
+  describe('after a login that failed once its merge was in', () => {
+    afterEach(() => {
+      vi.useRealTimers()
+    })
+
+    it.each([
+      { through: 'the store', adapt: (adapters: StorefrontCommerceAdapters) => adapters },
+      { through: 'the adapters', adapt: ownMerges },
+    ])('merges only what the guest added since, through $through', async ({ adapt }) => {
+      vi.useFakeTimers({ toFake: ['Date'] })
+      const { store, adapters: defaults, guestWithData, userWithData, dispose } = setup()
+      const adapters = adapt(defaults)
+      const roomy: CommerceAdapterContext = { limits: { ...context.limits, maxBasketLines: 5, maxWishlistItems: 5 } }
+      const [guest, user] = [await guestWithData(), await userWithData()]
+      expect((await mergeGuestIntoUser(store, adapters, guest, user, roomy)).report).toEqual(MERGED)
+      // The login fails here: no cleanup. 31 s later the lock has lapsed.
+      vi.setSystemTime(Date.now() + 31_000)
+      await defaults.basket.add(guest, { variantId: 1, quantity: 1 }, roomy)
+      await defaults.basket.add(guest, { variantId: 4, quantity: 1 }, roomy)
+      await defaults.wishlist.add(guest, { productId: 5 }, roomy)
+
+      const again = await mergeGuestIntoUser(store, adapters, guest, user, roomy)
+      expect(again.report).toEqual({ merged: true, linesAdded: 1, linesCombined: 1, linesCapped: 0, linesDropped: 0, unitsAdded: 2, wishlistAdded: 1 })
+      await again.clearGuest()
+      expect(await defaults.basket.get(user, roomy)).toEqual([...USER_BASKET.map(l => l.variantId === 1 ? { variantId: 1, quantity: 3 } : l), { variantId: 4, quantity: 1 }])
+      expect(await defaults.wishlist.get(user, roomy)).toEqual([...USER_WISHLIST, { productId: 5 }])
+      expect(await defaults.basket.get(guest, roomy)).toEqual([])
+      // Nothing new since: a further login merges nothing.
+      expect((await mergeGuestIntoUser(store, adapters, guest, user, roomy)).report).toEqual(NO_MERGE)
+      await dispose()
+    })
+  })
+
+  it('treats a guest merged by an earlier version (its marker key) as merged', async () => {
+    const { store, storage, adapters, guestWithData, userWithData, dispose } = setup()
+    const [guest, user] = [await guestWithData(), await userWithData()]
+    await storage.setItem(mergeMarkerKey(user, 'b', guest), { e: Date.now() + HOUR, v: 1 })
+    expect((await mergeGuestIntoUser(store, adapters, guest, user, context)).report).toEqual({ ...NO_MERGE, merged: true, wishlistAdded: 2 })
+    expect(await adapters.basket.get(user, context)).toEqual([{ variantId: 2, quantity: 3 }])
     await dispose()
   })
 })

@@ -70,8 +70,9 @@ export interface BasketAdapter {
   /** Deletes a whole basket. */
   clear: (owner: CommerceOwner, context: CommerceAdapterContext) => Promise<void>
   /**
-   * Merges a guest's basket into a user's under `limits.mergePolicy`, all or nothing, and at most once per guest
-   * (a second call for the same guest returns null). The guest basket is left as it is; the caller clears it.
+   * Merges a guest's basket into a user's under `limits.mergePolicy`, all or nothing, and each unit at most once per
+   * guest: a second call for the same guest takes in only what the guest added since (null when nothing). The guest
+   * basket is left as it is; the caller clears it.
    */
   merge: (guest: CommerceOwner & { kind: 'guest' }, user: CommerceOwner & { kind: 'user' }, context: CommerceAdapterContext) => Promise<Omit<MergeReport, 'merged' | 'wishlistAdded'> | null>
 }
@@ -82,7 +83,7 @@ export interface WishlistAdapter {
   add: (owner: CommerceOwner, item: WishlistItem, context: CommerceAdapterContext) => Promise<WishlistItem[]>
   remove: (owner: CommerceOwner, productId: number, context: CommerceAdapterContext) => Promise<WishlistItem[]>
   clear: (owner: CommerceOwner, context: CommerceAdapterContext) => Promise<void>
-  /** Adds a guest's items to a user's wishlist, at most once per guest (null the second time). Returns how many were new. */
+  /** Adds a guest's items to a user's wishlist, each at most once per guest (null when none is new). Returns how many were new to it. */
   merge: (guest: CommerceOwner & { kind: 'guest' }, user: CommerceOwner & { kind: 'user' }, context: CommerceAdapterContext) => Promise<number | null>
 }
 

@@ -36,7 +36,9 @@ export function noMerge(): GuestMerge {
 /**
  * Merges a guest's basket and wishlist into a user's, exactly once however often the login is retried or raced:
  * 1. a lock on the guest stops guest writes (they get a 409) and lets one login through;
- * 2. each adapter merges all or nothing and records a marker, so a retry after a crash merges nothing twice;
+ * 2. each adapter merges all or nothing and records in a marker what it took in from this guest, so a retry after a
+ *    crash merges nothing twice, and a login after one that failed once its merge was in takes in only what the
+ *    guest added since;
  *    with the default adapters, the claim reads the guest's lists in its step and one step merges both into the
  *    user's, each under its marker (two round trips instead of four);
  * 3. the guest data is deleted only after the merge succeeded; a failed merge releases the lock and leaves it intact.

@@ -1,7 +1,7 @@
 import type { Storage } from 'unstorage'
 import type { BasketLine, WishlistItem } from '../../../types/commerce'
 import { readExpiring, writeExpiring } from '../expiring'
-import { ownerOf } from '../keys'
+import { markerGuestHash, ownerOf } from '../keys'
 import { createKeyedLock } from '../lock'
 import { recordExpiresAt } from '../record'
 import type { SessionFields } from '../session/types'
@@ -11,6 +11,20 @@ import { CommerceConflictError, CommerceLimitError } from './types'
 interface StoredLine { v: number, q: number, t: number }
 interface StoredItem { p: number, t: number }
 interface StoredLock { token: string, until: number }
+/** What a merge took in from one guest session, and until when that is kept (ms). */
+interface StoredMarker<S> { e: number, s: S }
+/**
+ * A user's list with its merge markers by guest session hash, in one value, so that one write stores a merge and
+ * its marker together. A list without markers is stored as the bare array, as before markers moved in.
+ */
+interface StoredList<T, S> { l: T[], m: Record<string, StoredMarker<S>> }
+/** A basket's marker keeps each variant's guest quantity merged so far, by variant id. */
+type BasketList = StoredList<StoredLine, Record<string, number>>
+/** A wishlist's marker keeps the product ids merged so far. */
+type WishlistList = StoredList<StoredItem, number[]>
+
+/** Markers a user's list keeps at most: those that end first go, as on Redis. */
+const MAX_MARKERS = 32
 
 /**
  * The commerce store on any unstorage driver: each write runs under a lock per owner (the key's `{…}` part), so it is
@@ -23,8 +37,36 @@ export function createGenericCommerceStore(storage: Storage): CommerceStore {
   const owner = ownerOf
   const ttl = (ms: number) => ({ ttl: Math.max(1, Math.ceil(ms / 1000)) })
   // Every value carries its end, so that the sweep removes it on drivers without native expiry.
-  const lines = async (key: string) => (await readExpiring<StoredLine[]>(storage, key)) ?? []
-  const items = async (key: string) => (await readExpiring<StoredItem[]>(storage, key)) ?? []
+  const lines = async (key: string) => (await open<BasketList>(key)).l
+  const items = async (key: string) => (await open<WishlistList>(key)).l
+
+  // A list and its live markers, from either layout.
+  async function open<L extends StoredList<unknown, unknown>>(key: string): Promise<L> {
+    const stored = await readExpiring<L['l'] | L>(storage, key)
+    if (!stored) return { l: [], m: {} } as unknown as L
+    if (Array.isArray(stored)) return { l: stored, m: {} } as unknown as L
+    const now = Date.now()
+    return { l: stored.l ?? [], m: Object.fromEntries(Object.entries(stored.m ?? {}).filter(([, marker]) => marker.e > now)) } as L
+  }
+
+  // One setItem for the list and its markers. It lives ttl ms while it holds anything, and at least as long as its
+  // markers; with neither it goes.
+  async function save(key: string, list: StoredList<unknown, unknown>, ttlMs: number) {
+    const ends = Object.values(list.m).map(marker => marker.e)
+    if (ends.length === 0) {
+      await (list.l.length > 0 ? writeExpiring(storage, key, list.l, ttlMs) : storage.removeItem(key))
+      return
+    }
+    const now = Date.now()
+    const end = Math.max(list.l.length > 0 ? now + ttlMs : 0, ...ends)
+    await writeExpiring(storage, key, list, end - now)
+  }
+
+  function mark<S>(list: StoredList<unknown, S>, hash: string, taken: S, ttlMs: number) {
+    list.m[hash] = { e: Date.now() + ttlMs, s: taken }
+    const byEnd = Object.entries(list.m).sort(([, a], [, b]) => a.e - b.e)
+    for (const [old] of byEnd.slice(0, Math.max(0, byEnd.length - MAX_MARKERS))) delete list.m[old]
+  }
 
   async function checkGuard(guard?: CommerceGuard) {
     if (!guard) return
@@ -39,12 +81,6 @@ export function createGenericCommerceStore(storage: Storage): CommerceStore {
     }
   }
 
-  async function claimUnlocked(marker: string, markerTtlMs: number) {
-    if (await readExpiring(storage, marker) !== null) return false
-    await writeExpiring(storage, marker, 1, markerTtlMs)
-    return true
-  }
-
   async function claimLock(lock: string, token: string, ttlMs: number) {
     const held = await storage.getItem<StoredLock>(lock)
     if (held && held.until > Date.now()) return false
@@ -52,12 +88,25 @@ export function createGenericCommerceStore(storage: Storage): CommerceStore {
     return true
   }
 
-  // The merges, run under the user's lock by the caller.
+  // The merges, run under the user's lock by the caller. The marker of a guest session keeps what was taken in from
+  // it, so a later merge of the same guest takes in only what is new (a line's quantity above what was taken, an
+  // item not taken yet), and a guest that has nothing new merges nothing (null). A marker key of the earlier layout
+  // means the list was merged whole.
   async function mergeBasket(key: string, marker: string, guestLines: BasketLine[], options: BasketMergeOptions): Promise<BasketMergeCounts | null> {
-    if (!await claimUnlocked(marker, options.markerTtlMs)) return null
-    const stored = await lines(key)
+    if (await readExpiring(storage, marker) !== null) return null
+    const list = await open<BasketList>(key)
+    const hash = markerGuestHash(marker)
+    const earlier = list.m[hash]
+    const taken = { ...earlier?.s }
+    const stored = list.l
     const counts = { linesAdded: 0, linesCombined: 0, linesCapped: 0, linesDropped: 0, unitsAdded: 0 }
+    let fresh = !earlier
     for (const guest of guestLines) {
+      const already = taken[guest.variantId] ?? 0
+      taken[guest.variantId] = Math.max(already, guest.quantity)
+      const quantity = guest.quantity - already
+      if (quantity <= 0) continue
+      fresh = true
       const mine = stored.find(l => l.v === guest.variantId)
       let wanted: number
       if (!mine) {
@@ -65,12 +114,12 @@ export function createGenericCommerceStore(storage: Storage): CommerceStore {
           counts.linesDropped++
           continue
         }
-        wanted = guest.quantity
+        wanted = quantity
         counts.linesAdded++
       }
       else {
         counts.linesCombined++
-        wanted = options.policy === 'sum' ? mine.q + guest.quantity : options.policy === 'max' ? Math.max(mine.q, guest.quantity) : mine.q
+        wanted = options.policy === 'sum' ? mine.q + quantity : options.policy === 'max' ? Math.max(mine.q, guest.quantity) : mine.q
       }
       if (wanted > options.cap) {
         wanted = options.cap
@@ -80,21 +129,33 @@ export function createGenericCommerceStore(storage: Storage): CommerceStore {
       if (mine) mine.q = wanted
       else stored.push({ v: guest.variantId, q: wanted, t: Date.now() })
     }
-    if (stored.length > 0) await writeExpiring(storage, key, stored, options.ttlMs)
+    if (!fresh) return null
+    mark(list, hash, taken, options.markerTtlMs)
+    await save(key, list, options.ttlMs)
     return counts
   }
 
   async function mergeWishlist(key: string, marker: string, guestItems: WishlistItem[], options: WishlistMergeOptions): Promise<number | null> {
-    if (!await claimUnlocked(marker, options.markerTtlMs)) return null
-    const stored = await items(key)
+    if (await readExpiring(storage, marker) !== null) return null
+    const list = await open<WishlistList>(key)
+    const hash = markerGuestHash(marker)
+    const earlier = list.m[hash]
+    const taken = new Set(earlier?.s)
+    const stored = list.l
+    let fresh = !earlier
     let added = 0
     for (const item of guestItems) {
+      if (taken.has(item.productId)) continue
+      taken.add(item.productId)
+      fresh = true
       if (!stored.some(i => i.p === item.productId) && stored.length < options.maxItems) {
         stored.push({ p: item.productId, t: Date.now() })
         added++
       }
     }
-    if (stored.length > 0) await writeExpiring(storage, key, stored, options.ttlMs)
+    if (!fresh) return null
+    mark(list, hash, [...taken], options.markerTtlMs)
+    await save(key, list, options.ttlMs)
     return added
   }
 
@@ -103,15 +164,16 @@ export function createGenericCommerceStore(storage: Storage): CommerceStore {
     writeBasket: (key, change, options) => withLock(owner(key), async () => {
       await checkGuard(options.guard)
       if (options.once && await readExpiring(storage, options.once.key) !== null) return toBasket(await lines(key))
-      const stored = await lines(key)
+      const list = await open<BasketList>(key)
+      const stored = list.l
       const line = stored.find(l => l.v === change.variantId)
       let wanted = change.mode === 'add' ? (line?.q ?? 0) + change.quantity : change.quantity
       wanted = Math.min(wanted, options.cap)
       if (wanted <= 0) {
-        const next = stored.filter(l => l.v !== change.variantId)
-        await (next.length > 0 ? writeExpiring(storage, key, next, options.ttlMs) : storage.removeItem(key))
+        list.l = stored.filter(l => l.v !== change.variantId)
+        await save(key, list, options.ttlMs)
         if (options.once) await writeExpiring(storage, options.once.key, 1, options.once.ttlMs)
-        return toBasket(next)
+        return toBasket(list.l)
       }
       if (line) {
         line.q = wanted
@@ -120,7 +182,7 @@ export function createGenericCommerceStore(storage: Storage): CommerceStore {
         if (stored.length >= options.maxLines) throw new CommerceLimitError('the basket is full')
         stored.push({ v: change.variantId, q: wanted, t: Date.now() })
       }
-      await writeExpiring(storage, key, stored, options.ttlMs)
+      await save(key, list, options.ttlMs)
       if (options.once) await writeExpiring(storage, options.once.key, 1, options.once.ttlMs)
       return toBasket(stored)
     }),
@@ -128,15 +190,16 @@ export function createGenericCommerceStore(storage: Storage): CommerceStore {
     writeWishlist: (key, change, options) => withLock(owner(key), async () => {
       await checkGuard(options.guard)
       if (options.once && await readExpiring(storage, options.once.key) !== null) return toWishlist(await items(key))
-      let stored = await items(key)
+      const list = await open<WishlistList>(key)
       if (change.mode === 'remove') {
-        stored = stored.filter(i => i.p !== change.productId)
+        list.l = list.l.filter(i => i.p !== change.productId)
       }
-      else if (!stored.some(i => i.p === change.productId)) {
-        if (stored.length >= options.maxItems) throw new CommerceLimitError('the wishlist is full')
-        stored.push({ p: change.productId, t: Date.now() })
+      else if (!list.l.some(i => i.p === change.productId)) {
+        if (list.l.length >= options.maxItems) throw new CommerceLimitError('the wishlist is full')
+        list.l.push({ p: change.productId, t: Date.now() })
       }
-      await (stored.length > 0 ? writeExpiring(storage, key, stored, options.ttlMs) : storage.removeItem(key))
+      const stored = list.l
+      await save(key, list, options.ttlMs)
       if (options.once) await writeExpiring(storage, options.once.key, 1, options.once.ttlMs)
       return toWishlist(stored)
     }),
@@ -156,8 +219,11 @@ export function createGenericCommerceStore(storage: Storage): CommerceStore {
       const held = await storage.getItem<StoredLock>(lock)
       if (held?.token === token) await storage.removeItem(lock)
     }),
+    // A user's list keeps its merge markers when it is emptied, as on Redis.
     remove: async (keys) => {
-      await Promise.all(keys.map(key => storage.removeItem(key)))
+      await Promise.all(keys.map(key => /:[bw]$/.test(key)
+        ? withLock(owner(key), async () => save(key, { ...await open(key), l: [] }, 0))
+        : storage.removeItem(key)))
     },
   }
 }

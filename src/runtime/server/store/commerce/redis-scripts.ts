@@ -8,8 +8,10 @@ import { RECORD_FIELDS } from '../record-lua'
 //   b   the basket: `<variant>:<quantity>` lines joined by commas, in the order they were added
 //   w   the wishlist: product ids joined by commas, in the order they were added
 //   g:<guest hash>, mb:<guest hash>, mw:<guest hash>
-//       a user's once-only merge markers (both lists, the basket, the wishlist of one guest session); the value is
-//       when the marker ends (ms)
+//       a user's merge markers (both lists, the basket, the wishlist of one guest session): when the marker ends (ms),
+//       then `|` and what the merges took in from that guest, the basket's `<variant>:<quantity>` lines and the
+//       wishlist's product ids (`g:` holds both, basket first). A marker without `|` was written by an earlier
+//       version: its lists were merged whole
 //
 // Every script takes the record as KEYS[1] and the owner's basket hash and wishlist sorted set of the earlier layout
 // as KEYS[2] and KEYS[3] (same hash tag, so one slot): a list the record does not hold is read from there, and the
@@ -87,8 +89,11 @@ end
 local function isMarker(name)
   return string.sub(name, 1, 2) == 'g:' or string.sub(name, 1, 3) == 'mb:' or string.sub(name, 1, 3) == 'mw:'
 end
--- Puts the lists back and stores the record. A guest's session record keeps its lifetime. A user's lives ttl ms,
--- or while a merge marker does when both lists are empty, and goes when nothing is left in it.
+local function markerEnd(value)
+  return tonumber(string.match(value, '^[^|]*')) or 0
+end
+-- Puts the lists back and stores the record. A guest's session record keeps its lifetime. A user's lives ttl ms
+-- while a list holds anything, and at least as long as its merge markers; it goes when nothing is left in it.
 local function save(guest, ttl, now)
   local b, w = basketValue(), wishlistValue()
   setField('b', b)
@@ -96,11 +101,9 @@ local function save(guest, ttl, now)
   if guest then
     redis.call('SET', KEYS[1], encode(), 'KEEPTTL')
   else
-    if b == '' and w == '' then
-      ttl = 0
-      for i = 1, #names do
-        if values[i] and isMarker(names[i]) then ttl = math.max(ttl, (tonumber(values[i]) or 0) - now) end
-      end
+    if b == '' and w == '' then ttl = 0 end
+    for i = 1, #names do
+      if values[i] and isMarker(names[i]) then ttl = math.max(ttl, markerEnd(values[i]) - now) end
     end
     if ttl > 0 then redis.call('SET', KEYS[1], encode(), 'PX', string.format('%.0f', ttl)) else redis.call('DEL', KEYS[1]) end
   end
@@ -196,12 +199,14 @@ return 1
 // own record ends at that login).
 const MAX_MARKERS = 32
 
-// A merge of one guest session's lists into a user's, each list once. KEYS: the user's record, earlier basket,
-// earlier wishlist, then the earlier layout's basket and wishlist marker keys of this guest. ARGV: which lists
-// (g both | b | w), the guest session's hash for the basket's marker, policy, cap, max lines, max items, data ttl ms,
-// marker ttl ms, now ms, number of lines n, the hash for the wishlist's marker, then n variant/quantity pairs, then
-// product ids. Returns the wishlist's added count (or -1:
-// merged already), then the basket's counts (or -1).
+// A merge of one guest session's lists into a user's. Each list's marker keeps what was taken in from that guest, so a
+// later merge of the same guest (after a login that failed once the merge was in) takes in only what is new: a
+// line's quantity above what was taken, an item not taken yet. A list with nothing new is left alone (-1). KEYS: the
+// user's record, earlier basket, earlier wishlist, then the earlier layout's basket and wishlist marker keys of this
+// guest (they mean merged whole). ARGV: which lists (g both | b | w), the guest session's hash for the basket's
+// marker, policy, cap, max lines, max items, data ttl ms, marker ttl ms, now ms, number of lines n, the hash for the
+// wishlist's marker, then n variant/quantity pairs, then product ids. Returns the wishlist's added count (or -1),
+// then the basket's counts (or -1).
 const MERGE = `${LISTS}
 local current, failed = opened()
 if failed then return failed end
@@ -209,73 +214,137 @@ local now = tonumber(ARGV[9])
 local markers = {}
 for i = 1, #names do
   if values[i] and isMarker(names[i]) then
-    if (tonumber(values[i]) or 0) <= now then values[i] = false else markers[#markers + 1] = i end
+    if markerEnd(values[i]) <= now then values[i] = false else markers[#markers + 1] = i end
   end
 end
 local what, hb, hw = ARGV[1], ARGV[2], ARGV[11]
-local doBasket = what ~= 'w' and not get('g:' .. hb) and not get('mb:' .. hb) and redis.call('EXISTS', KEYS[4]) == 0
-local doWishlist = what ~= 'b' and not get('g:' .. hw) and not get('mw:' .. hw) and redis.call('EXISTS', KEYS[5]) == 0
+-- What a marker took in: nil for no marker, false for one of an earlier version (merged whole), else its text.
+local function takenBy(name, part)
+  local value = get(name)
+  if not value then return nil end
+  local fields = {}
+  for field in string.gmatch(value .. '|', '([^|]*)|') do fields[#fields + 1] = field end
+  if #fields == 1 then return false end
+  return fields[part + 1] or ''
+end
+local function taken(single, hash, part)
+  local t = takenBy(single .. hash, 1)
+  if t == nil then t = takenBy('g:' .. hash, part) end
+  return t
+end
+local bTaken, wTaken = false, false
+if what ~= 'w' then bTaken = taken('mb:', hb, 1) end
+if what ~= 'b' then wTaken = taken('mw:', hw, 2) end
+if bTaken ~= false and redis.call('EXISTS', KEYS[4]) == 1 then bTaken = false end
+if wTaken ~= false and redis.call('EXISTS', KEYS[5]) == 1 then wTaken = false end
 local last = 11 + 2 * tonumber(ARGV[10])
 local counts = {-1}
-if doBasket then
+local doBasket = false
+local bSnap, bOrder = {}, {}
+if bTaken ~= false then
+  for v, q in string.gmatch(bTaken or '', '([^:,]+):(%d+)') do
+    bOrder[#bOrder + 1] = v
+    bSnap[v] = tonumber(q)
+  end
+  doBasket = bTaken == nil
   local policy, cap, maxLines = ARGV[3], tonumber(ARGV[4]), tonumber(ARGV[5])
   local added, combined, capped, dropped, units = 0, 0, 0, 0, 0
   for i = 12, last, 2 do
     local v, g = ARGV[i], tonumber(ARGV[i + 1])
-    local mine = basketQty[v] or 0
-    local wanted = -1
-    if mine == 0 then
-      if basketLines >= maxLines then
-        dropped = dropped + 1
-      else
-        wanted = g
-        added = added + 1
-        basketLines = basketLines + 1
-        basketIds[#basketIds + 1] = v
-      end
-    else
-      combined = combined + 1
-      if policy == 'sum' then wanted = mine + g
-      elseif policy == 'max' then wanted = math.max(mine, g)
-      else wanted = mine end
+    local already = bSnap[v]
+    if not already then
+      already = 0
+      bOrder[#bOrder + 1] = v
+      bSnap[v] = 0
     end
-    if wanted >= 0 then
-      if wanted > cap then
-        wanted = cap
-        capped = capped + 1
+    if g > already then bSnap[v] = g end
+    local take = g - already
+    if take > 0 then
+      doBasket = true
+      local mine = basketQty[v] or 0
+      local wanted = -1
+      if mine == 0 then
+        if basketLines >= maxLines then
+          dropped = dropped + 1
+        else
+          wanted = take
+          added = added + 1
+          basketLines = basketLines + 1
+          basketIds[#basketIds + 1] = v
+        end
+      else
+        combined = combined + 1
+        if policy == 'sum' then wanted = mine + take
+        elseif policy == 'max' then wanted = math.max(mine, g)
+        else wanted = mine end
       end
-      units = units + wanted - mine
-      basketQty[v] = wanted
+      if wanted >= 0 then
+        if wanted > cap then
+          wanted = cap
+          capped = capped + 1
+        end
+        units = units + wanted - mine
+        basketQty[v] = wanted
+      end
     end
   end
-  counts = {added, combined, capped, dropped, units}
+  if doBasket then counts = {added, combined, capped, dropped, units} end
 end
 local wishlistAdded = -1
-if doWishlist then
-  wishlistAdded = 0
-  local maxItems = tonumber(ARGV[6])
+local doWishlist = false
+local wSnap, wOrder = {}, {}
+if wTaken ~= false then
+  for p in string.gmatch(wTaken or '', '[^,]+') do
+    wOrder[#wOrder + 1] = p
+    wSnap[p] = true
+  end
+  doWishlist = wTaken == nil
+  local added, maxItems = 0, tonumber(ARGV[6])
   for i = last + 1, #ARGV do
-    if not wishSet[ARGV[i]] and wishCount < maxItems then
-      wishIds[#wishIds + 1] = ARGV[i]
-      wishSet[ARGV[i]] = true
-      wishCount = wishCount + 1
-      wishlistAdded = wishlistAdded + 1
+    local p = ARGV[i]
+    if not wSnap[p] then
+      wSnap[p] = true
+      wOrder[#wOrder + 1] = p
+      doWishlist = true
+      if not wishSet[p] and wishCount < maxItems then
+        wishIds[#wishIds + 1] = p
+        wishSet[p] = true
+        wishCount = wishCount + 1
+        added = added + 1
+      end
     end
   end
+  if doWishlist then wishlistAdded = added end
 end
-local function mark(name)
-  put(name, string.format('%.0f', now + tonumber(ARGV[8])))
-  markers[#markers + 1] = at[name]
+local function basketTaken()
+  local out = {}
+  for _, v in ipairs(bOrder) do out[#out + 1] = v .. ':' .. string.format('%d', bSnap[v]) end
+  return table.concat(out, ',')
+end
+local function mark(name, value)
+  local live = get(name) ~= nil
+  put(name, string.format('%.0f', now + tonumber(ARGV[8])) .. '|' .. value)
+  if not live then markers[#markers + 1] = at[name] end
+end
+local function unmark(name)
+  if at[name] then values[at[name]] = false end
 end
 if doBasket or doWishlist then
-  if what == 'g' and hb == hw then
-    mark('g:' .. hb)
+  if what == 'g' and hb == hw and bTaken ~= false and wTaken ~= false then
+    mark('g:' .. hb, basketTaken() .. '|' .. table.concat(wOrder, ','))
+    unmark('mb:' .. hb)
+    unmark('mw:' .. hb)
   else
-    if doBasket then mark('mb:' .. hb) end
-    if doWishlist then mark('mw:' .. hw) end
+    if doBasket then mark('mb:' .. hb, basketTaken()) end
+    if doWishlist then mark('mw:' .. hw, table.concat(wOrder, ',')) end
   end
+  local live = {}
+  for _, i in ipairs(markers) do
+    if values[i] then live[#live + 1] = i end
+  end
+  markers = live
   if #markers > ${MAX_MARKERS} then
-    table.sort(markers, function(x, y) return tonumber(values[x]) < tonumber(values[y]) end)
+    table.sort(markers, function(x, y) return markerEnd(values[x]) < markerEnd(values[y]) end)
     for i = 1, #markers - ${MAX_MARKERS} do values[markers[i]] = false end
   end
   save(false, tonumber(ARGV[7]), now)

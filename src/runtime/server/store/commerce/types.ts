@@ -65,7 +65,7 @@ export interface GuestMergeKeys {
   wishlistMarker: string
 }
 
-/** What a login's merge did to each list: null for a list the marker says was merged already. */
+/** What a login's merge did to each list: null for a list that brought nothing its marker had not taken in. */
 export interface GuestMergeCounts {
   basket: BasketMergeCounts | null
   wishlist: number | null
@@ -81,9 +81,13 @@ export interface CommerceStore {
   writeBasket: (key: string, change: { variantId: number, quantity: number, mode: 'add' | 'set' }, options: BasketWriteOptions) => Promise<BasketLine[]>
   readWishlist: (key: string) => Promise<WishlistItem[]>
   writeWishlist: (key: string, change: { productId: number, mode: 'add' | 'remove' }, options: WishlistWriteOptions) => Promise<WishlistItem[]>
-  /** Merges lines into a basket unless the marker exists; sets the marker in the same step. Null: already merged. */
+  /**
+   * Merges a guest's lines into a basket and records in the marker, in the same step, what it took in from that guest:
+   * a later call with the same marker takes in only a line's quantity above it and lines not taken yet. Null: nothing
+   * new (nothing written).
+   */
   mergeBasket: (key: string, marker: string, lines: BasketLine[], options: BasketMergeOptions) => Promise<BasketMergeCounts | null>
-  /** Merges items into a wishlist unless the marker exists. Returns how many were new, or null: already merged. */
+  /** Merges items into a wishlist, those its marker has not taken in. Returns how many were new to it, or null: nothing new. */
   mergeWishlist: (key: string, marker: string, items: WishlistItem[], options: WishlistMergeOptions) => Promise<number | null>
   /**
    * A login's claim of a guest: takes the login lock unless it is held, then reads the guest's basket and wishlist,
@@ -93,7 +97,7 @@ export interface CommerceStore {
   claimGuest: (lock: string, token: string, ttlMs: number, keys: { basket: string, wishlist: string }) => Promise<ClaimedGuest | null>
   /**
    * Merges a claimed guest's basket and wishlist into a user's in one step (one round trip; the keys share the
-   * user's hash tag), each list once under its marker, like {@link CommerceStore.mergeBasket} and
+   * user's hash tag), each list under its marker, like {@link CommerceStore.mergeBasket} and
    * {@link CommerceStore.mergeWishlist} together.
    */
   mergeGuest: (keys: GuestMergeKeys, guest: ClaimedGuest, options: { basket: BasketMergeOptions, wishlist: WishlistMergeOptions }) => Promise<GuestMergeCounts>

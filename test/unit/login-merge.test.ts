@@ -1,9 +1,10 @@
 import { createStorage } from 'unstorage'
 import type { Storage } from 'unstorage'
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { createDefaultAdapters, storeMergeOf } from '../../src/runtime/server/commerce/adapters'
+import { createDefaultAdapters, mergeMarkerTtlMs, storeMergeOf } from '../../src/runtime/server/commerce/adapters'
 import { mergeGuestIntoUser } from '../../src/runtime/server/commerce/merge'
 import { createGuestId, hashSessionId, parseSessionId } from '../../src/runtime/server/session/id'
+import { ownerDataKeys } from '../../src/runtime/server/store/keys'
 import { commerceKeys, createCommerceStore, createSessionStore, loginLockKey, mergeMarkerKey, sessionKeys, storefrontMemoryDriver } from '../../src/runtime/server/store'
 import type { CommerceAdapterContext, CommerceOwner, StorefrontCommerceAdapters } from '../../src/runtime/types/commerce'
 
@@ -39,12 +40,21 @@ function setup() {
   const store = createCommerceStore(faulty, driver)
   const sessions = createSessionStore(storage, driver, { nativeTtl: true, sweepIntervalMs: 0 })
   const adapters = createDefaultAdapters(async () => store)
+  const refreshes = new Map<string, () => Promise<void>>()
+  /** Refreshes a guest's session, as its next request would. */
+  const refresh = (guest: CommerceOwner & { kind: 'guest' }) => refreshes.get(guest.sessionHash)!()
   /** A guest with a live session, the lines 1×2, 2×4, 3×1 and products 1, 2, 3. */
   async function guestWithData(): Promise<CommerceOwner & { kind: 'guest' }> {
     const id = createGuestId()
     const now = Date.now()
-    await sessions.create(sessionKeys(SHOP, parseSessionId(id)!), { m: JSON.stringify({ c: now, s: now, e: now + HOUR, ua: '' }) }, { ttlMs: HOUR, expiresAt: now + HOUR })
+    const keys = sessionKeys(SHOP, parseSessionId(id)!)
+    await sessions.create(keys, { m: JSON.stringify({ c: now, s: now, e: now + HOUR, ua: '' }) }, { ttlMs: HOUR, expiresAt: now + HOUR })
     const guest = { kind: 'guest', shopId: SHOP, sessionHash: hashSessionId(id) } as const
+    refreshes.set(guest.sessionHash, async () => {
+      const at = Date.now()
+      // A rolling refresh, as a request of the guest makes it: its basket and wishlist follow the session.
+      expect(await sessions.update({ ...keys, follow: ownerDataKeys(keys.owner) }, { set: { m: JSON.stringify({ c: now, s: at, e: at + HOUR, ua: '' }) }, del: [] }, { ttlMs: HOUR, expiresAt: at + HOUR })).toBe(true)
+    })
     for (const [variantId, quantity] of [[1, 2], [2, 4], [3, 1]] as const) await adapters.basket.add(guest, { variantId, quantity }, context)
     for (const productId of [1, 2, 3]) await adapters.wishlist.add(guest, { productId }, context)
     return guest
@@ -56,7 +66,7 @@ function setup() {
     await adapters.wishlist.add(user, { productId: 2 }, context)
     return user
   }
-  return { store, storage, adapters, failNext, guestWithData, userWithData, dispose: () => storage.dispose() }
+  return { store, storage, adapters, failNext, refresh, guestWithData, userWithData, dispose: () => storage.dispose() }
 }
 
 const MERGED = { merged: true, linesAdded: 2, linesCombined: 1, linesCapped: 1, linesDropped: 0, unitsAdded: 2 + 2 + 1, wishlistAdded: 2 }
@@ -174,6 +184,34 @@ describe('the login merge', () => {
       expect((await mergeGuestIntoUser(store, adapters, guest, user, roomy)).report).toEqual(NO_MERGE)
       await dispose()
     })
+  })
+
+  // A guest session kept alive by rolling refresh past session.maxAge: its marker still holds when it logs in again.
+  it('keeps a marker as long as a guest session can log in, past its maxAge', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] })
+    try {
+      const { store, adapters, refresh, guestWithData, userWithData, dispose } = setup()
+      const rolling: CommerceAdapterContext = { limits: { ...context.limits, mergeMarkerTtlMs: mergeMarkerTtlMs({ maxAgeMs: HOUR, absoluteMaxAgeMs: 30 * 24 * HOUR }, HOUR) } }
+      const [guest, user] = [await guestWithData(), await userWithData()]
+      expect((await mergeGuestIntoUser(store, adapters, guest, user, rolling)).report).toEqual(MERGED)
+      for (let minutes = 50; minutes <= 200; minutes += 50) {
+        vi.setSystemTime(Date.now() + 50 * 60_000)
+        await refresh(guest)
+      }
+      expect(await adapters.basket.get(guest, rolling)).toHaveLength(3)
+      expect((await mergeGuestIntoUser(store, adapters, guest, user, rolling)).report).toEqual(NO_MERGE)
+      expect(await adapters.basket.get(user, rolling)).toEqual(USER_BASKET)
+      await dispose()
+    }
+    finally {
+      vi.useRealTimers()
+    }
+  })
+
+  it('gives a merge marker the longest life a guest session can have', () => {
+    expect(mergeMarkerTtlMs({ maxAgeMs: HOUR, absoluteMaxAgeMs: 30 * 24 * HOUR }, 7 * 24 * HOUR)).toBe(30 * 24 * HOUR)
+    expect(mergeMarkerTtlMs({ maxAgeMs: HOUR, absoluteMaxAgeMs: 0 }, 7 * 24 * HOUR)).toBe(7 * 24 * HOUR)
+    expect(mergeMarkerTtlMs({ maxAgeMs: 40 * 24 * HOUR, absoluteMaxAgeMs: 30 * 24 * HOUR }, HOUR)).toBe(40 * 24 * HOUR)
   })
 
   it('treats a guest merged by an earlier version (its marker key) as merged', async () => {

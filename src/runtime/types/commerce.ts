@@ -45,8 +45,13 @@ export interface CommerceLimits {
   mergePolicy: BasketMergePolicy
   /** Lifetime in ms of basket and wishlist data, renewed on every write. */
   dataTtlMs: number
-  /** Lifetime in ms of the guest session, which bounds how long a merge marker must live. */
+  /** Lifetime in ms of the guest session (and of its basket and wishlist) from its last refresh. */
   guestTtlMs: number
+  /**
+   * How long in ms a merge marker lives: as long as a guest session that rolling refresh keeps alive can still log
+   * in. Defaults to `guestTtlMs`.
+   */
+  mergeMarkerTtlMs?: number
 }
 
 /** What an adapter gets with every call. */

@@ -15,6 +15,20 @@ export function commerceTtlMs(owner: CommerceOwner, limits: CommerceLimits): num
 }
 
 /**
+ * How long a merge marker lives: until no guest session merged under it can log in again. Rolling refresh keeps a
+ * guest session alive up to `absoluteMaxAge`; without that limit a guest session can outlive any marker, which then
+ * lives `commerce.dataTtl` (never less than `maxAge`).
+ * @param shop the shop's session lifetimes
+ * @param shop.maxAgeMs `session.maxAge` in ms
+ * @param shop.absoluteMaxAgeMs `session.absoluteMaxAge` in ms (0: no limit)
+ * @param dataTtlMs `commerce.dataTtl` in ms
+ * @returns ms
+ */
+export function mergeMarkerTtlMs(shop: { maxAgeMs: number, absoluteMaxAgeMs: number }, dataTtlMs: number): number {
+  return Math.max(shop.maxAgeMs, shop.absoluteMaxAgeMs > 0 ? shop.absoluteMaxAgeMs : dataTtlMs)
+}
+
+/**
  * The `Idempotency-Key` record of the call, when it belongs to the same owner as the data written (its hash tag):
  * the write sets it in its own step, and a repeat finds it and applies nothing.
  * @param dataKey the basket or wishlist key
@@ -26,6 +40,8 @@ function onceFor(dataKey: string, context: CommerceAdapterContext): { key: strin
   // Scoped to a session, a record never needs to outlive one.
   return record && isIdempotencyKeyOf(record, dataKey) ? { key: record, ttlMs: Math.min(IDEMPOTENCY_WINDOW_MS, context.limits.guestTtlMs) } : undefined
 }
+
+const markerTtl = (limits: CommerceLimits) => limits.mergeMarkerTtlMs ?? limits.guestTtlMs
 
 type GuestOwner = CommerceOwner & { kind: 'guest' }
 type UserOwner = CommerceOwner & { kind: 'user' }
@@ -86,7 +102,7 @@ export function createDefaultAdapters(commerceFor: (shopId: string) => Promise<C
         cap: limits.maxQuantityPerLine,
         maxLines: limits.maxBasketLines,
         ttlMs: limits.dataTtlMs,
-        markerTtlMs: limits.guestTtlMs,
+        markerTtlMs: markerTtl(limits),
       })
     },
   }
@@ -104,7 +120,7 @@ export function createDefaultAdapters(commerceFor: (shopId: string) => Promise<C
       return store.mergeWishlist(commerceKeys(user).wishlist, marker(user, 'w', guest), items, {
         maxItems: limits.maxWishlistItems,
         ttlMs: limits.dataTtlMs,
-        markerTtlMs: limits.guestTtlMs,
+        markerTtlMs: markerTtl(limits),
       })
     },
   }
@@ -119,8 +135,8 @@ export function createDefaultAdapters(commerceFor: (shopId: string) => Promise<C
           const userKeys = commerceKeys(user)
           const keys = { basket: userKeys.basket, basketMarker: marker(user, 'b', guest), wishlist: userKeys.wishlist, wishlistMarker: marker(user, 'w', guest) }
           return store.mergeGuest(keys, claimed, {
-            basket: { policy: limits.mergePolicy, cap: limits.maxQuantityPerLine, maxLines: limits.maxBasketLines, ttlMs: limits.dataTtlMs, markerTtlMs: limits.guestTtlMs },
-            wishlist: { maxItems: limits.maxWishlistItems, ttlMs: limits.dataTtlMs, markerTtlMs: limits.guestTtlMs },
+            basket: { policy: limits.mergePolicy, cap: limits.maxQuantityPerLine, maxLines: limits.maxBasketLines, ttlMs: limits.dataTtlMs, markerTtlMs: markerTtl(limits) },
+            wishlist: { maxItems: limits.maxWishlistItems, ttlMs: limits.dataTtlMs, markerTtlMs: markerTtl(limits) },
           })
         },
       }

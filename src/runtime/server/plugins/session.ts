@@ -4,7 +4,7 @@ import { prefixStorage } from 'unstorage'
 import { defineNitroPlugin, getRouteRules, useRuntimeConfig, useStorage } from 'nitropack/runtime'
 import type { ModuleOptions } from '../../types'
 import type { StorefrontCommerceAdapters } from '../../types/commerce'
-import { createDefaultAdapters } from '../commerce/adapters'
+import { createDefaultAdapters, mergeMarkerTtlMs } from '../commerce/adapters'
 import { createCommerceStore } from '../store/commerce'
 import type { CommerceStore } from '../store/commerce'
 import { logger, logRateLimited } from '../log'
@@ -138,6 +138,7 @@ export default defineNitroPlugin((nitroApp) => {
       mergePolicy: commerce.mergePolicy as 'sum' | 'max' | 'keep-user',
       dataTtlMs: Number(commerce.dataTtl) * 1000,
       guestTtlMs: shop.maxAgeMs,
+      mergeMarkerTtlMs: mergeMarkerTtlMs(shop, Number(commerce.dataTtl) * 1000),
     }),
     rpcBodyLimit: Number(rpc.bodyLimit),
     allowedOrigins: [rpc.allowedOrigins ?? []].flat().filter(Boolean).map(String),

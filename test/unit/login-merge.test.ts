@@ -1,11 +1,14 @@
 import { createStorage } from 'unstorage'
-import type { Storage } from 'unstorage'
-import { afterEach, describe, expect, it, vi } from 'vitest'
+import type { Driver, Storage } from 'unstorage'
+import redisDriver from 'unstorage/drivers/redis'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
+import { startRedis } from '../helpers/redis'
+import type { RedisProcess } from '../helpers/redis'
 import { createDefaultAdapters, mergeMarkerTtlMs, storeMergeOf } from '../../src/runtime/server/commerce/adapters'
 import { mergeGuestIntoUser } from '../../src/runtime/server/commerce/merge'
 import { createGuestId, hashSessionId, parseSessionId } from '../../src/runtime/server/session/id'
 import { ownerDataKeys } from '../../src/runtime/server/store/keys'
-import { commerceKeys, createCommerceStore, createSessionStore, loginLockKey, mergeMarkerKey, sessionKeys, storefrontMemoryDriver } from '../../src/runtime/server/store'
+import { CommerceConflictError, commerceKeys, createCommerceStore, createSessionStore, loginLockKey, mergeMarkerKey, sessionKeys, storefrontMemoryDriver } from '../../src/runtime/server/store'
 import type { CommerceAdapterContext, CommerceOwner, StorefrontCommerceAdapters } from '../../src/runtime/types/commerce'
 
 // The login's merge (mergeGuestIntoUser) on the embedded store, through the store's two-step merge that the default
@@ -21,8 +24,7 @@ const context: CommerceAdapterContext = {
  * The embedded store; `failNext(pattern)` makes the commerce store's next write of a key that matches fail, as a
  * store that drops a connection would.
  */
-function setup() {
-  const driver = storefrontMemoryDriver({ sweepIntervalMs: 0 })
+function setup(driver: Driver = storefrontMemoryDriver({ sweepIntervalMs: 0 })) {
   const storage = createStorage({ driver })
   const faults: RegExp[] = []
   const faulty: Storage = {
@@ -70,6 +72,8 @@ function setup() {
 }
 
 const MERGED = { merged: true, linesAdded: 2, linesCombined: 1, linesCapped: 1, linesDropped: 0, unitsAdded: 2 + 2 + 1, wishlistAdded: 2 }
+const USER_BASKET = [{ variantId: 2, quantity: 5 }, { variantId: 1, quantity: 2 }, { variantId: 3, quantity: 1 }]
+const USER_WISHLIST = [{ productId: 2 }, { productId: 1 }, { productId: 3 }]
 const NO_MERGE = { merged: false, linesAdded: 0, linesCombined: 0, linesCapped: 0, linesDropped: 0, unitsAdded: 0, wishlistAdded: 0 }
 
 describe('the login merge', () => {
@@ -90,7 +94,7 @@ describe('the login merge', () => {
   it.each([
     { through: 'the store', adapt: (adapters: StorefrontCommerceAdapters) => adapters },
     { through: 'the adapters', adapt: ownMerges },
-  ])('merges once through $through: a second login finds the lock, a retry after the cleanup the markers', async ({ adapt }) => {
+  ])('merges once through $through: a second login is refused while the first holds the guest, a retry after the cleanup finds the markers', async ({ adapt }) => {
     const { store, adapters: defaults, guestWithData, userWithData, dispose } = setup()
     const adapters = adapt(defaults)
     const [guest, user] = [await guestWithData(), await userWithData()]
@@ -99,8 +103,9 @@ describe('the login merge', () => {
     expect(first.report).toEqual(MERGED)
     expect(await defaults.basket.get(user, context)).toEqual([{ variantId: 2, quantity: 5 }, { variantId: 1, quantity: 2 }, { variantId: 3, quantity: 1 }])
     expect(await defaults.wishlist.get(user, context)).toEqual([{ productId: 2 }, { productId: 1 }, { productId: 3 }])
-    // Until the cleanup, the guest is locked: another login merges nothing and guest writes are refused.
-    expect((await mergeGuestIntoUser(store, adapters, guest, user, context)).report).toEqual(NO_MERGE)
+    // Until the cleanup, the guest is locked: another login is refused (a 409: it must not end the guest session
+    // while the holder may still give the guest back), and so are guest writes.
+    await expect(mergeGuestIntoUser(store, adapters, guest, user, context)).rejects.toBeInstanceOf(CommerceConflictError)
     await expect(defaults.basket.add(guest, { variantId: 1, quantity: 1 }, context)).rejects.toThrow(/merged into a login/)
 
     await first.clearGuest()
@@ -125,9 +130,6 @@ describe('the login merge', () => {
     await dispose()
   })
 
-  const USER_BASKET = [{ variantId: 2, quantity: 5 }, { variantId: 1, quantity: 2 }, { variantId: 3, quantity: 1 }]
-  const USER_WISHLIST = [{ productId: 2 }, { productId: 1 }, { productId: 3 }]
-
   // A login whose merge fails leaves the guest as it was, and its retry merges everything, once; with a fault
   // between the two lists, the retry merges the list that was not merged. (Each list and its marker are one write.)
   it.each([
@@ -150,40 +152,15 @@ describe('the login merge', () => {
     await dispose()
   })
 
-  // The merge is in, then the login fails (a storefront:login hook throws, the session save fails): the guest session
-  // and its lists survive, locked until the lock lapses. The guest then adds to its basket and wishlist and logs in
-  // again: what it added comes over, what was merged does not come over twice.
-  describe('after a login that failed once its merge was in', () => {
-    afterEach(() => {
-      vi.useRealTimers()
-    })
-
-    it.each([
-      { through: 'the store', adapt: (adapters: StorefrontCommerceAdapters) => adapters },
-      { through: 'the adapters', adapt: ownMerges },
-    ])('merges only what the guest added since, through $through', async ({ adapt }) => {
-      vi.useFakeTimers({ toFake: ['Date'] })
-      const { store, adapters: defaults, guestWithData, userWithData, dispose } = setup()
-      const adapters = adapt(defaults)
-      const roomy: CommerceAdapterContext = { limits: { ...context.limits, maxBasketLines: 5, maxWishlistItems: 5 } }
-      const [guest, user] = [await guestWithData(), await userWithData()]
-      expect((await mergeGuestIntoUser(store, adapters, guest, user, roomy)).report).toEqual(MERGED)
-      // The login fails here: no cleanup. 31 s later the lock has lapsed.
-      vi.setSystemTime(Date.now() + 31_000)
-      await defaults.basket.add(guest, { variantId: 1, quantity: 1 }, roomy)
-      await defaults.basket.add(guest, { variantId: 4, quantity: 1 }, roomy)
-      await defaults.wishlist.add(guest, { productId: 5 }, roomy)
-
-      const again = await mergeGuestIntoUser(store, adapters, guest, user, roomy)
-      expect(again.report).toEqual({ merged: true, linesAdded: 1, linesCombined: 1, linesCapped: 0, linesDropped: 0, unitsAdded: 2, wishlistAdded: 1 })
-      await again.clearGuest()
-      expect(await defaults.basket.get(user, roomy)).toEqual([...USER_BASKET.map(l => l.variantId === 1 ? { variantId: 1, quantity: 3 } : l), { variantId: 4, quantity: 1 }])
-      expect(await defaults.wishlist.get(user, roomy)).toEqual([...USER_WISHLIST, { productId: 5 }])
-      expect(await defaults.basket.get(guest, roomy)).toEqual([])
-      // Nothing new since: a further login merges nothing.
-      expect((await mergeGuestIntoUser(store, adapters, guest, user, roomy)).report).toEqual(NO_MERGE)
-      await dispose()
-    })
+  it('lets a login that waits for another login of the same guest take what is left when the other succeeds', async () => {
+    const { store, adapters, guestWithData, userWithData, dispose } = setup()
+    const [guest, user] = [await guestWithData(), await userWithData()]
+    const first = await mergeGuestIntoUser(store, adapters, guest, user, context)
+    const second = mergeGuestIntoUser(store, adapters, guest, user, context, { waitMs: 60_000 })
+    await first.clearGuest()
+    expect((await second).report).toEqual(NO_MERGE)
+    expect(await adapters.basket.get(user, context)).toEqual(USER_BASKET)
+    await dispose()
   })
 
   // A guest session kept alive by rolling refresh past session.maxAge: its marker still holds when it logs in again.
@@ -220,6 +197,106 @@ describe('the login merge', () => {
     await storage.setItem(mergeMarkerKey(user, 'b', guest), { e: Date.now() + HOUR, v: 1 })
     expect((await mergeGuestIntoUser(store, adapters, guest, user, context)).report).toEqual({ ...NO_MERGE, merged: true, wishlistAdded: 2 })
     expect(await adapters.basket.get(user, context)).toEqual([{ variantId: 2, quantity: 3 }])
+    await dispose()
+  })
+})
+
+// What a login does on each kind of store, when a login fails after its merge or two logins race.
+describe.each([
+  { name: 'the embedded store', start: async () => ({ driver: () => storefrontMemoryDriver({ sweepIntervalMs: 0 }), stop: async () => {} }) },
+  {
+    name: 'Redis',
+    start: async () => {
+      const redis: RedisProcess = await startRedis()
+      return { driver: () => redisDriver({ url: redis.url, base: 'sf-merge' }), stop: () => redis.dispose() }
+    },
+  },
+])('the login merge on $name', ({ start }) => {
+  let driver: () => Driver
+  let stop = async () => {}
+  beforeAll(async () => {
+    ({ driver, stop } = await start())
+  }, 60_000)
+  afterAll(async () => {
+    await stop()
+  })
+
+  const ownMerges = (adapters: StorefrontCommerceAdapters): StorefrontCommerceAdapters => ({
+    basket: { ...adapters.basket, merge: async (...args) => adapters.basket.merge(...args) },
+    wishlist: { ...adapters.wishlist, merge: async (...args) => adapters.wishlist.merge(...args) },
+  })
+
+  // The merge is in, then the login fails (a storefront:login hook throws, the session save fails): the guest session
+  // and its lists survive, locked until the lock lapses. The guest then adds to its basket and wishlist and logs in
+  // again: what it added comes over, what was merged does not come over twice.
+  describe('after a login that failed once its merge was in', () => {
+    it.each([
+      { through: 'the store', adapt: (adapters: StorefrontCommerceAdapters) => adapters },
+      { through: 'the adapters', adapt: ownMerges },
+    ])('merges only what the guest added since, through $through', async ({ adapt }) => {
+      const { store, storage, adapters: defaults, guestWithData, userWithData, dispose } = setup(driver())
+      const adapters = adapt(defaults)
+      const roomy: CommerceAdapterContext = { limits: { ...context.limits, maxBasketLines: 5, maxWishlistItems: 5 } }
+      const [guest, user] = [await guestWithData(), await userWithData()]
+      expect((await mergeGuestIntoUser(store, adapters, guest, user, roomy)).report).toEqual(MERGED)
+      // The login fails here: no cleanup. 30 s later the lock lapses.
+      await storage.removeItem(loginLockKey(guest))
+      await defaults.basket.add(guest, { variantId: 1, quantity: 1 }, roomy)
+      await defaults.basket.add(guest, { variantId: 4, quantity: 1 }, roomy)
+      await defaults.wishlist.add(guest, { productId: 5 }, roomy)
+
+      const again = await mergeGuestIntoUser(store, adapters, guest, user, roomy)
+      expect(again.report).toEqual({ merged: true, linesAdded: 1, linesCombined: 1, linesCapped: 0, linesDropped: 0, unitsAdded: 2, wishlistAdded: 1 })
+      await again.clearGuest()
+      expect(await defaults.basket.get(user, roomy)).toEqual([...USER_BASKET.map(l => l.variantId === 1 ? { variantId: 1, quantity: 3 } : l), { variantId: 4, quantity: 1 }])
+      expect(await defaults.wishlist.get(user, roomy)).toEqual([...USER_WISHLIST, { productId: 5 }])
+      expect(await defaults.basket.get(guest, roomy)).toEqual([])
+      // Nothing new since: a further login merges nothing.
+      expect((await mergeGuestIntoUser(store, adapters, guest, user, roomy)).report).toEqual(NO_MERGE)
+      await dispose()
+    })
+  })
+
+  // Two logins race with one guest cookie; the first takes the guest and its merge fails. The second waits for it, then
+  // merges the guest itself (before, it carried on without merging and its save ended the guest session: the guest's
+  // lists, in its session record on Redis, were merged zero times).
+  it('lets a login that waits for another login of the same guest merge it when the other\'s merge fails', async () => {
+    const { store, adapters, guestWithData, userWithData, dispose } = setup(driver())
+    const [guest, user] = [await guestWithData(), await userWithData()]
+    let fail!: () => void
+    const failing = new Promise<void>((resolve) => {
+      fail = resolve
+    })
+    let holding!: () => void
+    const held = new Promise<void>((resolve) => {
+      holding = resolve
+    })
+    const holderStore = { ...store, mergeGuest: async () => {
+      holding()
+      await failing
+      throw new Error('store down')
+    } }
+    let refused!: () => void
+    const waited = new Promise<void>((resolve) => {
+      refused = resolve
+    })
+    const racerStore = { ...store, claimGuest: async (...args: Parameters<typeof store.claimGuest>) => {
+      const claimed = await store.claimGuest(...args)
+      if (!claimed) refused()
+      return claimed
+    } }
+
+    const holder = mergeGuestIntoUser(store, createDefaultAdapters(async () => holderStore), guest, user, context)
+    await held
+    const racer = mergeGuestIntoUser(store, createDefaultAdapters(async () => racerStore), guest, user, context, { waitMs: 60_000 })
+    await waited
+    fail()
+    await expect(holder).rejects.toThrow('store down')
+    const merge = await racer
+    expect(merge.report).toEqual(MERGED)
+    await merge.clearGuest()
+    expect(await adapters.basket.get(user, context)).toEqual(USER_BASKET)
+    expect(await adapters.wishlist.get(user, context)).toEqual(USER_WISHLIST)
     await dispose()
   })
 })

@@ -2,10 +2,14 @@ import { randomUUID } from 'node:crypto'
 import type { CommerceAdapterContext, CommerceOwner, MergeReport, StorefrontCommerceAdapters } from '../../types/commerce'
 import { loginLockKey } from '../store/keys'
 import type { CommerceStore } from '../store/commerce'
+import { CommerceConflictError } from '../store/commerce'
 import { storeMergeOf } from './adapters'
 
 /** How long a login holds a guest: long enough for a slow merge; it outlives the guest session only briefly. */
 const LOCK_TTL_MS = 30_000
+
+/** How often a login that waits for another login of the same guest tries the lock again. */
+const CLAIM_RETRY_MS = 20
 
 /** A report for a login that merged nothing. */
 const EMPTY_MERGE: Readonly<MergeReport> = Object.freeze({
@@ -26,7 +30,7 @@ export interface GuestMerge {
 }
 
 /**
- * A merge that did nothing (no guest session, or another request is merging it).
+ * A merge that did nothing (no guest session).
  * @returns the merge
  */
 export function noMerge(): GuestMerge {
@@ -35,7 +39,9 @@ export function noMerge(): GuestMerge {
 
 /**
  * Merges a guest's basket and wishlist into a user's, exactly once however often the login is retried or raced:
- * 1. a lock on the guest stops guest writes (they get a 409) and lets one login through;
+ * 1. a lock on the guest stops guest writes (they get a 409) and lets one login through; another login of the same
+ *    guest waits for it (up to `waitMs`) and then merges what is left, or is refused with a 409, so that it never
+ *    ends a guest session whose merge the lock holder may yet give back;
  * 2. each adapter merges all or nothing and records in a marker what it took in from this guest, so a retry after a
  *    crash merges nothing twice, and a login after one that failed once its merge was in takes in only what the
  *    guest added since;
@@ -49,7 +55,10 @@ export function noMerge(): GuestMerge {
  * @param guest the guest owner
  * @param user the user owner
  * @param context adapter context
+ * @param options how long to wait for another login that holds the guest
+ * @param options.waitMs ms; 0 refuses at once
  * @returns the applied merge
+ * @throws CommerceConflictError when another login still holds the guest after `waitMs`
  */
 export async function mergeGuestIntoUser(
   store: CommerceStore,
@@ -57,13 +66,20 @@ export async function mergeGuestIntoUser(
   guest: CommerceOwner & { kind: 'guest' },
   user: CommerceOwner & { kind: 'user' },
   context: CommerceAdapterContext,
+  options: { waitMs?: number } = {},
 ): Promise<GuestMerge> {
   const lock = loginLockKey(guest)
   const token = randomUUID()
   const storeMerge = storeMergeOf(adapters)
-  const claimed = storeMerge ? await storeMerge.claim(guest, token, LOCK_TTL_MS) : await store.claim(lock, token, LOCK_TTL_MS)
-  if (!claimed) {
-    return noMerge()
+  const claim = async () => storeMerge ? await storeMerge.claim(guest, token, LOCK_TTL_MS) : await store.claim(lock, token, LOCK_TTL_MS)
+  const deadline = Date.now() + (options.waitMs ?? 0)
+  let claimed = await claim()
+  // The holder either ends the guest (its data merged, the markers say so) or gives it back; either way what this
+  // login then claims is what is left to merge.
+  while (!claimed) {
+    if (Date.now() >= deadline) throw new CommerceConflictError('another login of this guest session is under way; try again')
+    await new Promise(resolve => setTimeout(resolve, CLAIM_RETRY_MS))
+    claimed = await claim()
   }
   try {
     const [basket, wishlistAdded] = claimed !== true

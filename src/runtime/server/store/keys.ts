@@ -8,8 +8,11 @@ import { hashSessionId } from '../session/id'
 //   :s            a guest's session record          :s:<hash>   a user's session record
 //   :i            a user's session index            :p          a user's record
 //   :b / :w       basket / wishlist                 :l          a guest's login lock (while a login merges it)
-//   :mb:<hash>    / :mw:<hash>  a user's once-only merge marker for one guest session
+//   :mb:<hash>    / :mw:<hash>  the name of a user's merge marker for one guest session (see below)
 //   :k:<digest>   an Idempotency-Key record
+// A user's merge markers are stored with the list they guard, so that one write stores both: on other drivers in
+// the `:b` or `:w` value, on Redis as fields of the user's record. The marker names are what the commerce store is
+// called with; a key of that name, written before markers moved in, still counts as merged.
 // On Redis an owner's basket, wishlist and merge markers are fields of one record instead (commerceRecordOf): a
 // guest's session record, a user's `:c`; `:b`, `:w` and the marker keys are the names the commerce store is called
 // with, and where the lists of data written before that layout are read until a write folds them in.
@@ -129,7 +132,8 @@ export function loginLockKey(guest: CommerceOwner & { kind: 'guest' }): string {
 }
 
 /**
- * The once-only marker of one guest session's merge into a user's basket (`b`) or wishlist (`w`).
+ * The name of the marker of one guest session's merges into a user's basket (`b`) or wishlist (`w`); it is stored with
+ * that list (see the keyspace comment above).
  * @param user the user owner
  * @param kind `b` or `w`
  * @param guest the guest owner

@@ -148,6 +148,25 @@ describe('the Redis commerce layout', () => {
     expect(await store.readBasket(lists.basket)).toEqual([])
   })
 
+  it('treats a marker field that holds only its end (an earlier version\'s) as its lists merged whole', async () => {
+    const user = newUser()
+    const lists = commerceKeys(user)
+    const owner = lists.basket.slice(0, -2)
+    const [both, basketOnly] = [`both-${counter}`, `basket-${counter}`]
+    const end = String(Date.now() + HOUR)
+    await raw.set(`${BASE}:${owner}:c`, `b\n7:1\ng:${both}\n${end}\nmb:${basketOnly}\n${end}`, 'PX', HOUR)
+    const markers = (hash: string) => {
+      const guest = { kind: 'guest', shopId: SHOP, sessionHash: hash } as const
+      return { basket: lists.basket, wishlist: lists.wishlist, basketMarker: mergeMarkerKey(user, 'b', guest), wishlistMarker: mergeMarkerKey(user, 'w', guest) }
+    }
+    const guest = { basket: [{ variantId: 7, quantity: 2 }], wishlist: [{ productId: 3 }] }
+    const options = { basket: mergeOptions, wishlist: { maxItems: 10, ttlMs: HOUR, markerTtlMs: HOUR } }
+    expect(await store.mergeGuest(markers(both), guest, options)).toEqual({ basket: null, wishlist: null })
+    expect(await store.mergeGuest(markers(basketOnly), guest, options)).toEqual({ basket: null, wishlist: 1 })
+    expect(await store.readBasket(lists.basket)).toEqual([{ variantId: 7, quantity: 1 }])
+    expect(await store.readWishlist(lists.wishlist)).toEqual([{ productId: 3 }])
+  })
+
   it('lets a user\'s record end with its last marker when both lists are empty', async () => {
     const user = newUser()
     const lists = commerceKeys(user)

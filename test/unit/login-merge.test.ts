@@ -168,7 +168,8 @@ describe('the login merge', () => {
     vi.useFakeTimers({ toFake: ['Date'] })
     try {
       const { store, adapters, refresh, guestWithData, userWithData, dispose } = setup()
-      const rolling: CommerceAdapterContext = { limits: { ...context.limits, mergeMarkerTtlMs: mergeMarkerTtlMs({ maxAgeMs: HOUR, absoluteMaxAgeMs: 30 * 24 * HOUR }, HOUR) } }
+      // The user's lists live commerce.dataTtl (30 days here); the guest session, refreshed, outlives its maxAge.
+      const rolling: CommerceAdapterContext = { limits: { ...context.limits, dataTtlMs: 30 * 24 * HOUR, mergeMarkerTtlMs: mergeMarkerTtlMs({ maxAgeMs: HOUR, absoluteMaxAgeMs: 30 * 24 * HOUR }, 30 * 24 * HOUR) } }
       const [guest, user] = [await guestWithData(), await userWithData()]
       expect((await mergeGuestIntoUser(store, adapters, guest, user, rolling)).report).toEqual(MERGED)
       for (let minutes = 50; minutes <= 200; minutes += 50) {
@@ -178,6 +179,23 @@ describe('the login merge', () => {
       expect(await adapters.basket.get(guest, rolling)).toHaveLength(3)
       expect((await mergeGuestIntoUser(store, adapters, guest, user, rolling)).report).toEqual(NO_MERGE)
       expect(await adapters.basket.get(user, rolling)).toEqual(USER_BASKET)
+      await dispose()
+    }
+    finally {
+      vi.useRealTimers()
+    }
+  })
+
+  it('never keeps a user\'s merged lines past commerce.dataTtl for the sake of a marker', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] })
+    try {
+      const { store, adapters, guestWithData, userWithData, dispose } = setup()
+      const long: CommerceAdapterContext = { limits: { ...context.limits, mergeMarkerTtlMs: 30 * 24 * HOUR } }
+      const [guest, user] = [await guestWithData(), await userWithData()]
+      expect((await mergeGuestIntoUser(store, adapters, guest, user, long)).report.merged).toBe(true)
+      vi.setSystemTime(Date.now() + 2 * HOUR)
+      expect(await adapters.basket.get(user, long)).toEqual([])
+      expect(await adapters.wishlist.get(user, long)).toEqual([])
       await dispose()
     }
     finally {

@@ -49,8 +49,9 @@ export function createGenericCommerceStore(storage: Storage): CommerceStore {
     return { l: stored.l ?? [], m: Object.fromEntries(Object.entries(stored.m ?? {}).filter(([, marker]) => marker.e > now)) } as L
   }
 
-  // One setItem for the list and its markers. It lives ttl ms while it holds anything, and at least as long as its
-  // markers; with neither it goes.
+  // One setItem for the list and its markers. It lives ttl ms (commerce.dataTtl) while it holds anything: a marker
+  // guards merged lines only while they exist, so it never keeps them past the data lifetime. An empty list lives as
+  // long as its markers; with neither it goes.
   async function save(key: string, list: StoredList<unknown, unknown>, ttlMs: number) {
     const ends = Object.values(list.m).map(marker => marker.e)
     if (ends.length === 0) {
@@ -58,7 +59,7 @@ export function createGenericCommerceStore(storage: Storage): CommerceStore {
       return
     }
     const now = Date.now()
-    const end = Math.max(list.l.length > 0 ? now + ttlMs : 0, ...ends)
+    const end = list.l.length > 0 ? now + ttlMs : Math.max(...ends)
     await writeExpiring(storage, key, list, end - now)
   }
 

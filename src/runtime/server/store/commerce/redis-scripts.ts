@@ -93,7 +93,9 @@ local function markerEnd(value)
   return tonumber(string.match(value, '^[^|]*')) or 0
 end
 -- Puts the lists back and stores the record. A guest's session record keeps its lifetime. A user's lives ttl ms
--- while a list holds anything, and at least as long as its merge markers; it goes when nothing is left in it.
+-- (commerce.dataTtl) while a list holds anything: a marker guards merged lines only while they exist, so it never
+-- keeps them past the data lifetime. With both lists empty it lives as long as its merge markers, and goes when
+-- nothing is left in it.
 local function save(guest, ttl, now)
   local b, w = basketValue(), wishlistValue()
   setField('b', b)
@@ -101,9 +103,11 @@ local function save(guest, ttl, now)
   if guest then
     redis.call('SET', KEYS[1], encode(), 'KEEPTTL')
   else
-    if b == '' and w == '' then ttl = 0 end
-    for i = 1, #names do
-      if values[i] and isMarker(names[i]) then ttl = math.max(ttl, markerEnd(values[i]) - now) end
+    if b == '' and w == '' then
+      ttl = 0
+      for i = 1, #names do
+        if values[i] and isMarker(names[i]) then ttl = math.max(ttl, markerEnd(values[i]) - now) end
+      end
     end
     if ttl > 0 then redis.call('SET', KEYS[1], encode(), 'PX', string.format('%.0f', ttl)) else redis.call('DEL', KEYS[1]) end
   end

@@ -542,7 +542,7 @@ describe('validateOptions', () => {
     // Both went into Set-Cookie as they were: 'bad name;x' gave `set-cookie: bad name;x=s%3A…`, and a domain with a
     // ';' added an attribute of its own (a scheme or port made browsers drop the cookie).
     it('refuses a cookie name that is not a token and a domain that is not a host name, per shop too', () => {
-      for (const cookieName of ['bad name;x', 'sid=x', 'a,b', '"sid"', 'sid\n', '', 'caf\u00e9']) {
+      for (const cookieName of ['bad name;x', 'sid=x', 'a,b', '"sid"', 'sid\n', '', 'caf\u00E9']) {
         expect(expectProblem({ session: { cookieName } }, 'session.cookieName', 'NUXT_STOREFRONT_SESSION_COOKIE_NAME')).toContain('is invalid: use a cookie name')
       }
       expectProblem({ shops: { 1002: { session: { cookieName: 'de sid' } } } }, 'shops.1002.session.cookieName', 'NUXT_STOREFRONT_SHOPS_1002_SESSION_COOKIE_NAME')
@@ -551,7 +551,7 @@ describe('validateOptions', () => {
         expect(expectProblem({ session: { domain } }, 'session.domain', 'NUXT_STOREFRONT_SESSION_DOMAIN')).toContain('is invalid: use a host name')
       }
       expectProblem({ shops: { 1002: { session: { domain: 'bad domain;x' } } } }, 'shops.1002.session.domain', 'NUXT_STOREFRONT_SHOPS_1002_SESSION_DOMAIN')
-      for (const cookieName of ['$session-{shopId}', '__Host-sid', 'sid.{shopId}', "a!#$%&'*+-.^_`|~z"]) {
+      for (const cookieName of ['$session-{shopId}', '__Host-sid', 'sid.{shopId}', 'a!#$%&\'*+-.^_`|~z']) {
         expect(validateOptions({ session: { cookieName } }, dev), cookieName).toEqual([])
       }
       for (const domain of ['shop.example', '.shop.example', 'Shop.Example.DE', 'localhost', 'xn--bcher-kva.example', '127.0.0.1']) {

@@ -1,4 +1,4 @@
-import { addRouteMiddleware, defineNuxtPlugin } from '#imports'
+import { addRouteMiddleware, defineNuxtPlugin, onNuxtReady } from '#imports'
 import type { BasketLine, StorefrontUser, WishlistItem } from '../../types'
 import { useStorefrontShop, useShopIdOf } from '../composables/shop'
 import { reloadLists } from '../composables/basket'
@@ -25,12 +25,16 @@ export default defineNuxtPlugin({
       return
     }
     if (useLoadedAt(shopId).value === 0) {
-      loadShopper(shopId).catch(() => {})
+      // A render without the shopper (a cached route's) hydrates as it was rendered, then loads the shopper: loaded
+      // during hydration, the header would no longer match the HTML, and Vue would keep the wrong elements.
+      onNuxtReady(() => loadShopper(shopId).catch(() => {}))
     }
     addRouteMiddleware('storefront-shop-state', async (to) => {
       // The target's shop, from the target route: useRoute() inside middleware would give the route being left.
       const target = useShopIdOf(() => to.path).value
       const loadedAt = useLoadedAt(target).value
+      // The first route's middleware runs while the page hydrates: an unloaded shopper is loaded once it has (above).
+      if (loadedAt === 0 && nuxtApp.isHydrating) return
       if (loadedAt === 0) await loadShopper(target).catch(() => {})
       else if (Date.now() - loadedAt > STALE_AFTER_MS) loadShopper(target, { background: true }).catch(() => {})
     }, { global: true })

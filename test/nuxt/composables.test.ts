@@ -61,8 +61,10 @@ describe('useUser', () => {
     // Each call waits until the test answers it, so the in-between states can be observed.
     const pending: ((value: unknown) => void)[] = []
     registerEndpoint('/api/rpc/getUser', { method: 'POST', handler: () => new Promise(resolve => pending.push(resolve)) })
-    // The state is shared per shop; start from a clean one.
+    // The state is shared per shop; start from a clean one. Marked loaded, so that the plugin's own first load (it
+    // waits for the app to be ready) leaves this test's calls alone.
     useState('storefront-user:1001').value = { user: null, isInitialized: false, fromCache: false }
+    useState('storefront-loaded:1001').value = Date.now()
     const user = useUser()
     expect(user.isInitialized.value).toBe(false)
 

@@ -27,7 +27,10 @@ export default defineNuxtPlugin({
     if (useLoadedAt(shopId).value === 0) {
       // A render without the shopper (a cached route's) hydrates as it was rendered, then loads the shopper: loaded
       // during hydration, the header would no longer match the HTML, and Vue would keep the wrong elements.
-      onNuxtReady(() => loadShopper(shopId).catch(() => {}))
+      // Unless something loaded it meanwhile.
+      const load = () => useLoadedAt(shopId).value === 0 ? loadShopper(shopId).catch(() => {}) : undefined
+      if (nuxtApp.isHydrating) onNuxtReady(() => nuxtApp.runWithContext(load))
+      else load()
     }
     addRouteMiddleware('storefront-shop-state', async (to) => {
       // The target's shop, from the target route: useRoute() inside middleware would give the route being left.

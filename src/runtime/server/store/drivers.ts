@@ -150,14 +150,14 @@ export async function createSessionDriver(options: StorefrontStorageOptions, tim
   }
 }
 
+const driverPath = (source: DriverSource) => [...(source.path ?? ['storage', 'session']), 'driver']
+
 function driverOption(source: DriverSource): string {
-  return `[storefront] ${[...(source.path ?? ['storage', 'session']), 'driver'].join('.')}`
+  return `[storefront] ${driverPath(source).join('.')}`
 }
 
 function whereToSet(source: DriverSource): string {
-  return source.hook
-    ? `set by the app's storefront:storage hook`
-    : `set ${optionEnvName([...(source.path ?? ['storage', 'session']), 'driver'])}, or check the app's storefront:storage hook`
+  return source.hook ? `set by the app's storefront:storage hook` : `set ${optionEnvName(driverPath(source))}, or check the app's storefront:storage hook`
 }
 
 /** What a wrong driver name is told. */

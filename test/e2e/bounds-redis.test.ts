@@ -387,6 +387,13 @@ describe('finding 8: a retried mutation is applied once', () => {
     expect(retried.body.items).toContainEqual({ variantId: 6, quantity: 1 })
 
     expect((await shopper.rpc('addItemToBasket', { variantId: 5, quantity: 1 }, { headers: { 'idempotency-key': 'bad key!' } })).status).toBe(400)
+
+    // Repeats sent together, before any answer (the README's claim): the script records the key with its write, so
+    // one of them applies and the others find the record.
+    const together = randomUUID()
+    const answers = await Promise.all(Array.from({ length: 5 }, () => shopper.rpc('addItemToBasket', { variantId: 7, quantity: 1 }, { headers: { 'idempotency-key': together } })))
+    expect(answers.every(answer => answer.status === 200)).toBe(true)
+    expect((await shopper.rpc('getBasket')).body.items).toContainEqual({ variantId: 7, quantity: 1 })
   })
 
   it('applies an add once when Redis is killed and restarted around it and the client retries with its key', async () => {

@@ -11,9 +11,6 @@ import type { AccountRequest } from './request'
 import { checkUserId, guardStoreStep } from './request'
 import { checkUserRecordSize, writeUserRecord } from './user'
 
-/** How long a login waits for another login of the same guest when no store timeout bounds it. */
-const CLAIM_WAIT_MS = 1000
-
 /** What a login may carry besides the user. */
 export interface LoginOptions {
   /** Tokens of the app's backend, sealed at rest and never sent to the client. */
@@ -49,7 +46,7 @@ export async function loginUser(request: AccountRequest, user: StorefrontUser, o
         { kind: 'user', shopId: shop.id, userId },
         { event, limits: runtime.limits(shop) },
         // Another login of this guest is waited for within the store timeout, then answered with a 409.
-        { waitMs: shop.storeTimeoutMs > 0 ? shop.storeTimeoutMs / 2 : CLAIM_WAIT_MS },
+        { waitMs: shop.storeTimeoutMs / 2 },
       ))
     : noMerge()
   // A new principal starts clean (see bindToUser): another user's session data never carries over, a guest's only

@@ -8,8 +8,10 @@ import { storeMergeOf } from './adapters'
 /** How long a login holds a guest: long enough for a slow merge; it outlives the guest session only briefly. */
 const LOCK_TTL_MS = 30_000
 
-/** How often a login that waits for another login of the same guest tries the lock again. */
+// A login that waits for another login of the same guest tries the lock again after 20 ms, then twice as long each
+// time up to 200 ms: each try is a store round trip (on Redis the lock and a read of the guest's lists).
 const CLAIM_RETRY_MS = 20
+const CLAIM_RETRY_MAX_MS = 200
 
 /** A report for a login that merged nothing. */
 const EMPTY_MERGE: Readonly<MergeReport> = Object.freeze({
@@ -76,9 +78,9 @@ export async function mergeGuestIntoUser(
   let claimed = await claim()
   // The holder either ends the guest (its data merged, the markers say so) or gives it back; either way what this
   // login then claims is what is left to merge.
-  while (!claimed) {
+  for (let delay = CLAIM_RETRY_MS; !claimed; delay = Math.min(2 * delay, CLAIM_RETRY_MAX_MS)) {
     if (Date.now() >= deadline) throw new CommerceConflictError('another login of this guest session is under way; try again')
-    await new Promise(resolve => setTimeout(resolve, CLAIM_RETRY_MS))
+    await new Promise(resolve => setTimeout(resolve, Math.min(delay, Math.max(1, deadline - Date.now()))))
     claimed = await claim()
   }
   try {

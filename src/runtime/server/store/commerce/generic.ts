@@ -1,7 +1,7 @@
 import type { Storage } from 'unstorage'
 import type { BasketLine, WishlistItem } from '../../../types/commerce'
 import { readExpiring, writeExpiring } from '../expiring'
-import { markerGuestHash, ownerOf } from '../keys'
+import { commerceRecordOf, markerGuestHash, ownerOf } from '../keys'
 import { createKeyedLock } from '../lock'
 import { recordExpiresAt } from '../record'
 import type { SessionFields } from '../session/types'
@@ -37,8 +37,13 @@ export function createGenericCommerceStore(storage: Storage): CommerceStore {
   const owner = ownerOf
   const ttl = (ms: number) => ({ ttl: Math.max(1, Math.ceil(ms / 1000)) })
   // Every value carries its end, so that the sweep removes it on drivers without native expiry.
-  const lines = async (key: string) => (await open<BasketList>(key)).l
-  const items = async (key: string) => (await open<WishlistList>(key)).l
+  // A read needs the list only: the markers are sorted out by open(), for the writes and merges.
+  const listOf = async <L extends StoredList<unknown, unknown>>(key: string): Promise<L['l']> => {
+    const stored = await readExpiring<L['l'] | L>(storage, key)
+    return !stored ? [] : Array.isArray(stored) ? stored : stored.l ?? []
+  }
+  const lines = (key: string) => listOf<BasketList>(key)
+  const items = (key: string) => listOf<WishlistList>(key)
 
   // A list and its live markers, from either layout.
   async function open<L extends StoredList<unknown, unknown>>(key: string): Promise<L> {
@@ -220,9 +225,9 @@ export function createGenericCommerceStore(storage: Storage): CommerceStore {
       const held = await storage.getItem<StoredLock>(lock)
       if (held?.token === token) await storage.removeItem(lock)
     }),
-    // A user's list keeps its merge markers when it is emptied, as on Redis.
+    // A user's list keeps its merge markers when it is emptied, as on Redis; a guest's has none.
     remove: async (keys) => {
-      await Promise.all(keys.map(key => /:[bw]$/.test(key)
+      await Promise.all(keys.map(key => /:[bw]$/.test(key) && !commerceRecordOf(key).guest
         ? withLock(owner(key), async () => save(key, { ...await open(key), l: [] }, 0))
         : storage.removeItem(key)))
     },

@@ -117,7 +117,7 @@ export function instrumentSessionStore(store: SessionStore, shopId: string): Ses
  * @returns the instrumented store
  */
 export function instrumentCommerceStore<T extends object>(store: T, shopId: string, redis: boolean): T {
-  const operations = Object.keys(store).filter(key => typeof (store as Record<string, unknown>)[key] === 'function' && key !== 'dispose')
+  const operations = Object.keys(store).filter(key => typeof (store as Record<string, unknown>)[key] === 'function')
   return instrumentOperations(store, operations as (keyof T)[], shopId, redis ? 'redis' : 'unstorage')
 }
 

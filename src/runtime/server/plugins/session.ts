@@ -68,9 +68,11 @@ export default defineNitroPlugin((nitroApp) => {
         }
         const scoped = prefixStorage(useStorage(), mount)
         const durable = { waitForReplicas: Number(storage.waitForReplicas ?? 0) || 0, timeoutMs: shop.storeTimeoutMs }
+        const sessions = createSessionStore(scoped, driver, { nativeTtl, sweepIntervalMs: Math.min(shop.maxAgeMs, 600_000), ...durable })
         return {
-          sessions: instrumentSessionStore(createSessionStore(scoped, driver, { nativeTtl, sweepIntervalMs: Math.min(shop.maxAgeMs, 600_000), ...durable }), shop.id),
-          commerce: instrumentCommerceStore(createCommerceStore(scoped, driver, durable), shop.id, driver.name === 'redis'),
+          sessions: instrumentSessionStore(sessions, shop.id),
+          // The commerce store runs on the same backend as the session store (storeBackend decides both).
+          commerce: instrumentCommerceStore(createCommerceStore(scoped, driver, durable), shop.id, sessions.kind === 'redis'),
           source: walkSourceOf(scoped, driver, shop.storeTimeoutMs),
         }
       })()

@@ -13,7 +13,7 @@ let context: BrowserContext
 const problems: PageProblems = { list: [] }
 
 beforeAll(async () => {
-  server = await startFixtureServer('playground', { NUXT_NITRO_ROUTE_RULES: '{"/wishlist":{"swr":60}}' })
+  server = await startFixtureServer('playground', { NUXT_NITRO_ROUTE_RULES: '{"/wishlist":{"swr":60},"/gone/**":{"swr":60}}' })
   browser = await launchChromium()
   context = await browser.newContext({ viewport: { width: 1280, height: 900 }, baseURL: server.url })
 })
@@ -51,5 +51,29 @@ describe('a cached page in Chromium', () => {
     await page.waitForSelector('[data-test=account-name]')
     expect(new URL(page.url()).pathname).toBe('/account')
     expect(problems.list).toEqual([])
+  })
+
+  it('renders a missing page as its route does: under a cached route without the shopper until hydrated, elsewhere with her', async () => {
+    const missing: PageProblems = { list: [] }
+    const page = await watchedPage(context, missing)
+    const login = await context.request.post('/api/rpc/login', { data: { payload: { email: 'alice@example.com', password: 'alice-secret-1' } } })
+    expect(login.status()).toBe(200)
+
+    const cached = await page.goto('/gone/away')
+    expect(cached!.status()).toBe(404)
+    expect(await cached!.text()).not.toContain('Alice')
+    await hydrated(page)
+    await expect.poll(() => page.textContent('[data-test=account-link]')).toContain('Alice')
+
+    const plain = await page.goto('/no-such-page')
+    expect(plain!.status()).toBe(404)
+    expect(await plain!.text()).toMatch(/data-test="account-link"[^>]*>\s*Alice\s*</)
+    await hydrated(page)
+    expect(await page.textContent('[data-test=account-link]')).toContain('Alice')
+    // The two documents' own 404s, and nothing else (no hydration mismatch, no failed load).
+    expect(missing.list.map(problem => problem.replace(server.url, ''))).toEqual(['/gone/away', '/no-such-page'].flatMap(path => [
+      `response 404: ${path}`,
+      `console: Failed to load resource: the server responded with a status of 404 (Page not found: ${path})`,
+    ]))
   })
 })

@@ -104,6 +104,28 @@ describe('pages under each path shop\'s prefix', () => {
     expect(await en.text()).toContain('This page does not exist')
   })
 
+  it('shows a logged-in shopper as signed in on a missing page of each path shop, with the basket count', async () => {
+    for (const [shopId, prefix] of [['1001', ''], ['1002', '/de']] as const) {
+      const shop = { 'x-shop-id': shopId }
+      const login = await server.fetch('/api/rpc/login', postJson({ payload: { email: 'bob@example.com', password: 'bob-secret-1' } }, shop))
+      const cookie = setCookiePair(login, `$session-${shopId}`)!
+      expect((await server.fetch('/api/rpc/addItemToBasket', postJson({ payload: { variantId: 101, quantity: 2 } }, { ...shop, cookie }))).status).toBe(200)
+      // Nuxt renders the error page in a second, in-process request: it reads the session of the page's own shop.
+      const page = await server.fetch(`${prefix}/no-such-page`, { headers: { ...html, cookie } })
+      expect(page.status).toBe(404)
+      expect(page.headers.get('cache-control')).toContain('no-store')
+      const body = await page.text()
+      expect(body, `shop ${shopId}`).toMatch(/data-test="account-link"[^>]*>\s*Bob\s*</)
+      expect(body).not.toContain('data-test="login-link"')
+      expect(body).toMatch(/data-test="basket-count"[^>]*>2</)
+    }
+    // Asked for from outside, Nuxt's error-render path is no way into a session: a 404, with no shopper in it.
+    const login = await server.fetch('/api/rpc/login', postJson({ payload: { email: 'bob@example.com', password: 'bob-secret-1' } }))
+    const outside = await server.fetch('/__nuxt_error?url=/account&statusCode=404', { headers: { ...html, cookie: setCookiePair(login, '$session-1001')! } })
+    expect(outside.status).toBe(404)
+    expect(await outside.text()).not.toContain('Bob')
+  })
+
   it('sends a logged-in shopper from the login page on (storefront-guest)', async () => {
     const login = await server.fetch('/api/rpc/login', postJson({ payload: { email: 'bob@example.com', password: 'bob-secret-1' } }))
     const cookie = setCookiePair(login, '$session-1001')!

@@ -1,5 +1,6 @@
 import type { IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeader } from 'node:http'
 import type { H3Event } from 'h3'
+import { getQuery } from 'h3'
 
 // Every place the module reaches past h3's public API, in one file: the Node request and response behind an event
 // (`event.node`) and h3's body cache (`_requestBody`). Each replaces a public helper on the request path that
@@ -23,6 +24,24 @@ export function nodeRequestHeader<K extends keyof IncomingHttpHeaders>(event: H3
  */
 export function nodeRequestHeaders(event: H3Event): IncomingHttpHeaders {
   return event.node.req.headers
+}
+
+const ERROR_RENDER = /^\/__nuxt_error(?:\?|$)/
+
+/**
+ * The page a request renders the error of, when it is Nuxt's own render of an error page. Nuxt's error handler renders
+ * the page of a 404 (no page serves the path) or of a page that threw in a second request to itself,
+ * `/__nuxt_error?url=<the page's path>&statusCode=…`, sent in-process with the page request's headers (its cookies
+ * included); only that in-process request counts (`__unenv__`: Nuxt's renderer answers `/__nuxt_error` from outside
+ * with a 404).
+ * @param event the request
+ * @returns the path (and query) of the page whose error is rendered, or undefined for any other request
+ */
+export function errorRenderPagePath(event: H3Event): string | undefined {
+  if (!ERROR_RENDER.test(event.path) || !('__unenv__' in event.node.req)) return undefined
+  const url = getQuery(event).url
+  // A path of this site only: never a scheme-relative `//host` or a backslash form.
+  return typeof url === 'string' && /^\/(?![/\\])/.test(url) ? url : undefined
 }
 
 /**

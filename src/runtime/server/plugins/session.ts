@@ -2,6 +2,8 @@ import { getResponseStatus } from 'h3'
 import type { H3Event } from 'h3'
 import { prefixStorage } from 'unstorage'
 import { defineNitroPlugin, getRouteRules, useRuntimeConfig, useStorage } from 'nitropack/runtime'
+// Route rules of a path other than the request's (the page behind Nuxt's error render): not in the public entry.
+import { getRouteRulesForPath } from 'nitropack/runtime/internal/route-rules'
 import type { ModuleOptions } from '../../types'
 import type { StorefrontCommerceAdapters } from '../../types/commerce'
 import { createDefaultAdapters, mergeMarkerTtlMs } from '../commerce/adapters'
@@ -29,6 +31,7 @@ import { loaders as driverLoaders } from '#storefront/session-drivers'
 import { markPersonal } from '../http/cache-headers'
 import { pagePrefixMismatches, publicShopConfig } from '../session/public-config'
 import { requestHostName } from '../session/shop'
+import { errorRenderPagePath } from '../internal/h3'
 import { setSsrPageSource } from '../../shared/ssr-page'
 import type { PublicShop } from '../../shared/shop'
 
@@ -216,10 +219,19 @@ function resolveOrReport(config: ModuleOptions, production: boolean) {
 }
 
 function isSkipped(event: H3Event): boolean {
+  // Nuxt's render of a page's error page (a logged-in shopper's 404) shows the shopper as the page would have, unless
+  // the page's route is a shared, cached one.
+  const failedPage = errorRenderPagePath(event)
+  if (failedPage !== undefined) {
+    return isShared(getRouteRulesForPath(failedPage.split('?', 1)[0]!))
+  }
   if (SKIPPED_PATHS.test(event.path)) {
     return true
   }
-  const rules = getRouteRules(event) as { cache?: unknown, isr?: unknown, swr?: unknown }
+  return isShared(getRouteRules(event))
+}
+
+function isShared(rules: { cache?: unknown, isr?: unknown, swr?: unknown }): boolean {
   return Boolean(rules.cache || rules.isr || rules.swr)
 }
 

@@ -2,7 +2,7 @@ import type { H3Event } from 'h3'
 import { getRequestHost } from 'h3'
 import { shopForHost, shopForPath } from '../../shared/shop'
 import type { ResolvedShop, ResolvedShops } from './config'
-import { nodeRequestHeader } from '../internal/h3'
+import { errorRenderPagePath, nodeRequestHeader } from '../internal/h3'
 import { StorefrontHttpError } from './errors'
 
 /**
@@ -33,7 +33,8 @@ export function selectShop(event: H3Event, shops: ResolvedShops): ResolvedShop {
     return byHost
   }
   if (shops.selector !== 'domain') {
-    const byPath = pathShop(event.path, shops)
+    // Nuxt's render of a page's error page belongs to the shop of that page.
+    const byPath = pathShop(errorRenderPagePath(event) ?? event.path, shops)
     if (byPath) {
       return byPath
     }

@@ -56,6 +56,12 @@ function keysOf(shopper: Shopper) {
   return { ...keys, prefixed: (key: string) => `storefront:${key}` }
 }
 
+/** The Idempotency-Key records under a shopper's owner (not the session's count of keyed calls). */
+async function recordsOf(shopper: Shopper): Promise<string[]> {
+  const keys = await withClient(client => client.keys(`storefront:${keysOf(shopper).owner}:k:*`))
+  return keys.filter(key => !key.includes(':k:n.'))
+}
+
 /** Polls a condition until it holds, at most `timeoutMs`. */
 async function until(condition: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
   const end = Date.now() + timeoutMs
@@ -375,7 +381,7 @@ describe('finding 8: a retried mutation is applied once', () => {
     const lost = randomUUID()
     const applied = await shopper.rpc('addItemToBasket', { variantId: 6, quantity: 1 }, { headers: { 'idempotency-key': lost } })
     expect(applied.body.items).toContainEqual({ variantId: 6, quantity: 1 })
-    const records = await withClient(client => client.keys(`storefront:${keysOf(shopper).owner}:k:*`))
+    const records = await recordsOf(shopper)
     expect(records.length).toBe(3)
     await withClient(async (client) => {
       for (const record of records) {
@@ -394,6 +400,37 @@ describe('finding 8: a retried mutation is applied once', () => {
     const answers = await Promise.all(Array.from({ length: 5 }, () => shopper.rpc('addItemToBasket', { variantId: 7, quantity: 1 }, { headers: { 'idempotency-key': together } })))
     expect(answers.every(answer => answer.status === 200)).toBe(true)
     expect((await shopper.rpc('getBasket')).body.items).toContainEqual({ variantId: 7, quantity: 1 })
+  })
+
+  it('refuses new keyed calls past rpc.idempotencyLimit (NUXT_STOREFRONT_RPC_IDEMPOTENCY_LIMIT), and still answers repeats', async () => {
+    const server = await start('basic', { NUXT_STOREFRONT_RPC_IDEMPOTENCY_LIMIT: '3' })
+    const shopper = createShopper(server)
+    expect((await shopper.rpc('loginAs', { userId: `cap-${randomUUID().slice(0, 8)}` })).status).toBe(200)
+    const keys = [randomUUID(), randomUUID(), randomUUID()]
+    for (const key of keys) {
+      expect((await shopper.rpc('addItemToBasket', { variantId: 5, quantity: 1 }, { headers: { 'idempotency-key': key } })).status).toBe(200)
+    }
+    // Reads with a key count too: each would keep a copy of its answer for an hour.
+    for (let i = 0; i < 20; i++) {
+      const refused = await shopper.rpc(i % 2 ? 'listSessions' : 'addItemToBasket', { variantId: 5, quantity: 1 }, { headers: { 'idempotency-key': randomUUID() } })
+      expect(refused.status).toBe(429)
+      expect(refused.headers.get('content-type')).toContain('application/problem+json')
+      expect(refused.body.detail).toMatch(/more than 3 calls with an Idempotency-Key .*rpc\.idempotencyLimit/)
+      const retryAfter = Number(refused.headers.get('retry-after'))
+      expect(retryAfter).toBeGreaterThan(3500)
+      expect(retryAfter).toBeLessThanOrEqual(3600)
+    }
+    // A repeat of a recorded call is answered as before; a call without a key runs; nothing refused was applied.
+    const repeat = await shopper.rpc('addItemToBasket', { variantId: 5, quantity: 1 }, { headers: { 'idempotency-key': keys[0]! } })
+    expect(repeat.status).toBe(200)
+    expect(repeat.headers.get('idempotent-replayed')).toBe('true')
+    expect((await shopper.rpc('getBasket')).body.items).toEqual([{ variantId: 5, quantity: 3 }])
+    expect(await recordsOf(shopper)).toHaveLength(3)
+
+    // Another session counts its own calls.
+    const other = createShopper(server)
+    expect((await other.rpc('loginAs', { userId: `cap-${randomUUID().slice(0, 8)}` })).status).toBe(200)
+    expect((await other.rpc('addItemToBasket', { variantId: 5, quantity: 1 }, { headers: { 'idempotency-key': randomUUID() } })).status).toBe(200)
   })
 
   it('applies an add once when Redis is killed and restarted around it and the client retries with its key', async () => {

@@ -484,6 +484,7 @@ describe('validateOptions', () => {
       ['storeTimeout', 'NUXT_STOREFRONT_STORE_TIMEOUT', v => ({ storeTimeout: v as number }), false],
       ['maxSessionsPerUser', 'NUXT_STOREFRONT_MAX_SESSIONS_PER_USER', v => ({ maxSessionsPerUser: v as number }), true],
       ['rpc.bodyLimit', 'NUXT_STOREFRONT_RPC_BODY_LIMIT', v => ({ rpc: { bodyLimit: v as number } }), false],
+      ['rpc.idempotencyLimit', 'NUXT_STOREFRONT_RPC_IDEMPOTENCY_LIMIT', v => ({ rpc: { idempotencyLimit: v as number } }), false],
       ['commerce.maxQuantityPerLine', 'NUXT_STOREFRONT_COMMERCE_MAX_QUANTITY_PER_LINE', v => ({ commerce: { maxQuantityPerLine: v as number } }), false],
       ['commerce.maxBasketLines', 'NUXT_STOREFRONT_COMMERCE_MAX_BASKET_LINES', v => ({ commerce: { maxBasketLines: v as number } }), false],
       ['commerce.maxWishlistItems', 'NUXT_STOREFRONT_COMMERCE_MAX_WISHLIST_ITEMS', v => ({ commerce: { maxWishlistItems: v as number } }), false],

@@ -202,6 +202,12 @@ export interface StorefrontRpcOptions {
    */
   bodyLimit?: number
   /**
+   * Calls with an `Idempotency-Key` one session may make per hour (each keeps a record of its result for an hour);
+   * past it, a new keyed call is a 429 with `Retry-After`, while repeats of recorded calls are still answered.
+   * @default 200
+   */
+  idempotencyLimit?: number
+  /**
    * Built-in methods the app replaces on purpose; replacing one not listed here logs a warning.
    * @default []
    */

@@ -146,6 +146,7 @@ export default defineNitroPlugin((nitroApp) => {
       mergeMarkerTtlMs: mergeMarkerTtlMs(shop, Number(commerce.dataTtl) * 1000),
     }),
     rpcBodyLimit: Number(rpc.bodyLimit),
+    rpcIdempotencyLimit: Number(rpc.idempotencyLimit),
     allowedOrigins: [rpc.allowedOrigins ?? []].flat().filter(Boolean).map(String),
     hooks: nitroApp.hooks,
     production,

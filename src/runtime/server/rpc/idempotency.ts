@@ -6,6 +6,7 @@ import { idempotencyKey, sessionKeys } from '../store/keys'
 import type { StorefrontSession } from '../session/session'
 import type { SessionStore } from '../store/session'
 import { requestHeader } from './headers'
+import { StorefrontHttpError } from '../session/errors'
 
 /** How long a mutating call's result is kept for a repeat with the same `Idempotency-Key`, in ms (1 hour). */
 export const IDEMPOTENCY_WINDOW_MS = 3_600_000
@@ -23,7 +24,7 @@ const KEY = /^[\w.:-]{8,128}$/
  * @returns the record key, or undefined without a valid header or without a stored session (nothing to scope it to)
  * @throws a 400 for a malformed `Idempotency-Key`
  */
-export function idempotencyRecord(event: H3Event, session: StorefrontSession, method: string): string | undefined {
+export function idempotencyRecord(event: H3Event, session: StorefrontSession, method: string): { record: string, counter: string } | undefined {
   const header = requestHeader(event, 'idempotency-key')
   if (header === undefined) return undefined
   if (!KEY.test(header)) {
@@ -32,8 +33,37 @@ export function idempotencyRecord(event: H3Event, session: StorefrontSession, me
   const info = session.isNew ? undefined : parseSessionId(session.id)
   if (!info) return undefined
   const keys = sessionKeys(session.shopId, info)
-  const digest = createHash('sha256').update(`${keys.hash}\n${method}\n${header}`).digest('base64url').slice(0, 32)
-  return idempotencyKey(keys.owner, digest)
+  return {
+    record: idempotencyKey(keys.owner, digest(`${keys.hash}\n${method}\n${header}`)),
+    // The session's count of keyed calls in the window: a name no record digest takes (a dot is not base64url).
+    counter: idempotencyKey(keys.owner, `n.${digest(keys.hash)}`),
+  }
+}
+
+function digest(value: string): string {
+  return createHash('sha256').update(value).digest('base64url').slice(0, 32)
+}
+
+/** A session made more keyed calls in the window than `rpc.idempotencyLimit`: a 429 with `Retry-After`. */
+export class TooManyKeyedCallsError extends StorefrontHttpError {
+  override name = 'TooManyKeyedCallsError'
+  constructor(limit: number, readonly retryAfter: number) {
+    super(429, 'Too Many Requests', `more than ${limit} calls with an Idempotency-Key in this session within an hour (rpc.idempotencyLimit): try again in ${retryAfter} seconds`)
+    this.data = { retryAfter }
+  }
+}
+
+/**
+ * Counts a keyed call against the session's limit, in the same round trip as the read of its record. The window is
+ * the records' own: an hour, or the session's lifetime when shorter.
+ * @param store the shop's store
+ * @param counter the session's counter key
+ * @param sessionMaxAgeMs the shop's session lifetime
+ * @returns the count in the window so far and when the window ends
+ */
+export async function countKeyedCall(store: SessionStore, counter: string, sessionMaxAgeMs: number): Promise<{ count: number, resetMs: number }> {
+  const [counted] = await store.countAttempts([counter], Math.min(IDEMPOTENCY_WINDOW_MS, sessionMaxAgeMs))
+  return counted!
 }
 
 /**

@@ -8,7 +8,7 @@ import type { RpcDefinition } from '../../types/rpc'
 import type { RpcRegistry } from './dispatch'
 import { findRpcMethod, loadedRpcMethod, runRpcMethod } from './dispatch'
 import { requestHeader } from './headers'
-import { idempotencyRecord, recordResult, replayedResult } from './idempotency'
+import { countKeyedCall, idempotencyRecord, recordResult, replayedResult, TooManyKeyedCallsError } from './idempotency'
 import { readQueryPayload, takeBodyPayload } from './payload'
 
 const registry = methods as RpcRegistry
@@ -77,14 +77,23 @@ function answer(event: H3Event, result: unknown): unknown {
 async function openIdempotency(event: H3Event, name: string) {
   const runtime = useStorefrontRuntime()
   const session = await runtime.engine.session(event)
-  const record = idempotencyRecord(event, session, name)
-  if (!record) return undefined
-  const store = await runtime.sessionsFor(runtime.engine.shop(event))
-  const replay = await replayedResult(event, store, record).catch((error: unknown) => {
+  const keys = idempotencyRecord(event, session, name)
+  if (!keys) return undefined
+  const shop = runtime.engine.shop(event)
+  const store = await runtime.sessionsFor(shop)
+  // The record's read and the session's count go out together: one round trip on Redis.
+  const [replay, counted] = await Promise.all([replayedResult(event, store, keys.record), countKeyedCall(store, keys.counter, shop.maxAgeMs)]).catch((error: unknown) => {
     throw toStoreError('idempotency read', error)
   })
-  if (!replay) event.context.storefront!.idempotency = record
-  return { store, record, replay }
+  // A repeat of a recorded call is answered whatever the count; a new one past the session's limit is refused, so that
+  // one session cannot fill the store with records (each keeps up to 64 KB for an hour).
+  if (!replay && counted.count > runtime.rpcIdempotencyLimit) {
+    const retryAfter = Math.max(1, Math.ceil(counted.resetMs / 1000))
+    setResponseHeader(event, 'retry-after', retryAfter)
+    throw new TooManyKeyedCallsError(runtime.rpcIdempotencyLimit, retryAfter)
+  }
+  if (!replay) event.context.storefront!.idempotency = keys.record
+  return { store, record: keys.record, replay }
 }
 
 // The Origin check guards cookie-authenticated calls against cross-site requests; a bearer request carries its

@@ -11,7 +11,7 @@ const SESSION_NUMBERS: Rules = {
   maxDataSize: { min: 1, unit: 'bytes' },
 }
 const TOP_NUMBERS: Rules = { storeTimeout: { min: 1, max: MAX_TIMER_MS, unit: 'milliseconds' }, maxSessionsPerUser: { min: 0, zero: 'no limit' } }
-const RPC_NUMBERS: Rules = { bodyLimit: { min: 1, unit: 'bytes' } }
+const RPC_NUMBERS: Rules = { bodyLimit: { min: 1, unit: 'bytes' }, idempotencyLimit: { min: 1 } }
 const LOGIN_LIMIT_NUMBERS: Rules = { perAccount: { min: 0, zero: 'no limit' }, perAddress: { min: 0, zero: 'no limit' }, window: { min: 1, unit: 'seconds' } }
 const COMMERCE_NUMBERS: Rules = { maxQuantityPerLine: { min: 1 }, maxBasketLines: { min: 1 }, maxWishlistItems: { min: 1 }, dataTtl: { min: 1, unit: 'seconds' } }
 

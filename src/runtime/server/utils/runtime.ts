@@ -17,6 +17,8 @@ export interface StorefrontRuntime {
   adapters: () => Promise<StorefrontCommerceAdapters>
   limits: (shop: ResolvedShop) => CommerceLimits
   rpcBodyLimit: number
+  /** Calls with an `Idempotency-Key` per session and window (`rpc.idempotencyLimit`). */
+  rpcIdempotencyLimit: number
   /** Origins allowed to call state-changing RPC methods; empty means no check. */
   allowedOrigins: string[]
   hooks: NitroApp['hooks']

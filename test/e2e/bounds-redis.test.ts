@@ -56,10 +56,10 @@ function keysOf(shopper: Shopper) {
   return { ...keys, prefixed: (key: string) => `storefront:${key}` }
 }
 
-/** The Idempotency-Key records under a shopper's owner (not the session's count of keyed calls). */
+/** The Idempotency-Key records under a shopper's owner (not the session's count of keyed calls, nor a call's claim). */
 async function recordsOf(shopper: Shopper): Promise<string[]> {
   const keys = await withClient(client => client.keys(`storefront:${keysOf(shopper).owner}:k:*`))
-  return keys.filter(key => !key.includes(':k:n.'))
+  return keys.filter(key => !key.includes(':k:n.') && !key.endsWith('.c'))
 }
 
 /** Polls a condition until it holds, at most `timeoutMs`. */
@@ -431,6 +431,48 @@ describe('finding 8: a retried mutation is applied once', () => {
     const other = createShopper(server)
     expect((await other.rpc('loginAs', { userId: `cap-${randomUUID().slice(0, 8)}` })).status).toBe(200)
     expect((await other.rpc('addItemToBasket', { variantId: 5, quantity: 1 }, { headers: { 'idempotency-key': randomUUID() } })).status).toBe(200)
+  })
+
+  it.each(['redis', 'memory'] as const)('runs an app method once when its repeats arrive while it runs (%s store): a 409 each, then the first result', async (kind) => {
+    const server = kind === 'redis' ? await start('basic') : await startFixtureServer('basic')
+    if (kind === 'memory') servers.push(server)
+    const shopper = createShopper(server)
+    expect((await shopper.rpc('loginAs', { userId: `order-${randomUUID().slice(0, 8)}` })).status).toBe(200)
+    const key = randomUUID()
+    const order = () => shopper.rpc('placeOrder', { delayMs: 800 }, { headers: { 'idempotency-key': key } })
+    // Five at once: one takes the claim and runs for 800 ms; the others arrive meanwhile.
+    const answers = await Promise.all(Array.from({ length: 5 }, order))
+    const ran = answers.filter(answer => answer.status === 200 && answer.headers.get('idempotent-replayed') !== 'true')
+    expect(ran).toHaveLength(1)
+    const placed = ran[0]!
+    const running = answers.filter(answer => answer.status === 409)
+    expect(running.length).toBeGreaterThan(0)
+    for (const repeat of running) {
+      expect(repeat.headers.get('content-type')).toContain('application/problem+json')
+      expect(repeat.headers.get('retry-after')).toBe('1')
+      expect(repeat.body).toMatchObject({ status: 409, code: 'call-running' })
+      expect(repeat.body.detail).toMatch(/still running/)
+    }
+    // Any other answer is the first one's result, replayed.
+    for (const answer of answers.filter(answer => answer !== placed && answer.status !== 409)) {
+      expect(answer.status).toBe(200)
+      expect(answer.body).toEqual(placed.body)
+    }
+    // Once it answered, a repeat gets its result; a call with another key places the next order: one was placed.
+    const replayed = await order()
+    expect(replayed.status).toBe(200)
+    expect(replayed.headers.get('idempotent-replayed')).toBe('true')
+    expect(replayed.body).toEqual(placed.body)
+    const next = await shopper.rpc('placeOrder', {}, { headers: { 'idempotency-key': randomUUID() } })
+    expect(next.body.orderNumber).toBe(placed.body.orderNumber + 1)
+
+    // A method that failed gives its claim up: the repeat runs it again, and gets the method's own answer.
+    const failing = randomUUID()
+    for (let i = 0; i < 2; i++) {
+      const refused = await shopper.rpc('failExpectedly', {}, { headers: { 'idempotency-key': failing } })
+      expect(refused.status).toBe(409)
+      expect(refused.body.detail).toBe('the offer ended')
+    }
   })
 
   it('applies an add once when Redis is killed and restarted around it and the client retries with its key', async () => {

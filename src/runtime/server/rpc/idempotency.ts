@@ -44,6 +44,42 @@ function digest(value: string): string {
   return createHash('sha256').update(value).digest('base64url').slice(0, 32)
 }
 
+/** How long a keyed call holds its claim while it runs: a repeat meanwhile is a 409 (1 minute). */
+export const IDEMPOTENCY_CLAIM_MS = 60_000
+
+const RECORDS_IN_ITS_WRITE = Symbol.for('nuxt-storefront-session:records-in-its-write')
+
+/**
+ * Marks a built-in method whose store write records the call's `Idempotency-Key` in its own step (the basket and
+ * wishlist writes): a repeat that arrives while it runs waits for that step and applies nothing, so it takes no claim.
+ * @param definition the method
+ * @returns the same definition
+ */
+export function recordsInItsWrite<T extends object>(definition: T): T {
+  Object.defineProperty(definition, RECORDS_IN_ITS_WRITE, { value: true })
+  return definition
+}
+
+/**
+ * The claim a keyed call holds while it runs, when its method does not record the key in its own write: the record's
+ * key with a suffix no digest takes.
+ * @param definition the method
+ * @param record the call's record key
+ * @returns the claim's key, or undefined
+ */
+export function claimKeyFor(definition: object, record: string): string | undefined {
+  return RECORDS_IN_ITS_WRITE in definition ? undefined : `${record}.c`
+}
+
+/** A repeat of a keyed call that is still running: a 409 with `Retry-After`. */
+export class KeyedCallRunningError extends StorefrontHttpError {
+  override name = 'KeyedCallRunningError'
+  constructor() {
+    super(409, 'Conflict', 'a call with this Idempotency-Key is still running: repeat it once it has answered')
+    this.data = { code: 'call-running', retryAfter: 1 }
+  }
+}
+
 /** A session made more keyed calls in the window than `rpc.idempotencyLimit`: a 429 with `Retry-After`. */
 export class TooManyKeyedCallsError extends StorefrontHttpError {
   override name = 'TooManyKeyedCallsError'

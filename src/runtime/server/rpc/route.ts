@@ -8,7 +8,7 @@ import type { RpcDefinition } from '../../types/rpc'
 import type { RpcRegistry } from './dispatch'
 import { findRpcMethod, loadedRpcMethod, runRpcMethod } from './dispatch'
 import { requestHeader } from './headers'
-import { countKeyedCall, idempotencyRecord, recordResult, replayedResult, TooManyKeyedCallsError } from './idempotency'
+import { claimKeyFor, countKeyedCall, IDEMPOTENCY_CLAIM_MS, idempotencyRecord, KeyedCallRunningError, recordResult, replayedResult, TooManyKeyedCallsError } from './idempotency'
 import { readQueryPayload, takeBodyPayload } from './payload'
 
 const registry = methods as RpcRegistry
@@ -53,15 +53,30 @@ function call(event: H3Event, name: string, definition: RpcDefinition, payload: 
 }
 
 async function callOnce(event: H3Event, name: string, definition: RpcDefinition, payload: unknown): Promise<unknown> {
-  const once = await openIdempotency(event, name)
+  const once = await openIdempotency(event, name, definition)
   if (once?.replay) {
     setResponseHeader(event, 'cache-control', 'private, no-store')
     return once.replay.result ?? ''
   }
-  const result = await runRpcMethod(event, name, definition, payload)
-  if (once) await recordResult(once.store, once.record, result, useStorefrontRuntime().engine.shop(event).maxAgeMs).catch((error: unknown) => {
-    throw toStoreError('idempotency record', error)
-  })
+  // A claim is given up once the result is recorded (a repeat then finds the record), or when the method failed (a
+  // repeat may run it again); not awaited: the answer does not wait for it.
+  const release = () => {
+    if (once?.claim) once.store.releaseOnce(once.claim).catch(() => {})
+  }
+  let result: unknown
+  try {
+    result = await runRpcMethod(event, name, definition, payload)
+  }
+  catch (error) {
+    release()
+    throw error
+  }
+  if (once) {
+    await recordResult(once.store, once.record, result, useStorefrontRuntime().engine.shop(event).maxAgeMs).catch((error: unknown) => {
+      throw toStoreError('idempotency record', error)
+    })
+    release()
+  }
   return answer(event, result)
 }
 
@@ -74,26 +89,41 @@ function answer(event: H3Event, result: unknown): unknown {
   return result
 }
 
-async function openIdempotency(event: H3Event, name: string) {
+async function openIdempotency(event: H3Event, name: string, definition: RpcDefinition) {
   const runtime = useStorefrontRuntime()
   const session = await runtime.engine.session(event)
   const keys = idempotencyRecord(event, session, name)
   if (!keys) return undefined
   const shop = runtime.engine.shop(event)
   const store = await runtime.sessionsFor(shop)
-  // The record's read and the session's count go out together: one round trip on Redis.
-  const [replay, counted] = await Promise.all([replayedResult(event, store, keys.record), countKeyedCall(store, keys.counter, shop.maxAgeMs)]).catch((error: unknown) => {
+  // A method that does not record the key in its own write holds a claim while it runs, so that a repeat meanwhile
+  // does not run it a second time.
+  const claim = claimKeyFor(definition, keys.record)
+  // The record's read, the session's count and the claim go out together: one round trip on Redis.
+  const [replay, counted, claimed] = await Promise.all([
+    replayedResult(event, store, keys.record),
+    countKeyedCall(store, keys.counter, shop.maxAgeMs),
+    claim ? store.claimOnce(claim, IDEMPOTENCY_CLAIM_MS) : true,
+  ]).catch((error: unknown) => {
     throw toStoreError('idempotency read', error)
   })
-  // A repeat of a recorded call is answered whatever the count; a new one past the session's limit is refused, so that
-  // one session cannot fill the store with records (each keeps up to 64 KB for an hour).
-  if (!replay && counted.count > runtime.rpcIdempotencyLimit) {
+  // A repeat of a recorded call is answered whatever the count or the claim (which lapses by itself).
+  if (replay) return { store, record: keys.record, replay }
+  if (!claimed) {
+    setResponseHeader(event, 'retry-after', 1)
+    throw new KeyedCallRunningError()
+  }
+  const held = claimed && claim ? claim : undefined
+  // A new call past the session's limit is refused, so that one session cannot fill the store with records (each
+  // keeps up to 64 KB for an hour).
+  if (counted.count > runtime.rpcIdempotencyLimit) {
+    if (held) store.releaseOnce(held).catch(() => {})
     const retryAfter = Math.max(1, Math.ceil(counted.resetMs / 1000))
     setResponseHeader(event, 'retry-after', retryAfter)
     throw new TooManyKeyedCallsError(runtime.rpcIdempotencyLimit, retryAfter)
   }
-  if (!replay) event.context.storefront!.idempotency = keys.record
-  return { store, record: keys.record, replay }
+  event.context.storefront!.idempotency = keys.record
+  return { store, record: keys.record, replay, claim: held }
 }
 
 // The Origin check guards cookie-authenticated calls against cross-site requests; a bearer request carries its

@@ -1,8 +1,10 @@
 import { createError } from 'h3'
 import { defineRpcHandler } from '../define'
+import { recordsInItsWrite } from '../idempotency'
 import { integerObject } from '../schema'
 
-export default defineRpcHandler(
+// Its store write records the Idempotency-Key in the same step: a repeat while it runs applies nothing, and waits for no claim.
+export default recordsInItsWrite(defineRpcHandler(
   async (line, context) => {
     const max = context.basket.limits.maxQuantityPerLine
     if (line.quantity > max) {
@@ -11,4 +13,4 @@ export default defineRpcHandler(
     return { items: await context.basket.add(line) }
   },
   { input: integerObject({ variantId: { min: 1, max: Number.MAX_SAFE_INTEGER }, quantity: { min: 1, max: Number.MAX_SAFE_INTEGER } }), form: true },
-)
+))

@@ -1,7 +1,9 @@
 import { defineRpcHandler } from '../define'
+import { recordsInItsWrite } from '../idempotency'
 import { integerObject } from '../schema'
 
-export default defineRpcHandler(
+// Its store write records the Idempotency-Key in the same step: a repeat while it runs applies nothing, and waits for no claim.
+export default recordsInItsWrite(defineRpcHandler(
   async ({ productId }, context) => ({ items: await context.wishlist.remove(productId) }),
   { input: integerObject({ productId: { min: 1, max: Number.MAX_SAFE_INTEGER } }), form: true },
-)
+))

@@ -196,6 +196,15 @@ export function createGenericSessionStore(storage: Storage, options: SessionStor
 
     writeOnce: (key, value, ttlMs) => writeExpiring(storage, key, value, ttlMs),
 
+    // Atomic within this process (the keyed lock), as the login limiter's counts are on these drivers.
+    claimOnce: (key, ttlMs) => withLock(key, async () => {
+      if (await readExpiring(storage, key) !== null) return false
+      await writeExpiring(storage, key, 1, ttlMs)
+      return true
+    }),
+
+    releaseOnce: key => storage.removeItem(key),
+
     countAttempts: (keys, windowMs) => Promise.all(keys.map(key => withLock(key, async () => {
       const now = Date.now()
       const stored = await storage.getItem<{ e: number, v: number }>(key)

@@ -122,6 +122,16 @@ export function createRedisSessionStore(client: RedisClient, prefix: string, tim
       await confirmed(client.set(k(key), value, 'PX', Math.max(1, Math.ceil(ttlMs))))
     },
 
+    async claimOnce(key, ttlMs) {
+      await ready()
+      return await client.set(k(key), '1', 'PX', Math.max(1, Math.ceil(ttlMs)), 'NX') === 'OK'
+    },
+
+    async releaseOnce(key) {
+      await ready()
+      await client.del(k(key))
+    },
+
     async countAttempts(keys, windowMs) {
       await ready()
       // Issued in one tick: auto-pipelining sends them in one write, and on a cluster each goes to its own node.

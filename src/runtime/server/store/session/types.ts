@@ -112,6 +112,10 @@ export interface SessionStore {
   readOnce: (key: string) => Promise<string | null>
   /** Writes the record of a mutating call, for `ttlMs`. */
   writeOnce: (key: string, value: string, ttlMs: number) => Promise<void>
+  /** Takes a mutating call's claim while it runs (`SET NX` for `ttlMs`): false when another call holds it. */
+  claimOnce: (key: string, ttlMs: number) => Promise<boolean>
+  /** Gives a claim up. */
+  releaseOnce: (key: string) => Promise<void>
   /** Stops background work. */
   dispose: () => Promise<void>
 }

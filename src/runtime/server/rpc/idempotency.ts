@@ -103,14 +103,12 @@ export async function countKeyedCall(store: SessionStore, counter: string, sessi
 }
 
 /**
- * The result of an earlier call with the same key, if it completed: answered again, marked `Idempotent-Replayed`.
+ * The result a stored record holds, if the call completed with one: answered again, marked `Idempotent-Replayed`.
  * @param event the request
- * @param store the shop's store
- * @param record the record key
+ * @param stored the record as stored, or null
  * @returns `{ result }` to replay, or undefined to run the call
  */
-export async function replayedResult(event: H3Event, store: SessionStore, record: string): Promise<{ result: unknown } | undefined> {
-  const stored = await store.readOnce(record)
+export function replayOf(event: H3Event, stored: string | null): { result: unknown } | undefined {
   if (stored === null || !stored.startsWith('{')) return undefined
   setResponseHeader(event, 'idempotent-replayed', 'true')
   return { result: (JSON.parse(stored) as { r?: unknown }).r }

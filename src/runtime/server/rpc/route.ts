@@ -8,7 +8,7 @@ import type { RpcDefinition } from '../../types/rpc'
 import type { RpcRegistry } from './dispatch'
 import { findRpcMethod, loadedRpcMethod, runRpcMethod } from './dispatch'
 import { requestHeader } from './headers'
-import { claimKeyFor, countKeyedCall, IDEMPOTENCY_CLAIM_MS, idempotencyRecord, KeyedCallRunningError, recordResult, replayedResult, TooManyKeyedCallsError } from './idempotency'
+import { claimKeyFor, countKeyedCall, IDEMPOTENCY_CLAIM_MS, idempotencyRecord, KeyedCallRunningError, recordResult, replayOf, TooManyKeyedCallsError } from './idempotency'
 import { readQueryPayload, takeBodyPayload } from './payload'
 
 const registry = methods as RpcRegistry
@@ -72,6 +72,7 @@ async function callOnce(event: H3Event, name: string, definition: RpcDefinition,
     throw error
   }
   if (once) {
+    // A result that could not be recorded keeps the claim until it lapses: a repeat meanwhile would run the method again.
     await recordResult(once.store, once.record, result, useStorefrontRuntime().engine.shop(event).maxAgeMs).catch((error: unknown) => {
       throw toStoreError('idempotency record', error)
     })
@@ -99,25 +100,32 @@ async function openIdempotency(event: H3Event, name: string, definition: RpcDefi
   // A method that does not record the key in its own write holds a claim while it runs, so that a repeat meanwhile
   // does not run it a second time.
   const claim = claimKeyFor(definition, keys.record)
-  // The record's read, the session's count and the claim go out together: one round trip on Redis.
-  const [replay, counted, claimed] = await Promise.all([
-    replayedResult(event, store, keys.record),
+  // The record's read (with the claim, in one step) and the session's count go out together: one round trip on Redis.
+  const [read, count] = await Promise.allSettled([
+    claim ? store.claimOnce(claim, keys.record, IDEMPOTENCY_CLAIM_MS) : store.readOnce(keys.record).then(record => ({ claimed: false, record })),
     countKeyedCall(store, keys.counter, shop.maxAgeMs),
-    claim ? store.claimOnce(claim, IDEMPOTENCY_CLAIM_MS) : true,
-  ]).catch((error: unknown) => {
-    throw toStoreError('idempotency read', error)
-  })
-  // A repeat of a recorded call is answered whatever the count or the claim (which lapses by itself).
+  ])
+  if (read.status === 'rejected') throw toStoreError('idempotency read', read.reason)
+  const held = claim && read.value.claimed ? claim : undefined
+  const giveUp = () => {
+    if (held) store.releaseOnce(held).catch(() => {})
+  }
+  // A repeat of a recorded call is answered whatever the count (no claim was taken for it).
+  const replay = replayOf(event, read.value.record)
   if (replay) return { store, record: keys.record, replay }
-  if (!claimed) {
+  if (count.status === 'rejected') {
+    giveUp()
+    throw toStoreError('idempotency read', count.reason)
+  }
+  if (claim && !held) {
     setResponseHeader(event, 'retry-after', 1)
     throw new KeyedCallRunningError()
   }
-  const held = claimed && claim ? claim : undefined
   // A new call past the session's limit is refused, so that one session cannot fill the store with records (each
   // keeps up to 64 KB for an hour).
+  const counted = count.value
   if (counted.count > runtime.rpcIdempotencyLimit) {
-    if (held) store.releaseOnce(held).catch(() => {})
+    giveUp()
     const retryAfter = Math.max(1, Math.ceil(counted.resetMs / 1000))
     setResponseHeader(event, 'retry-after', retryAfter)
     throw new TooManyKeyedCallsError(runtime.rpcIdempotencyLimit, retryAfter)

@@ -197,10 +197,12 @@ export function createGenericSessionStore(storage: Storage, options: SessionStor
     writeOnce: (key, value, ttlMs) => writeExpiring(storage, key, value, ttlMs),
 
     // Atomic within this process (the keyed lock), as the login limiter's counts are on these drivers.
-    claimOnce: (key, ttlMs) => withLock(key, async () => {
-      if (await readExpiring(storage, key) !== null) return false
-      await writeExpiring(storage, key, 1, ttlMs)
-      return true
+    claimOnce: (claimKey, recordKey, ttlMs) => withLock(claimKey, async () => {
+      const recorded = await readExpiring<unknown>(storage, recordKey)
+      if (recorded !== null && String(recorded).startsWith('{')) return { claimed: false, record: String(recorded) }
+      if (await readExpiring(storage, claimKey) !== null) return { claimed: false, record: null }
+      await writeExpiring(storage, claimKey, 1, ttlMs)
+      return { claimed: true, record: null }
     }),
 
     releaseOnce: key => storage.removeItem(key),

@@ -122,9 +122,10 @@ export function createRedisSessionStore(client: RedisClient, prefix: string, tim
       await confirmed(client.set(k(key), value, 'PX', Math.max(1, Math.ceil(ttlMs))))
     },
 
-    async claimOnce(key, ttlMs) {
+    async claimOnce(claimKey, recordKey, ttlMs) {
       await ready()
-      return await client.set(k(key), '1', 'PX', Math.max(1, Math.ceil(ttlMs)), 'NX') === 'OK'
+      const [claimed, record] = await redis.sfClaimOnce(k(claimKey), k(recordKey), Math.max(1, Math.ceil(ttlMs))) as [number, string?]
+      return { claimed: claimed === 1, record: record ?? null }
     },
 
     async releaseOnce(key) {

@@ -112,8 +112,11 @@ export interface SessionStore {
   readOnce: (key: string) => Promise<string | null>
   /** Writes the record of a mutating call, for `ttlMs`. */
   writeOnce: (key: string, value: string, ttlMs: number) => Promise<void>
-  /** Takes a mutating call's claim while it runs (`SET NX` for `ttlMs`): false when another call holds it. */
-  claimOnce: (key: string, ttlMs: number) => Promise<boolean>
+  /**
+   * Takes a mutating call's claim while it runs (for `ttlMs`), in one step with the read of its record: the record
+   * when it holds a result (JSON; no claim taken then), else whether the claim was taken (false: another call holds it).
+   */
+  claimOnce: (claimKey: string, recordKey: string, ttlMs: number) => Promise<{ claimed: boolean, record: string | null }>
   /** Gives a claim up. */
   releaseOnce: (key: string) => Promise<void>
   /** Stops background work. */

@@ -204,7 +204,7 @@ export interface StorefrontRpcOptions {
   /**
    * Calls with an `Idempotency-Key` one session may make per hour (each keeps a record of its result for an hour);
    * past it, a new keyed call is a 429 with `Retry-After`, while repeats of recorded calls are still answered.
-   * @default 200
+   * @default 500
    */
   idempotencyLimit?: number
   /**

@@ -32,7 +32,7 @@ export const defaultOptions = {
   loginLimit: { perAccount: 10, perAddress: 100, window: 900 },
   trustProxy: false,
   maxSessionsPerUser: 100,
-  rpc: { dir: 'rpc', bodyLimit: 102400, idempotencyLimit: 200, overrides: [] as string[], allowedOrigins: [] as string[] },
+  rpc: { dir: 'rpc', bodyLimit: 102400, idempotencyLimit: 500, overrides: [] as string[], allowedOrigins: [] as string[] },
   commerce: { mergePolicy: 'sum', maxQuantityPerLine: 99, maxBasketLines: 100, maxWishlistItems: 200, dataTtl: 2592000 },
 } satisfies Required<ModuleOptions>
 

@@ -47,13 +47,14 @@ const HOSTILE_REDIRECTS = [
 ]
 
 /** Posts a form as a browser on this site does. */
-function postForm(path: string, fields: Record<string, string>, options: { from?: string, cookie?: string, site?: string } = {}) {
+function postForm(path: string, fields: Record<string, string>, options: { from?: string | null, cookie?: string, site?: string } = {}) {
   return server.fetch(path, {
     method: 'POST',
     headers: {
       'content-type': 'application/x-www-form-urlencoded',
       'sec-fetch-site': options.site ?? 'same-origin',
-      'referer': `${server.url}${options.from ?? '/'}`,
+      // null: no Referer (a page with `Referrer-Policy: no-referrer`).
+      ...(options.from === null ? {} : { referer: `${server.url}${options.from ?? '/'}` }),
       ...(options.cookie ? { cookie: options.cookie } : {}),
     },
     body: new URLSearchParams(fields).toString(),
@@ -199,6 +200,38 @@ describe('forms without JavaScript', () => {
     expect(page).toMatch(/data-test="basket-count"[^>]*>2</)
   })
 
+  it('takes a form posted on a /de page for shop 1002: the sign-in and the basket are the /de shop\'s', async () => {
+    const login = await postForm('/api/form/login', { email: 'alice@example.com', password: 'alice-secret-1', redirect: '/de/account' }, { from: '/de/login?redirect=%2Fde%2Faccount' })
+    expect(login.status).toBe(303)
+    expect(login.headers.get('location')).toBe('/de/account')
+    expect(setCookiePair(login, '$session-1001')).toBeUndefined()
+    const cookie = setCookiePair(login, '$session-1002')!
+    const account = await server.fetch('/de/account', { headers: { ...html, cookie } })
+    expect(account.status).toBe(200)
+    expect(await account.text()).toContain('Alice')
+    // From a /de product page, and with no Referer at all (the form's redirect names the shop then).
+    for (const from of ['/de/p/3', null]) {
+      const added = await postForm('/api/form/addItemToBasket', { 'variantId:number': '301', 'quantity:number': '1', 'redirect': '/de/p/3?added=1' }, { from, cookie })
+      expect(added.status).toBe(303)
+      expect(added.headers.get('location')).toBe('/de/p/3?added=1')
+    }
+    const basket = await server.fetch('/api/rpc/getBasket', postJson({}, { 'x-shop-id': '1002', cookie }))
+    expect((await basket.json()).items).toEqual([{ variantId: 301, quantity: 2 }])
+  })
+
+  it('sends a malformed or oversized form back with ?error=400 or 413, before the page\'s fragment and in place of an earlier error', async () => {
+    const before = await keyCount()
+    const malformed = await postForm('/api/form/addItemToWishlist', { 'productId:number': 'abc', 'redirect': '/wishlist?x=1#top' }, { from: null })
+    expect(malformed.status).toBe(303)
+    expect(malformed.headers.get('location')).toBe('/wishlist?x=1&error=400#top')
+    const oversized = await postForm('/api/form/addItemToWishlist', { 'productId:number': '1', 'note': 'x'.repeat(200_000) }, { from: '/p/3?error=404' })
+    expect(oversized.status).toBe(303)
+    expect(oversized.headers.get('location')).toBe('/p/3?error=413')
+    const refused = await postForm('/api/form/login', { email: 'alice@example.com', password: 'wrong-password', redirect: '/account?error=200' }, { from: null })
+    expect(refused.headers.get('location')).toBe('/account?error=401')
+    expect(await keyCount()).toBe(before)
+  })
+
   it('sends a login back only to a path of this site, never a 5xx, whatever the redirect field says', async () => {
     for (const redirect of HOSTILE_REDIRECTS) {
       const response = await postForm('/api/form/login', { email: 'alice@example.com', password: 'alice-secret-1', redirect }, { from: '/login' })
@@ -226,6 +259,7 @@ describe('forms without JavaScript', () => {
     expect((await postForm('/api/form/updateUser', { firstName: 'X' })).status).toBe(404)
     expect((await server.fetch('/api/form/logout', { method: 'POST', headers: { 'sec-fetch-site': 'same-origin', 'content-type': 'application/json' }, body: '{}' })).status).toBe(415)
     expect((await server.fetch('/api/form/logout')).status).toBe(405)
-    expect((await postForm('/api/form/addItemToBasket', { 'variantId:number': 'abc', 'quantity:number': '1' })).status).toBe(400)
+    // A field that is no number goes back to the page like any other failure.
+    expect((await postForm('/api/form/addItemToBasket', { 'variantId:number': 'abc', 'quantity:number': '1' })).headers.get('location')).toBe('/?error=400')
   })
 })

@@ -8,6 +8,8 @@ import type { RpcRegistry } from './dispatch'
 import { findRpcMethod, runRpcMethod } from './dispatch'
 import { requestHeader } from './headers'
 import { readBodyBytes } from './payload'
+import { shopForPath } from '../../shared/shop'
+import { setNodeRequestHeader } from '../internal/h3'
 
 const registry = methods as RpcRegistry
 const PREFIX = '/api/form/'
@@ -34,10 +36,14 @@ export default defineEventHandler(async (event) => {
   if (type !== FORM_TYPE) {
     throw createError({ status: 415, message: `content-type must be ${FORM_TYPE}` })
   }
-  const body = await readBodyBytes(event, useStorefrontRuntime().rpcBodyLimit)
-  const { params, redirect } = readForm(body?.toString('utf8') ?? '')
-  const back = localRedirectPath(redirect) ?? refererPath(event) ?? '/'
+  let back = refererPath(event) ?? '/'
   try {
+    const body = await readBodyBytes(event, useStorefrontRuntime().rpcBodyLimit)
+    const { params, redirect, invalid } = readForm(body?.toString('utf8') ?? '')
+    const to = localRedirectPath(redirect)
+    back = to ?? back
+    if (invalid !== undefined) throw createError({ status: 400, message: `invalid ${invalid}: expected a number` })
+    selectFormShop(event, to)
     await runRpcMethod(event, name, definition, definition.contextOnly ? undefined : params)
   }
   catch (error) {
@@ -46,11 +52,40 @@ export default defineEventHandler(async (event) => {
     // A failed request saves nothing, although its answer is a redirect.
     if (event.context.storefront) event.context.storefront.discard = true
     // The page shows what went wrong from the status; the fields (a password among them) never go into the URL.
-    const from = refererPath(event) ?? back
-    return sendRedirect(event, `${from}${from.includes('?') ? '&' : '?'}error=${status}`, 303)
+    return sendRedirect(event, withError(refererPath(event) ?? back, status), 303)
   }
   return sendRedirect(event, back, 303)
 })
+
+/**
+ * A form sends no `x-shop-id`, and its path (`/api/form/…`) names no shop: under path shops, the form belongs to the
+ * shop of the page it was posted from (its same-origin Referer), else of the page it goes back to, so that a form on
+ * `/de` signs in to, and fills the basket of, the `/de` shop.
+ * @param event the request
+ * @param redirect the form's `redirect`, when it is a path of this site
+ */
+function selectFormShop(event: H3Event, redirect: string | undefined) {
+  const { shops } = useStorefrontRuntime().engine
+  if (shops.selector === 'domain' || requestHeader(event, 'x-shop-id') !== undefined) return
+  const page = refererPath(event) ?? redirect
+  const shop = page === undefined ? undefined : shopForPath(shops.byPath, page.split(/[?#]/, 1)[0]!)
+  if (shop) setNodeRequestHeader(event, 'x-shop-id', shop.id)
+}
+
+/**
+ * A page's path with `error=<status>` in its query, before any fragment (one there would never reach the page).
+ * @param path a path of this site, with query and fragment if any
+ * @param status the failure's status
+ * @returns the path to send the browser to
+ */
+function withError(path: string, status: number): string {
+  const hash = path.indexOf('#')
+  const [base, fragment] = hash === -1 ? [path, ''] : [path.slice(0, hash), path.slice(hash)]
+  const query = base.indexOf('?')
+  const search = new URLSearchParams(query === -1 ? '' : base.slice(query + 1))
+  search.set('error', String(status))
+  return `${query === -1 ? base : base.slice(0, query)}?${search}${fragment}`
+}
 
 function checkSameOrigin(event: H3Event) {
   const site = requestHeader(event, 'sec-fetch-site')
@@ -70,9 +105,11 @@ function requestOrigin(event: H3Event): string {
   return getRequestURL(event, { xForwardedHost: trusted, xForwardedProto: trusted }).origin
 }
 
-function readForm(text: string): { params: Record<string, unknown>, redirect?: string } {
+// The params, the redirect, and the first `:number` field that is no number (the redirect is read whatever follows).
+function readForm(text: string): { params: Record<string, unknown>, redirect?: string, invalid?: string } {
   const params: Record<string, unknown> = Object.create(null)
   let redirect: string | undefined
+  let invalid: string | undefined
   for (const [field, value] of new URLSearchParams(text)) {
     if (field === 'redirect') {
       redirect = value
@@ -82,14 +119,14 @@ function readForm(text: string): { params: Record<string, unknown>, redirect?: s
     if (!key || UNSAFE_KEYS.has(key)) continue
     if (kind === 'number') {
       const number = Number(value)
-      if (value.trim() === '' || !Number.isFinite(number)) throw createError({ status: 400, message: `invalid ${key}: expected a number` })
-      params[key] = number
+      if (value.trim() === '' || !Number.isFinite(number)) invalid ??= key
+      else params[key] = number
     }
     else {
       params[key] = value
     }
   }
-  return { params: { ...params }, redirect }
+  return { params: { ...params }, redirect, invalid }
 }
 
 function refererPath(event: H3Event): string | undefined {

@@ -1,5 +1,5 @@
 import { defineEventHandler, setResponseHeader } from 'h3'
-import { StoreUnavailableError } from '../session/errors'
+import { StoreUnavailableError, StorefrontHttpError } from '../session/errors'
 import { useStorefrontRuntime } from '../utils/runtime'
 import { nodeRequestHeader } from '../internal/h3'
 
@@ -21,6 +21,9 @@ export default defineEventHandler(async (event) => {
     await runtime.engine.session(event)
   }
   catch (error) {
+    // A request the engine refuses as malformed (an unknown or foreign `x-shop-id`, a cookie and a token of different
+    // sessions) is a 400 problem here too, never a page rendered for another shop or without its session.
+    if (error instanceof StorefrontHttpError && error.statusCode === 400) throw error
     if (!(error instanceof StoreUnavailableError)) return
     if (runtime.storeUnavailable !== 'anonymous') throw error
     setResponseHeader(event, 'cache-control', 'private, no-store')

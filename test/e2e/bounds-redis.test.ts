@@ -402,6 +402,26 @@ describe('finding 8: a retried mutation is applied once', () => {
     expect((await shopper.rpc('getBasket')).body.items).toContainEqual({ variantId: 7, quantity: 1 })
   })
 
+  it('answers a repeat of a guest\'s first write, sent with the cookie that write set, with the first result', async () => {
+    const server = await start('basic')
+    const shopper = createShopper(server)
+    const keysBefore = await withClient(client => client.dbsize())
+    // A keyed read without a cookie makes no session, and leaves nothing behind.
+    expect((await shopper.rpc('getUser', undefined, { headers: { 'idempotency-key': randomUUID() } })).status).toBe(200)
+    expect(shopper.cookie()).toBeUndefined()
+    expect(await withClient(client => client.dbsize())).toBe(keysBefore)
+
+    const key = randomUUID()
+    const first = await shopper.rpc('addItemToBasket', { variantId: 11, quantity: 1 }, { headers: { 'idempotency-key': key } })
+    expect(first.status).toBe(200)
+    expect(shopper.cookie()).toBeDefined()
+    const repeat = await shopper.rpc('addItemToBasket', { variantId: 11, quantity: 1 }, { headers: { 'idempotency-key': key } })
+    expect(repeat.status).toBe(200)
+    expect(repeat.headers.get('idempotent-replayed')).toBe('true')
+    expect(repeat.body).toEqual(first.body)
+    expect((await shopper.rpc('getBasket')).body.items).toEqual([{ variantId: 11, quantity: 1 }])
+  })
+
   it('refuses new keyed calls past rpc.idempotencyLimit (NUXT_STOREFRONT_RPC_IDEMPOTENCY_LIMIT), and still answers repeats', async () => {
     const server = await start('basic', { NUXT_STOREFRONT_RPC_IDEMPOTENCY_LIMIT: '3' })
     const shopper = createShopper(server)

@@ -21,19 +21,23 @@ const KEY = /^[\w.:-]{8,128}$/
  * @param event the request
  * @param session its loaded session
  * @param method the RPC method
- * @returns the record key, or undefined without a valid header or without a stored session (nothing to scope it to)
+ * @returns the record's and the counter's keys, and whether the session is a new one (its id was made for this call,
+ *   so nothing can be recorded under it yet); undefined without a valid header
  * @throws a 400 for a malformed `Idempotency-Key`
  */
-export function idempotencyRecord(event: H3Event, session: StorefrontSession, method: string): { record: string, counter: string } | undefined {
+export function idempotencyRecord(event: H3Event, session: StorefrontSession, method: string): { record: string, counter: string, fresh: boolean } | undefined {
   const header = requestHeader(event, 'idempotency-key')
   if (header === undefined) return undefined
   if (!KEY.test(header)) {
     throw createError({ status: 400, message: 'Idempotency-Key must be 8 to 128 characters of A-Z a-z 0-9 _ - . :' })
   }
-  const info = session.isNew ? undefined : parseSessionId(session.id)
+  // A new session's id is the one its first write stores it under: a repeat sent with the cookie that write set is a
+  // repeat in the same session.
+  const info = parseSessionId(session.id)
   if (!info) return undefined
   const keys = sessionKeys(session.shopId, info)
   return {
+    fresh: session.isNew,
     record: idempotencyKey(keys.owner, digest(`${keys.hash}\n${method}\n${header}`)),
     // The session's count of keyed calls in the window: a name no record digest takes (a dot is not base64url).
     counter: idempotencyKey(keys.owner, `n.${digest(keys.hash)}`),

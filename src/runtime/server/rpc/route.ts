@@ -71,7 +71,8 @@ async function callOnce(event: H3Event, name: string, definition: RpcDefinition,
     release()
     throw error
   }
-  if (once) {
+  // A call that left no session (a read without a cookie) has nothing to scope a record to: none is kept.
+  if (once && (!once.fresh || !once.session.isNew)) {
     // A result that could not be recorded keeps the claim until it lapses: a repeat meanwhile would run the method again.
     await recordResult(once.store, once.record, result, useStorefrontRuntime().engine.shop(event).maxAgeMs).catch((error: unknown) => {
       throw toStoreError('idempotency record', error)
@@ -97,6 +98,13 @@ async function openIdempotency(event: H3Event, name: string, definition: RpcDefi
   if (!keys) return undefined
   const shop = runtime.engine.shop(event)
   const store = await runtime.sessionsFor(shop)
+  if (keys.fresh) {
+    // The call's session is made now, under an id nobody else holds: nothing to read, count or claim. Its write
+    // records the key (the built-in basket and wishlist writes in their own step), so that a repeat with the cookie
+    // it set is answered as any repeat.
+    event.context.storefront!.idempotency = keys.record
+    return { store, session, record: keys.record, fresh: true, replay: undefined, claim: undefined }
+  }
   // A method that does not record the key in its own write holds a claim while it runs, so that a repeat meanwhile
   // does not run it a second time.
   const claim = claimKeyFor(definition, keys.record)
@@ -112,7 +120,7 @@ async function openIdempotency(event: H3Event, name: string, definition: RpcDefi
   }
   // A repeat of a recorded call is answered whatever the count (no claim was taken for it).
   const replay = replayOf(event, read.value.record)
-  if (replay) return { store, record: keys.record, replay }
+  if (replay) return { store, session, record: keys.record, fresh: false, replay, claim: undefined }
   if (count.status === 'rejected') {
     giveUp()
     throw toStoreError('idempotency read', count.reason)
@@ -131,7 +139,7 @@ async function openIdempotency(event: H3Event, name: string, definition: RpcDefi
     throw new TooManyKeyedCallsError(runtime.rpcIdempotencyLimit, retryAfter)
   }
   event.context.storefront!.idempotency = keys.record
-  return { store, record: keys.record, replay, claim: held }
+  return { store, session, record: keys.record, fresh: false, replay, claim: held }
 }
 
 // The Origin check guards cookie-authenticated calls against cross-site requests; a bearer request carries its

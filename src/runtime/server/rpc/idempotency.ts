@@ -88,7 +88,7 @@ export class KeyedCallRunningError extends StorefrontHttpError {
 export class TooManyKeyedCallsError extends StorefrontHttpError {
   override name = 'TooManyKeyedCallsError'
   constructor(limit: number, readonly retryAfter: number) {
-    super(429, 'Too Many Requests', `more than ${limit} calls with an Idempotency-Key in this session within an hour (rpc.idempotencyLimit): try again in ${retryAfter} seconds`)
+    super(429, 'Too Many Requests', `more than ${limit} calls with an Idempotency-Key in this session within the records' window (rpc.idempotencyLimit): try again in ${retryAfter} seconds`)
     this.data = { retryAfter }
   }
 }

@@ -10,6 +10,7 @@ import { hashSessionId } from '../session/id'
 //   :b / :w       basket / wishlist                 :l          a guest's login lock (while a login merges it)
 //   :mb:<hash>    / :mw:<hash>  the name of a user's merge marker for one guest session (see below)
 //   :k:<digest>   an Idempotency-Key record       :k:n.<hash>  a session's count of keyed calls in the window
+//   :k:<digest>.c the claim of a keyed call while it runs (app methods)
 // A user's merge markers are stored with the list they guard, so that one write stores both: on other drivers in
 // the `:b` or `:w` value, on Redis as fields of the user's record. The marker names are what the commerce store is
 // called with; a key of that name, written before markers moved in, still counts as merged.

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
+import { defaultOptions } from '../../src/runtime/server/session/options'
 
 // playground/.env.example lists every variable the README's options table sets from the environment, so that it
 // cannot fall behind the options again (it once missed the cookie name, the transports, the Sentinel and TLS group…).
@@ -53,5 +54,29 @@ describe('playground/.env.example', () => {
 
   it('lists the other variables the playground reads', () => {
     for (const name of ['REDIS_URL', 'STOREFRONT_BENCH_FLOOR', 'PORT']) expect(listed(name), name).toBe(true)
+  })
+})
+
+// The options table's default column is what the module applies: each default written as a literal (a number, a
+// quoted string, a boolean, an empty list) is the value in defaultOptions.
+describe('the README options table', () => {
+  it('gives the defaults the module applies', () => {
+    const checked: string[] = []
+    const wrong: string[] = []
+    for (const row of optionsTableRows().slice(2)) {
+      const cells = row.split(' | ')
+      const path = /^\| `([\w.]+)`$/.exec(cells[0]!.trim())?.[1]
+      const literal = /^`([^`]*)`/.exec((cells[1] ?? '').trim())?.[1]
+      if (!path || literal === undefined) continue
+      let value: unknown = defaultOptions
+      for (const key of path.split('.')) value = (value as Record<string, unknown> | undefined)?.[key]
+      if (value === undefined || (typeof value === 'object' && !Array.isArray(value))) continue
+      const documented = literal === '[]' ? [] : /^'.*'$/.test(literal) ? literal.slice(1, -1) : JSON.parse(literal)
+      checked.push(path)
+      if (JSON.stringify(documented) !== JSON.stringify(value)) wrong.push(`${path}: README ${literal}, module ${JSON.stringify(value)}`)
+    }
+    expect(checked).toContain('rpc.idempotencyLimit')
+    expect(checked.length).toBeGreaterThanOrEqual(25)
+    expect(wrong).toEqual([])
   })
 })

@@ -58,26 +58,23 @@ async function callOnce(event: H3Event, name: string, definition: RpcDefinition,
     setResponseHeader(event, 'cache-control', 'private, no-store')
     return once.replay.result ?? ''
   }
-  // A claim is given up once the result is recorded (a repeat then finds the record), or when the method failed (a
-  // repeat may run it again); not awaited: the answer does not wait for it.
-  const release = () => {
-    if (once?.claim) once.store.releaseOnce(once.claim).catch(() => {})
-  }
   let result: unknown
   try {
     result = await runRpcMethod(event, name, definition, payload)
   }
   catch (error) {
-    release()
+    // A method that failed gives its claim up: a repeat may run it again.
+    once?.release()
     throw error
   }
   // A call that left no session (a read without a cookie) has nothing to scope a record to: none is kept.
   if (once && (!once.fresh || !once.session.isNew)) {
     // A result that could not be recorded keeps the claim until it lapses: a repeat meanwhile would run the method again.
-    await recordResult(once.store, once.record, result, useStorefrontRuntime().engine.shop(event).maxAgeMs).catch((error: unknown) => {
+    await recordResult(once.store, once.record, result, once.maxAgeMs).catch((error: unknown) => {
       throw toStoreError('idempotency record', error)
     })
-    release()
+    // Recorded: a repeat finds the record from now on.
+    once.release()
   }
   return answer(event, result)
 }
@@ -98,12 +95,13 @@ async function openIdempotency(event: H3Event, name: string, definition: RpcDefi
   if (!keys) return undefined
   const shop = runtime.engine.shop(event)
   const store = await runtime.sessionsFor(shop)
+  const opened = { store, session, record: keys.record, fresh: keys.fresh, maxAgeMs: shop.maxAgeMs, replay: undefined as { result: unknown } | undefined, release: () => {} }
   if (keys.fresh) {
     // The call's session is made now, under an id nobody else holds: nothing to read, count or claim. Its write
     // records the key (the built-in basket and wishlist writes in their own step), so that a repeat with the cookie
     // it set is answered as any repeat.
     event.context.storefront!.idempotency = keys.record
-    return { store, session, record: keys.record, fresh: true, replay: undefined, claim: undefined }
+    return opened
   }
   // A method that does not record the key in its own write holds a claim while it runs, so that a repeat meanwhile
   // does not run it a second time.
@@ -115,14 +113,13 @@ async function openIdempotency(event: H3Event, name: string, definition: RpcDefi
   ])
   if (read.status === 'rejected') throw toStoreError('idempotency read', read.reason)
   const held = claim && read.value.claimed ? claim : undefined
-  const giveUp = () => {
-    if (held) store.releaseOnce(held).catch(() => {})
-  }
+  // Not awaited: the answer does not wait for it.
+  if (held) opened.release = () => void store.releaseOnce(held).catch(() => {})
   // A repeat of a recorded call is answered whatever the count (no claim was taken for it).
-  const replay = replayOf(event, read.value.record)
-  if (replay) return { store, session, record: keys.record, fresh: false, replay, claim: undefined }
+  opened.replay = replayOf(event, read.value.record)
+  if (opened.replay) return opened
   if (count.status === 'rejected') {
-    giveUp()
+    opened.release()
     throw toStoreError('idempotency read', count.reason)
   }
   if (claim && !held) {
@@ -131,15 +128,14 @@ async function openIdempotency(event: H3Event, name: string, definition: RpcDefi
   }
   // A new call past the session's limit is refused, so that one session cannot fill the store with records (each
   // keeps up to 64 KB for an hour).
-  const counted = count.value
-  if (counted.count > runtime.rpcIdempotencyLimit) {
-    giveUp()
-    const retryAfter = Math.max(1, Math.ceil(counted.resetMs / 1000))
+  if (count.value.count > runtime.rpcIdempotencyLimit) {
+    opened.release()
+    const retryAfter = Math.max(1, Math.ceil(count.value.resetMs / 1000))
     setResponseHeader(event, 'retry-after', retryAfter)
     throw new TooManyKeyedCallsError(runtime.rpcIdempotencyLimit, retryAfter)
   }
   event.context.storefront!.idempotency = keys.record
-  return { store, session, record: keys.record, fresh: false, replay, claim: held }
+  return opened
 }
 
 // The Origin check guards cookie-authenticated calls against cross-site requests; a bearer request carries its

@@ -490,6 +490,17 @@ describe.each(['memory', 'redis'] as const)('the RPC contract on the %s store', 
       }
     })
 
+    it('answers /api/rpc with no method name, and RPC and form paths with doubled slashes, with a 404 problem', async () => {
+      for (const path of ['/api/rpc', '/api/rpc/', '/api/rpc?payload=%7B%7D', '//api/rpc/getUser', '/api//rpc/getUser', '/api/form', '//api/form/login']) {
+        for (const method of ['GET', 'POST']) {
+          const response = await asRpc(method === 'POST' ? await post(path, '{"payload":{}}') : await server.fetch(path, { headers: { accept: 'text/html' } }))
+          expect(response.status, `${method} ${path}`).toBe(404)
+          expect(response.headers.get('content-type'), `${method} ${path}`).toContain('application/problem+json')
+          expect(response.body).toMatchObject({ status: 404, title: expect.any(String) })
+        }
+      }
+    })
+
     it('answers GET, PUT and DELETE with a 405 and Allow: POST, and runs nothing', async () => {
       const guest = shopper()
       ok(await guest.rpc('addItemToBasket', { variantId: 101, quantity: 1 }))

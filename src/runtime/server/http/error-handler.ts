@@ -5,6 +5,10 @@ import { isClientGone, logger, logRateLimited, logUnexpectedError } from '../log
 import { isPageRequest, sendProblem, sendUnavailablePage, toProblem } from './problem'
 import { nodeRequest, responseHeadSent } from '../internal/h3'
 
+// The RPC and form routes, the bare `/api/rpc` and a path with doubled slashes (`//api/rpc/…`, which no route matches)
+// included: an API client gets a problem there, never Nuxt's error page.
+const API_PATH = /^\/+api\/+(?:rpc|form)(?:[/?#]|$)/
+
 /**
  * Answers the session engine's errors (store unavailable, limits, bad input, `requireStorefrontUser`'s 401) and every
  * RPC and form-route error with
@@ -14,7 +18,7 @@ const storefrontErrorHandler: NitroErrorHandler = async (error, event) => {
   // A store that is out fails a page with a 503 page (see the store-outage middleware).
   // h3 may wrap a thrown engine error; the engine's own error carries the status.
   const ours = [error, (error as { cause?: unknown }).cause].find(e => e instanceof StorefrontHttpError)
-  if (!ours && !event.path.startsWith('/api/rpc/') && !event.path.startsWith('/api/form/')) {
+  if (!ours && !API_PATH.test(event.path)) {
     return
   }
   if (isClientGone(error, nodeRequest(event))) {

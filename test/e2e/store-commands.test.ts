@@ -87,6 +87,23 @@ describe('store commands per RPC call on Redis', () => {
     expect(count.total).toBe(0)
   })
 
+  it('costs nothing for a removal by a guest without a cookie: no session is made, no cookie set', async () => {
+    const calls: [string, Record<string, number>][] = [
+      ['removeItemFromBasket', { variantId: 101 }],
+      ['updateItemInBasket', { variantId: 101, quantity: 0 }],
+      ['removeItemFromWishlist', { productId: 1 }],
+    ]
+    for (const [name, params] of calls) {
+      const guest = shopper()
+      const { response, roundTrips, count } = await measure(`cookieless ${name}`, () => guest.rpc(name, params))
+      expect(response.status, name).toBe(200)
+      expect(response.body, name).toEqual({ items: [] })
+      expect(response.headers.getSetCookie(), name).toEqual([])
+      expect(roundTrips, name).toBe(0)
+      expect(count.total, name).toBe(0)
+    }
+  })
+
   // The user's record rides in the session's read: one MGET of both keys (same hash tag), one round trip.
   it('costs one round trip, one MGET of the session and the user record, and no write for a logged-in getUser', async () => {
     const alice = await loggedIn(ALICE)

@@ -12,7 +12,10 @@ export interface CommerceHost {
   writeAs: <T>(step: (owner: CommerceOwner) => Promise<T>) => Promise<T>
 }
 
-/** `context.basket`: the current shopper's basket through the adapters, made on first use. */
+/**
+ * `context.basket`: the current shopper's basket through the adapters, made on first use. A removal from a guest who
+ * has no stored session yet changes nothing and makes none (no cookie, no key).
+ */
 export class RpcBasket implements StorefrontBasketApi {
   declare readonly limits: CommerceLimits
   private declare context: CommerceHost
@@ -33,10 +36,13 @@ export class RpcBasket implements StorefrontBasketApi {
   }
 
   setQuantity(line: BasketLine) {
+    // A quantity of 0 removes the line.
+    if (line.quantity === 0 && this.context.hasNothingStored()) return Promise.resolve([])
     return this.write(async (basket, owner, adapterContext) => basket.setQuantity(owner, line, adapterContext))
   }
 
   remove(variantId: number) {
+    if (this.context.hasNothingStored()) return Promise.resolve([])
     return this.write(async (basket, owner, adapterContext) => basket.remove(owner, variantId, adapterContext))
   }
 
@@ -46,7 +52,7 @@ export class RpcBasket implements StorefrontBasketApi {
   }
 }
 
-/** `context.wishlist`: the current shopper's wishlist through the adapters, made on first use. */
+/** `context.wishlist`: the current shopper's wishlist through the adapters, made on first use; a removal as the basket's. */
 export class RpcWishlist implements StorefrontWishlistApi {
   private declare context: CommerceHost
 
@@ -65,6 +71,7 @@ export class RpcWishlist implements StorefrontWishlistApi {
   }
 
   remove(productId: number) {
+    if (this.context.hasNothingStored()) return Promise.resolve([])
     return this.write(async (wishlist, owner, adapterContext) => wishlist.remove(owner, productId, adapterContext))
   }
 

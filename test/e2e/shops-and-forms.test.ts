@@ -241,6 +241,19 @@ describe('forms without JavaScript', () => {
     expect(await keyCount()).toBe(before)
   })
 
+  it('takes a `:number` field only as a decimal: hex, exponents, Infinity and 400 digits go back with ?error=400', async () => {
+    const before = await keyCount()
+    for (const value of ['0x65', '1e2', '0b11', 'Infinity', '-Infinity', 'NaN', '', ' ', '1_000', '1,5', '9'.repeat(400), '١٠١']) {
+      const refused = await postForm('/api/form/addItemToBasket', { 'variantId:number': value, 'quantity:number': '1', 'redirect': '/p/1' }, { from: null })
+      expect(refused.status, JSON.stringify(value)).toBe(303)
+      expect(refused.headers.get('location'), JSON.stringify(value)).toBe('/p/1?error=400')
+    }
+    expect(await keyCount()).toBe(before)
+    // A decimal as a browser's number input sends it, with spaces around, is taken.
+    const added = await postForm('/api/form/addItemToBasket', { 'variantId:number': ' 101 ', 'quantity:number': '2.0', 'redirect': '/p/1' }, { from: null })
+    expect(added.headers.get('location')).toBe('/p/1')
+  })
+
   it('sends a login back only to a path of this site, never a 5xx, whatever the redirect field says', async () => {
     for (const redirect of HOSTILE_REDIRECTS) {
       const response = await postForm('/api/form/login', { email: 'alice@example.com', password: 'alice-secret-1', redirect }, { from: '/login' })

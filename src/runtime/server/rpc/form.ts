@@ -105,6 +105,8 @@ function requestOrigin(event: H3Event): string {
   return getRequestURL(event, { xForwardedHost: trusted, xForwardedProto: trusted }).origin
 }
 
+const DECIMAL = /^\s*[-+]?(?:\d+(?:\.\d*)?|\.\d+)\s*$/
+
 // The params, the redirect, and the first `:number` field that is no number (the redirect is read whatever follows).
 function readForm(text: string): { params: Record<string, unknown>, redirect?: string, invalid?: string } {
   const params: Record<string, unknown> = Object.create(null)
@@ -118,9 +120,10 @@ function readForm(text: string): { params: Record<string, unknown>, redirect?: s
     const [key, kind] = field.split(':') as [string, string | undefined]
     if (!key || UNSAFE_KEYS.has(key)) continue
     if (kind === 'number') {
-      const number = Number(value)
-      if (value.trim() === '' || !Number.isFinite(number)) invalid ??= key
-      else params[key] = number
+      // A decimal as a number input sends it: never `0x65`, `1e2`, `Infinity`, 400 digits or an empty field.
+      const number = DECIMAL.test(value) ? Number(value) : Number.NaN
+      if (Number.isFinite(number)) params[key] = number
+      else invalid ??= key
     }
     else {
       params[key] = value

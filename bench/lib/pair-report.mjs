@@ -2,14 +2,16 @@ const percent = (ratio, digits = 1) => (Number.isFinite(ratio) ? `${ratio >= 1 ?
 const micros = value => (Number.isFinite(value) ? value.toFixed(1) : 'n/a')
 
 /**
- * Tells whether a comparison meets its target: within the tolerance (median ratio), or, for the sensitivity check, a
- * difference detected (the confidence interval of the median wholly above 1).
+ * Tells whether a comparison meets its target: within the tolerance (median ratio); for a guard, A's cost over B's (the
+ * inverse of the median ratio) at least its bound; or, for the sensitivity check, a difference detected (the
+ * confidence interval of the median wholly above 1).
  * @param {any} comparison one result of measurePairs
  * @returns {boolean | null} null when it has no ratios
  */
 export function pairMet(comparison) {
   const { median, ci95 } = comparison.ratio
   if (!Number.isFinite(median) || comparison.failed > 0) return Number.isFinite(median) ? false : null
+  if (comparison.atLeast) return 1 / median >= comparison.atLeast
   return comparison.detect ? ci95[0] > 1 : Math.abs(median - 1) <= comparison.tolerance
 }
 
@@ -21,6 +23,11 @@ export function pairMet(comparison) {
 export function pairTargets(pair) {
   return (pair?.comparisons ?? []).map((c) => {
     const { median, ci95 } = c.ratio
+    if (c.atLeast) {
+      // A guard: what B's request costs against A's, as the rounds' ratio is read (A's µs over B's).
+      const measured = `${(1 / median).toFixed(2)}× (95% CI ${(1 / ci95[1]).toFixed(2)}× to ${(1 / ci95[0]).toFixed(2)}×; ${micros(c.bUsPerRequest)} vs ${micros(c.aUsPerRequest)} µs per request, median of ${c.pairs.length} pair ratios in ${c.blockMedians.length} blocks: ${c.blockMedians.map(m => (1 / m).toFixed(2)).join(', ')}${c.failed ? `; ${c.failed} failed responses` : ''})`
+      return { id: `pair-${c.id}`, target: c.target, measured, met: pairMet(c) }
+    }
     const band = c.tolerance === null ? '' : `; CI ${ci95[0] >= 1 - c.tolerance && ci95[1] <= 1 + c.tolerance ? 'inside' : 'NOT inside'} ±${(c.tolerance * 100).toFixed(0)}%`
     const expected = c.addedUs ? `; B − A ${micros(c.differenceUs)} µs for ${c.addedUs} µs added, about ${percent(1 + c.addedUs / c.aUsPerRequest)}` : ''
     const measured = `${percent(median)} (95% CI ${percent(ci95[0])} to ${percent(ci95[1])}${band}; ${micros(c.bUsPerRequest)} vs ${micros(c.aUsPerRequest)} µs per request, median of ${c.pairs.length} pair ratios in ${c.blockMedians.length} block${c.blockMedians.length === 1 ? '' : 's'}: ${c.blockMedians.map(m => percent(m)).join(', ')}${expected}${c.failed ? `; ${c.failed} failed responses` : ''})`

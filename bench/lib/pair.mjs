@@ -10,7 +10,7 @@ import { freePort, pinned, startProcess } from './process.mjs'
 import { cpuTimeNs, summariseRatios } from './pair-stats.mjs'
 import { median } from './stats.mjs'
 import { LOAD_CPU } from './throughput.mjs'
-import { SERVER_CPU, prepareBare } from './variants.mjs'
+import { SERVER_CPU, prepareBare, prepareNitroFloor, preparePlaygroundRpc, startPlayground } from './variants.mjs'
 
 const ENGINE_SERVER = fileURLToPath(new URL('../servers/engine.mjs', import.meta.url))
 const BURN = fileURLToPath(new URL('../servers/burn.mjs', import.meta.url))
@@ -23,6 +23,8 @@ const PAIR_LOAD = fileURLToPath(new URL('./pair-load.mjs', import.meta.url))
  * @property {string} target what is checked, as the targets list shows it
  * @property {number} [tolerance] met when |median ratio − 1| is at most this
  * @property {boolean} [detect] met when the confidence interval of the median lies wholly above 1 (the sensitivity check)
+ * @property {number} [atLeast] met when A's µs per request over B's (the inverse of the median ratio) is at least this:
+ * a guard that B costs at most 1 / atLeast times A
  */
 
 /** @type {Record<string, Comparison>} Every comparison the measure knows, by id (BENCH_PAIR). */
@@ -31,6 +33,8 @@ export const COMPARISONS = {
   before: { a: 'engine-before', b: 'engine', tolerance: 0.05, target: 'engine CPU per request within 5% of the engine before the redesign (issue 13), paired' },
   slow: { a: 'engine', b: 'engine-slow', detect: true, target: 'the paired measure detects an engine slowed by a fixed amount of work per request' },
   same: { a: 'engine', b: 'engine', tolerance: 0.02, target: 'two processes of the same engine within 2% of each other (the method\'s own noise), paired' },
+  'playground': { a: 'playground-floor', b: 'playground', atLeast: 0.9, target: 'guard: playground getUser (5) ≥ 0.9× its route floor (6) on CPU per request, paired' },
+  'playground-before': { a: 'playground-before', b: 'playground', tolerance: 0.05, target: 'playground getUser (5) CPU per request within 5% of the playground of BENCH_PAIR_BEFORE, paired' },
 }
 
 /**
@@ -48,7 +52,7 @@ export const COMPARISONS = {
  */
 
 /** @type {PairOptions} */
-export const DEFAULT_PAIR_OPTIONS = { comparisons: ['otel'], mode: 'together', blocks: 10, pairs: 60, interval: 1.5, warmup: 4, connections: 50, burnUs: 1 }
+export const DEFAULT_PAIR_OPTIONS = { comparisons: ['otel', 'playground'], mode: 'together', blocks: 10, pairs: 60, interval: 1.5, warmup: 4, connections: 50, burnUs: 1 }
 
 /**
  * The paired measure's options from the environment of `npm run bench` (see bench/README.md).
@@ -60,7 +64,7 @@ export const DEFAULT_PAIR_OPTIONS = { comparisons: ['otel'], mode: 'together', b
 export function pairOptionsFromEnv(number, list, env) {
   const before = env.BENCH_PAIR_BEFORE || undefined
   return {
-    comparisons: list('BENCH_PAIR') ?? [...DEFAULT_PAIR_OPTIONS.comparisons, ...(before ? ['before'] : [])],
+    comparisons: list('BENCH_PAIR') ?? [...DEFAULT_PAIR_OPTIONS.comparisons, ...(before ? ['before', 'playground-before'] : [])],
     pairs: number('BENCH_PAIR_PAIRS', DEFAULT_PAIR_OPTIONS.pairs),
     blocks: Math.max(1, number('BENCH_PAIR_BLOCKS', DEFAULT_PAIR_OPTIONS.blocks)),
     interval: number('BENCH_PAIR_INTERVAL', DEFAULT_PAIR_OPTIONS.interval),
@@ -79,6 +83,10 @@ function servers({ before, burnUs }) {
     'engine-otel': { label: '2b engine + @opentelemetry/api, no SDK', script: ENGINE_SERVER, env: { BENCH_TELEMETRY: '1' } },
     'engine-slow': { label: `2 engine + ${burnUs} µs of fixed work per request`, script: ENGINE_SERVER, nodeArgs: ['--import', BURN], env: { BENCH_BURN_US: String(burnUs) }, addedUs: burnUs },
     'engine-before': before && { label: `2 engine at ${beforeCommit} (${before})`, script: `${before}/bench/servers/engine.mjs`, env: { BENCH_ENGINE_BUNDLE: '' }, commit: beforeCommit },
+    // The built playground, one process per side: loaded with getUser (variant 5) or with its raw GET route (6).
+    'playground': { label: '5 playground: getUser RPC (this tree)', playground: 'rpc' },
+    'playground-floor': { label: '6 playground: raw GET route (this tree)', playground: 'floor' },
+    'playground-before': before && { label: `5 playground: getUser RPC at ${beforeCommit} (${before})`, playground: 'rpc', entry: beforePlayground(before), commit: beforeCommit },
   }
 }
 
@@ -95,7 +103,22 @@ function buildBefore(dir) {
   execFileSync(process.execPath, ['--input-type=module', '-e', `await (await import(${JSON.stringify(`${dir}/bench/lib/build.mjs`)})).buildEngine()`], { cwd: dir, stdio: 'inherit' })
 }
 
+/**
+ * The built playground of another checkout, built there with its own `npm run dev:build` when missing.
+ * @param {string} dir the checkout
+ * @returns {string} its server entry
+ */
+function beforePlayground(dir) {
+  return `${dir}/playground/.output/server/index.mjs`
+}
+
+function buildBeforePlayground(dir) {
+  if (existsSync(beforePlayground(dir))) return
+  execFileSync('npm', ['run', 'dev:build'], { cwd: dir, stdio: 'inherit' })
+}
+
 async function startServer(id, spec, redisUrl) {
+  if (spec.playground) return startPlayground({ redisUrl, entry: spec.entry })
   const port = await freePort()
   const child = await startProcess({
     name: id,
@@ -156,7 +179,7 @@ async function runBlock(id, block, perBlock, comparison, specs, options, redis, 
       const spec = specs[sideIds[i]]
       const server = await startServer(sideIds[i], spec, redis.url)
       running.push(server)
-      const prepared = await prepareBare({ id: sideIds[i], label: spec.label, floor: sideIds[i] }, server)
+      const prepared = await prepareSide({ id: sideIds[i], label: spec.label, floor: sideIds[i] }, spec, server, redis)
       const key = `${'ab'[i]}:${sideIds[i]}`
       await load.ask({ cmd: 'open', id: key, ...prepared.request, connections: options.connections })
       sides[i] = { id: key, name: 'AB'[i], spec, server, prepared }
@@ -189,6 +212,14 @@ async function runBlock(id, block, perBlock, comparison, specs, options, redis, 
   }
 }
 
+async function prepareSide(info, spec, server, redis) {
+  if (spec.playground === 'rpc') return preparePlaygroundRpc(info, server)
+  if (spec.playground !== 'floor') return prepareBare(info, server)
+  const prepared = await prepareNitroFloor(info, server, redis)
+  if (prepared.skipped) throw new Error(prepared.skipped)
+  return prepared
+}
+
 async function runComparison(id, comparison, specs, options, redis, log) {
   for (const sideId of [comparison.a, comparison.b]) {
     if (!specs[sideId]) throw new Error(`comparison ${id} needs BENCH_PAIR_BEFORE: a checkout of the engine before the change (see bench/README.md)`)
@@ -205,6 +236,7 @@ async function runComparison(id, comparison, specs, options, redis, log) {
     target: comparison.target,
     tolerance: comparison.tolerance ?? null,
     detect: comparison.detect ?? false,
+    atLeast: comparison.atLeast ?? null,
     a: { id: comparison.a, label: specs[comparison.a].label, ...(specs[comparison.a].commit ? { commit: specs[comparison.a].commit } : {}) },
     b: { id: comparison.b, label: specs[comparison.b].label },
     ...(specs[comparison.b].addedUs ? { addedUs: specs[comparison.b].addedUs } : {}),
@@ -232,6 +264,10 @@ export async function measurePairs({ redis, log = () => {}, ...options }) {
     if (!options.before) throw new Error('BENCH_PAIR includes `before`: set BENCH_PAIR_BEFORE to a checkout of the engine before the change (see bench/README.md)')
     log(`  building the engine of ${options.before} with its own bench/lib/build.mjs`)
     buildBefore(options.before)
+  }
+  if (options.comparisons.includes('playground-before')) {
+    if (!options.before) throw new Error('BENCH_PAIR includes `playground-before`: set BENCH_PAIR_BEFORE to a checkout before the change (see bench/README.md)')
+    buildBeforePlayground(options.before)
   }
   const specs = servers(options)
   const comparisons = []

@@ -97,7 +97,7 @@ export function evaluateTargets({ throughput, commands, scaling, memory, memoryL
     }
     add('memory-bound', 'memory store stays under its bound and frees expired sessions', `max ${memory.maxEntriesSeen.toLocaleString('en')} of ${memory.maxEntries.toLocaleString('en')} entries; ${memory.entriesAfterSweep} left after sweep; heap ${memory.peakHeapMb} → ${memory.afterHeapMb} MB (baseline ${memory.baselineHeapMb}); RSS peak ${memory.peakRssMb}, after ${memory.afterRssMb} MB`, bounded && freed)
   }
-  evaluatePageTargets({ throughput, ssrPage, userSessions, clientJs, durable }, add)
+  evaluatePageTargets({ throughput, ssrPage, userSessions, clientJs, durable, pair }, add)
   targets.push(...pairTargets(pair))
   return targets
 }

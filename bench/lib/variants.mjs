@@ -98,16 +98,18 @@ function serverProcess(script, { nodeArgs = [], under }) {
  * @param {string} options.redisUrl the Redis it keeps sessions in
  * @param {string[]} [options.nodeArgs] extra node flags
  * @param {string[]} [options.under] a program that runs node (see serverProcess)
+ * @param {string} [options.entry] the built server to start: this tree's playground by default (the paired measure
+ * also starts another checkout's)
  * @returns {Promise<Server>} the server
  */
-export async function startPlayground({ redisUrl, nodeArgs = [], under }) {
-  if (!existsSync(PLAYGROUND_SERVER)) {
-    throw new Error(`the playground is not built (${PLAYGROUND_SERVER} is missing): run \`npm run dev:build\` first`)
+export async function startPlayground({ redisUrl, nodeArgs = [], under, entry = PLAYGROUND_SERVER }) {
+  if (!existsSync(entry)) {
+    throw new Error(`the playground is not built (${entry} is missing): run \`npm run dev:build\` first`)
   }
   const port = await freePort()
   const child = await startProcess({
     name: 'playground',
-    ...serverProcess(PLAYGROUND_SERVER, { nodeArgs, under }),
+    ...serverProcess(entry, { nodeArgs, under }),
     env: {
       NODE_ENV: 'production',
       NUXT_STOREFRONT_SESSION_SECRET: SECRET,

@@ -21,6 +21,8 @@ describe('npm run bench (smoke)', () => {
       ssrPage: { rounds: 1, duration: 1 },
       userSessions: { sessions: 2000, repeats: 3 },
       clientJs: true,
+      // The paired measure's playground guard, in one short block: both sides serve the right body before and after.
+      pair: { comparisons: ['playground'], mode: 'together', blocks: 1, pairs: 2, interval: 0.3, warmup: 0, connections: 5, burnUs: 1 },
     })
 
     expect(result.throughput.map((variant: { id: string }) => variant.id)).toEqual(VARIANTS.map(variant => variant.id))
@@ -72,6 +74,14 @@ describe('npm run bench (smoke)', () => {
     for (const id of ['ssr-session-cpu', 'ssr-session-reads', 'session-page', 'session-scripts', 'client-js', 'durable-cost']) {
       expect(result.targets.map((target: { id: string }) => target.id)).toContain(id)
     }
+
+    const [guard] = result.pair.comparisons
+    expect(guard).toMatchObject({ id: 'playground', a: { id: 'playground-floor' }, b: { id: 'playground' }, failed: 0, atLeast: 0.9 })
+    expect(guard.pairs).toHaveLength(2)
+    for (const pair of guard.pairs) expect(pair.a.requests > 0 && pair.b.requests > 0).toBe(true)
+    // The paired guard decides; the rounds' line is shown, not judged.
+    expect(result.targets.find((target: { id: string }) => target.id === 'pair-playground')).toBeDefined()
+    expect(result.targets.find((target: { id: string }) => target.id === 'guard-playground-floor-cpu')?.met).toBeNull()
 
     expect(result.targets.length).toBeGreaterThan(0)
     // Two Nuxt builds for the client JavaScript, besides the rest.

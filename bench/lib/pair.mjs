@@ -29,10 +29,10 @@ const PAIR_LOAD = fileURLToPath(new URL('./pair-load.mjs', import.meta.url))
 
 /** @type {Record<string, Comparison>} Every comparison the measure knows, by id (BENCH_PAIR). */
 export const COMPARISONS = {
-  otel: { a: 'engine', b: 'engine-otel', tolerance: 0.02, target: '(2b) engine CPU per request with @opentelemetry/api and no SDK within 2% of (2) without it, paired' },
-  before: { a: 'engine-before', b: 'engine', tolerance: 0.05, target: 'engine CPU per request within 5% of the engine before the redesign (issue 13), paired' },
-  slow: { a: 'engine', b: 'engine-slow', detect: true, target: 'the paired measure detects an engine slowed by a fixed amount of work per request' },
-  same: { a: 'engine', b: 'engine', tolerance: 0.02, target: 'two processes of the same engine within 2% of each other (the method\'s own noise), paired' },
+  'otel': { a: 'engine', b: 'engine-otel', tolerance: 0.02, target: '(2b) engine CPU per request with @opentelemetry/api and no SDK within 2% of (2) without it, paired' },
+  'before': { a: 'engine-before', b: 'engine', tolerance: 0.05, target: 'engine CPU per request within 5% of the engine before the redesign (issue 13), paired' },
+  'slow': { a: 'engine', b: 'engine-slow', detect: true, target: 'the paired measure detects an engine slowed by a fixed amount of work per request' },
+  'same': { a: 'engine', b: 'engine', tolerance: 0.02, target: 'two processes of the same engine within 2% of each other (the method\'s own noise), paired' },
   'playground': { a: 'playground-floor', b: 'playground', atLeast: 0.9, target: 'guard: playground getUser (5) ≥ 0.9× its route floor (6) on CPU per request, paired' },
   'playground-before': { a: 'playground-before', b: 'playground', tolerance: 0.05, target: 'playground getUser (5) CPU per request within 5% of the playground of BENCH_PAIR_BEFORE, paired' },
 }

@@ -213,6 +213,38 @@ describe('finding 1: one user cannot stall a server', () => {
   })
 })
 
+describe('login limits count failed attempts', () => {
+  it('gives a login that succeeds its attempt back, and still refuses guesses past the limit', async () => {
+    const clearCounters = async () => {
+      const counters = await withClient(client => client.keys('storefront:1001:{rl:*'))
+      if (counters.length > 0) await withClient(client => client.del(...counters))
+    }
+    await clearCounters()
+    const playground = await start('playground', { NUXT_STOREFRONT_LOGIN_LIMIT_PER_ACCOUNT: '3', NUXT_STOREFRONT_LOGIN_LIMIT_PER_ADDRESS: '6', NUXT_STOREFRONT_LOGIN_LIMIT_WINDOW: '120' })
+    // Ten sign-ins with the right password, one device after another: more than both limits, none refused.
+    const bob = { email: 'bob@example.com', password: 'bob-secret-1' }
+    const signIns: number[] = []
+    for (let i = 0; i < 10; i++) signIns.push((await createShopper(playground).rpc('login', bob)).status)
+    expect(signIns).toEqual(Array.from({ length: 10 }, () => 200))
+    // Both counters are back at 0, in their window (a give-back never leaves a key without expiry).
+    const counters = await withClient(client => client.keys('storefront:1001:{rl:*'))
+    expect(counters).toHaveLength(2)
+    for (const key of counters) {
+      expect(await withClient(client => client.get(key))).toBe('0')
+      expect(await withClient(client => client.pttl(key))).toBeGreaterThan(0)
+    }
+    // Guesses count as before: the fourth attempt is refused, the right password included, and a success in between
+    // gives back only its own attempt.
+    const guesser = createShopper(playground)
+    const statuses: number[] = []
+    for (const password of ['guess-1', 'guess-2', 'bob-secret-1', 'guess-3', 'bob-secret-1']) {
+      statuses.push((await guesser.rpc('login', { email: bob.email, password })).status)
+    }
+    expect(statuses).toEqual([401, 401, 200, 401, 429])
+    await clearCounters()
+  })
+})
+
 describe('finding 3: guest commerce data lives as long as the guest session', () => {
   it('keeps a guest basket and wishlist in the guest session\'s record, so they share its TTL and its refresh', async () => {
     const server = await start('basic', { NUXT_STOREFRONT_SESSION_REFRESH_INTERVAL: '1' })

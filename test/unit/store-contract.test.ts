@@ -321,6 +321,26 @@ function describeStoreContract(name: string, factory: () => Promise<StoreFixture
       })
     })
 
+    describe('attempt counters', () => {
+      contractCase('counts attempts in a window and gives them back, never below 0 or past the window', async () => {
+        const [a, b] = [`${SHOP}:{rl:c:${randomUUID()}}`, `${SHOP}:{rl:a:${randomUUID()}}`]
+        expect((await store.countAttempts([a, b], 60_000)).map(result => result.count)).toEqual([1, 1])
+        const [second] = await store.countAttempts([a], 60_000)
+        expect(second!.count).toBe(2)
+        expect(second!.resetMs).toBeGreaterThan(0)
+        expect(second!.resetMs).toBeLessThanOrEqual(60_000)
+        await store.returnAttempts([a, b])
+        await store.returnAttempts([b])
+        // a: 2 − 1; b: 1 − 1, and a second give-back does not go below 0.
+        expect((await store.countAttempts([a, b], 60_000)).map(result => result.count)).toEqual([2, 1])
+        // A counter that is gone (its window closed) is not made again by a give-back.
+        await fixture.dropKey(a)
+        await store.returnAttempts([a])
+        expect((await store.countAttempts([a], 60_000))[0]!.count).toBe(1)
+        if (fixture.ttlOf) expect(await fixture.ttlOf(a)).toBeGreaterThan(0)
+      })
+    })
+
     describe('concurrency', () => {
       it.each(['guest', 'user'] as const)('loses no update among 50 parallel ones (%s)', async (kind) => {
         const keys = kind === 'guest' ? guestKeys() : userSessionKeys(newUserId())

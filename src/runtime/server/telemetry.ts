@@ -92,7 +92,7 @@ type Operation = Exclude<keyof SessionStore, 'kind' | 'timesOutItself' | 'dispos
 // Every store operation, checked by the compiler: a new one added to SessionStore must be listed here to compile.
 const OPERATION_SET: Record<Operation, true> = {
   read: true, readWithUser: true, writeUser: true, create: true, update: true, remove: true, listUserSessions: true,
-  removeUserSessions: true, countAttempts: true, readOnce: true, writeOnce: true, claimOnce: true, releaseOnce: true,
+  removeUserSessions: true, countAttempts: true, returnAttempts: true, readOnce: true, writeOnce: true, claimOnce: true, releaseOnce: true,
 }
 const OPERATIONS = Object.keys(OPERATION_SET) as Operation[]
 

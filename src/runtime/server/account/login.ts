@@ -59,6 +59,11 @@ export async function loginUser(request: AccountRequest, user: StorefrontUser, o
   // The merged guest data is deleted alongside the save of the new session (one round trip). If that save fails,
   // the login lock keeps guest writes out until it expires; the merge itself is already in the user's basket.
   session.alongNextCommit(() => guardStoreStep(shop, 'login cleanup', merge.clearGuest))
+  // The attempts limitLoginAttempts counted for this login are given back with the save: a login that succeeds is no
+  // guess. A give-back that fails leaves the attempt counted, and fails nothing.
+  for (const attempt of event.context.storefront?.loginAttempts?.splice(0) ?? []) {
+    session.alongNextCommit(() => attempt.store.returnAttempts(attempt.keys).catch(() => {}))
+  }
   recordLogin(shop.id, merge.report)
   if (hasHookListeners(runtime.hooks, 'storefront:login')) {
     await runtime.hooks.callHook('storefront:login', { shopId: shop.id, user, merge: merge.report, event })

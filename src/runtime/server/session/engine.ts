@@ -17,6 +17,8 @@ export interface StorefrontEventContext {
   unavailable?: boolean
   /** The record of this mutating call's `Idempotency-Key`: commerce writes set it in their own step. */
   idempotency?: string
+  /** The login attempts `limitLoginAttempts` counted in this request: a login that succeeds gives them back. */
+  loginAttempts?: { store: SessionStore, keys: string[] }[]
 }
 
 /** Options of {@link createSessionEngine}. */

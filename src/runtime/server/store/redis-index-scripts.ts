@@ -87,3 +87,11 @@ if left < 0 then
 end
 return {count, left}
 `
+
+// Gives back one attempt of a window that is still open (a login that succeeded): never below 0, and never a key
+// where the window has closed meanwhile (a DECR there would make a key with no expiry).
+export const RETURN_ATTEMPT = `
+local count = tonumber(redis.call('GET', KEYS[1]))
+if count and count > 0 then redis.call('DECR', KEYS[1]) end
+return 0
+`

@@ -29,7 +29,9 @@ class TooManyAttemptsError extends StorefrontHttpError {
 /**
  * Counts a login attempt per account and per client address (fixed windows kept in the session store: one round trip
  * on Redis) and refuses it past either limit with a 429 `problem+json` and `Retry-After`. Call it in your `login`
- * method before checking the password. Accounts and addresses are stored as SHA-256 hashes, never in clear.
+ * method before checking the password. A login that then succeeds in the same request gives its attempt back (in the
+ * round trip that saves the session), so the limits count failed attempts. Accounts and addresses are stored as
+ * SHA-256 hashes, never in clear.
  * @param event the request
  * @param options the account tried, and limits other than the module's `loginLimit` options
  * @returns once the attempt may go on
@@ -61,7 +63,13 @@ export async function limitLoginAttempts(event: H3Event, options: LoginLimitOpti
     throw toStoreError('login limit', error)
   })
   const over = results.map((result, i) => ({ ...result, limit: limits[i]! })).filter(result => result.count > result.limit)
-  if (over.length === 0) return
+  if (over.length === 0) {
+    // Counted until the login succeeds: a login saved in this request gives the attempt back (see loginUser), so that
+    // the limits count failed attempts, not a shopper signing in on one device after another.
+    const context = (event.context.storefront ??= {})
+    context.loginAttempts = [...(context.loginAttempts ?? []), { store, keys: counted }]
+    return
+  }
   const retryAfter = Math.max(1, Math.ceil(Math.max(...over.map(result => result.resetMs)) / 1000))
   setResponseHeader(event, 'retry-after', retryAfter)
   throw new TooManyAttemptsError(retryAfter)

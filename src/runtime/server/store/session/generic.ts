@@ -216,6 +216,14 @@ export function createGenericSessionStore(storage: Storage, options: SessionStor
       return { count: open.v, resetMs: open.e - now }
     }))),
 
+    returnAttempts: keys => Promise.all(keys.map(key => withLock(key, async () => {
+      const now = Date.now()
+      const stored = await storage.getItem<{ e: number, v: number }>(key)
+      if (!stored || typeof stored.e !== 'number' || stored.e <= now || !(stored.v > 0)) return
+      stored.v--
+      await storage.setItem(key, stored, { ttl: Math.max(1, Math.ceil((stored.e - now) / 1000)) })
+    }))).then(() => undefined),
+
     async dispose() {
       clearInterval(sweeper)
     },

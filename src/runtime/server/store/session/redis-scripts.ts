@@ -1,4 +1,4 @@
-import { COUNT_ATTEMPT, LIST_USER_SESSIONS, REMOVE_USER_SESSIONS } from '../redis-index-scripts'
+import { COUNT_ATTEMPT, LIST_USER_SESSIONS, REMOVE_USER_SESSIONS, RETURN_ATTEMPT } from '../redis-index-scripts'
 import { META_FIELD } from '../record'
 import { RECORD_FIELDS } from '../record-lua'
 
@@ -105,5 +105,6 @@ export const SCRIPTS = {
   sfListUserSessions: { lua: LIST_USER_SESSIONS, keys: 1 },
   sfRemoveUserSessions: { lua: REMOVE_USER_SESSIONS, keys: 1 },
   sfCountAttempt: { lua: COUNT_ATTEMPT, keys: 1 },
+  sfReturnAttempt: { lua: RETURN_ATTEMPT, keys: 1 },
   sfClaimOnce: { lua: CLAIM_ONCE, keys: 2 },
 }

@@ -140,6 +140,11 @@ export function createRedisSessionStore(client: RedisClient, prefix: string, tim
       return replies.map(([count, resetMs]) => ({ count, resetMs }))
     },
 
+    async returnAttempts(keys) {
+      await ready()
+      await Promise.all(keys.map(key => redis.sfReturnAttempt(k(key))))
+    },
+
     async dispose() {
       for (const stop of stopWatchdogs ?? []) stop()
       closeReader(client)

@@ -108,6 +108,11 @@ export interface SessionStore {
    * INCR and PEXPIRE script per key, all sent together (one round trip).
    */
   countAttempts: (keys: string[], windowMs: number) => Promise<{ count: number, resetMs: number }[]>
+  /**
+   * Gives back one attempt per key, in windows that are still open (never below 0): a login that succeeded. On Redis
+   * one script per key, all sent together.
+   */
+  returnAttempts: (keys: string[]) => Promise<void>
   /** Reads the record of a mutating call (`Idempotency-Key`): `1` (applied) or the result as JSON; null when none. */
   readOnce: (key: string) => Promise<string | null>
   /** Writes the record of a mutating call, for `ttlMs`. */

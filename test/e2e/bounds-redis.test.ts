@@ -300,6 +300,18 @@ describe('finding 5: an outage never looks like a logout', () => {
         expectUnavailablePage(response)
         expect(await response.text()).not.toContain('Sign in')
       }
+      // A page asked for without HTML in Accept (fetch's and curl's `*/*`, JSON, none) is a 503 as well: never a
+      // guest's page, and as a problem, since HTML was not asked for.
+      for (const accept of ['*/*', 'application/json', undefined]) {
+        for (const path of ['/account', '/basket', '/']) {
+          const response = await server.fetch(path, { headers: { cookie: alice.cookieHeader(), ...(accept ? { accept } : {}) } })
+          const body = await response.text()
+          expect(response.status, `${path} with Accept ${accept}`).toBe(503)
+          expect(Number(response.headers.get('retry-after')), `${path} with Accept ${accept}`).toBeGreaterThan(0)
+          expect(response.headers.get('cache-control'), `${path} with Accept ${accept}`).toContain('no-store')
+          expect(body).not.toContain('Sign in')
+        }
+      }
       const api = await alice.rpc('getUser')
       expect(api.status).toBe(503)
       expect(api.headers.get('content-type')).toContain('application/problem+json')
@@ -328,6 +340,11 @@ describe('finding 5: an outage never looks like a logout', () => {
       const account = await page('/account')
       expect(account.status).toBe(503)
       expect(account.headers.get('location')).toBeNull()
+      // The same render for a page asked for with `*/*`: private and no-store, never a shared guest's page.
+      const fetched = await server.fetch('/', { headers: { cookie: alice.cookieHeader(), accept: '*/*' } })
+      expect(fetched.status).toBe(200)
+      expect(fetched.headers.get('cache-control')).toBe('private, no-store')
+      expect(await fetched.text()).toContain('data-test="unavailable"')
     }
     finally {
       await redis.start()

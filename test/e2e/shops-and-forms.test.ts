@@ -94,12 +94,14 @@ describe('pages under each path shop\'s prefix', () => {
     expect(new Set(pictures).size).toBe(50)
   })
 
-  it('answers a page asked for with an unknown x-shop-id with a 400 problem, as every other route', async () => {
-    for (const path of ['/', '/basket', '/de/p/1']) {
-      const page = await server.fetch(path, { headers: { ...html, 'x-shop-id': '9999' } })
-      expect(page.status, path).toBe(400)
-      expect(page.headers.get('content-type')).toContain('application/problem+json')
-      expect(await page.json()).toMatchObject({ status: 400, detail: 'unknown shop "9999" in x-shop-id' })
+  it('answers a page asked for with an unknown x-shop-id with a 400 problem, as every other route, whatever its Accept', async () => {
+    for (const headers of [html, { accept: '*/*' }, { accept: 'application/json' }, {}]) {
+      for (const path of ['/', '/basket', '/de/p/1']) {
+        const page = await server.fetch(path, { headers: { ...headers, 'x-shop-id': '9999' } })
+        expect(page.status, `${path} ${JSON.stringify(headers)}`).toBe(400)
+        expect(page.headers.get('content-type')).toContain('application/problem+json')
+        expect(await page.json()).toMatchObject({ status: 400, detail: 'unknown shop "9999" in x-shop-id' })
+      }
     }
   })
 

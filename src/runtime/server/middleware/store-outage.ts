@@ -1,3 +1,4 @@
+import type { H3Event } from 'h3'
 import { defineEventHandler, setResponseHeader } from 'h3'
 import { StoreUnavailableError, StorefrontHttpError } from '../session/errors'
 import { useStorefrontRuntime } from '../utils/runtime'
@@ -10,14 +11,29 @@ const NOT_PAGES = /^\/(?:api\/|_nuxt\/|__nuxt|_ipx\/|favicon\.ico$)/
  * (`Retry-After`, `no-store`) instead of a guest's page or a redirect to the login, which a shopper would take for a
  * logout and a CDN might keep. With `storeUnavailable: 'anonymous'` the page renders without the session instead,
  * marked `private, no-store`, and the client composables report the store as unavailable.
+ *
+ * This middleware does it for a browser's navigation (it asks for HTML), before any other handler. The session plugin
+ * does it again when Nuxt's renderer starts (`render:before`), so that a page asked for with any `Accept` (the
+ * wildcard `fetch` and curl send) gets the same answer, while the app's own server routes load a session only if
+ * they need one.
  */
-export default defineEventHandler(async (event) => {
-  // Pages only: a browser's navigation asks for HTML. Other server routes load a session when they need one.
-  if ((event.method !== 'GET' && event.method !== 'HEAD') || NOT_PAGES.test(event.path)
-    || !String(nodeRequestHeader(event, 'accept') ?? '').includes('text/html')) return
+export default defineEventHandler((event) => {
+  if ((event.method !== 'GET' && event.method !== 'HEAD') || !String(nodeRequestHeader(event, 'accept') ?? '').includes('text/html')) return
+  return checkPageSession(event)
+})
+
+/**
+ * Loads the session of a page request (once: the render reads this same session), and answers as the module
+ * describes when it cannot: a 400 problem for a request the engine refuses as malformed, a 503 for a store that is out
+ * (or, with `storeUnavailable: 'anonymous'`, a render without the session, `private, no-store`).
+ * @param event the request
+ * @returns once the session is loaded, or the page may render without it
+ * @throws the engine's 400, or the store's 503
+ */
+export async function checkPageSession(event: H3Event): Promise<void> {
+  if (NOT_PAGES.test(event.path)) return
   const runtime = useStorefrontRuntime()
   try {
-    // Loaded once per request: the render reads this same session.
     await runtime.engine.session(event)
   }
   catch (error) {
@@ -29,4 +45,4 @@ export default defineEventHandler(async (event) => {
     setResponseHeader(event, 'cache-control', 'private, no-store')
     event.context.storefront = { ...event.context.storefront, unavailable: true }
   }
-})
+}

@@ -32,6 +32,7 @@ import { markPersonal } from '../http/cache-headers'
 import { pagePrefixMismatches, publicShopConfig } from '../session/public-config'
 import { requestHostName } from '../session/shop'
 import { errorRenderPagePath } from '../internal/h3'
+import { checkPageSession } from '../middleware/store-outage'
 import { setSsrPageSource } from '../../shared/ssr-page'
 import type { PublicShop } from '../../shared/shop'
 
@@ -160,6 +161,10 @@ export default defineNitroPlugin((nitroApp) => {
 
   // Create every store right after start (every plugin has registered its hooks by then) instead of on the first request.
   setTimeout(() => startStores([...shops.byId.values()], backendFor), 0)
+
+  // Every page Nuxt renders, whatever its `Accept`: a store outage is a 503 (never a guest's page), an unknown shop a
+  // 400. A browser's navigation was checked by the store-outage middleware already (the session is loaded once).
+  nitroApp.hooks.hook('render:before', ({ event }) => checkPageSession(event))
 
   nitroApp.hooks.hook('beforeResponse', (event, response) => {
     if (!event.context.storefront?.session) {

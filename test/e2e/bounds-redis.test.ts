@@ -316,6 +316,15 @@ describe('finding 5: an outage never looks like a logout', () => {
       expect(api.status).toBe(503)
       expect(api.headers.get('content-type')).toContain('application/problem+json')
       expect(Number(api.headers.get('retry-after'))).toBeGreaterThan(0)
+      // A form without JavaScript goes back to its page with ?error=503, as for any other failure.
+      const form = await server.fetch('/api/form/addItemToWishlist', {
+        method: 'POST',
+        headers: { 'cookie': alice.cookieHeader(), 'content-type': 'application/x-www-form-urlencoded', 'sec-fetch-site': 'same-origin' },
+        body: 'productId:number=4&redirect=/wishlist',
+      })
+      expect(form.status).toBe(303)
+      expect(form.headers.get('location')).toBe('/wishlist?error=503')
+      expect(form.headers.getSetCookie()).toEqual([])
     }
     finally {
       await redis.start()

@@ -48,7 +48,9 @@ export default defineEventHandler(async (event) => {
   }
   catch (error) {
     const { status } = toProblem(error, true)
-    if (status >= 500) throw error
+    // An unexpected error is answered (and logged) as one; a store that is out goes back to the page like any refusal,
+    // with `?error=503`, so that a shopper without JavaScript sees a page that says to try again.
+    if (status >= 500 && status !== 503) throw error
     // A failed request saves nothing, although its answer is a redirect.
     if (event.context.storefront) event.context.storefront.discard = true
     // The page shows what went wrong from the status; the fields (a password among them) never go into the URL.

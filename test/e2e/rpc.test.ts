@@ -525,6 +525,15 @@ describe.each(['memory', 'redis'] as const)('the RPC contract on the %s store', 
       }
     })
 
+    it('never quotes a body that is not JSON in its 400 (a password stays out of the answer), and takes a BOM', async () => {
+      for (const body of ['{"payload":{"email":"a@example.com","password":"hunter2-secret"', '{"payload":{"password":"hunter2-secret" x}}', 'hunter2-secret']) {
+        const refused = problem(await asRpc(await post('/api/rpc/login', body)), 400, /^invalid JSON/)
+        expect(JSON.stringify(refused)).not.toContain('hunter2')
+      }
+      // RFC 8259 lets a parser ignore a byte order mark before the text.
+      expect((await asRpc(await post('/api/rpc/getUser', `\uFEFF${JSON.stringify({ payload: {} })}`))).status).toBe(200)
+    })
+
     it('takes a body with Content-Length that arrives after the head, in pieces', async () => {
       // Expect: 100-continue holds the body back until the server has taken the head and started the handler, so the
       // handler finds no body yet and has to wait for it.

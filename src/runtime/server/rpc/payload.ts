@@ -18,6 +18,8 @@ export const MAX_JSON_DEPTH = 64
  * @throws a 400 for text that is not JSON, or that nests arrays and objects deeper than {@link MAX_JSON_DEPTH}
  */
 export function parseJsonSafely(text: string): unknown {
+  // A byte order mark before the text is allowed (RFC 8259 lets a parser ignore it), and is no part of the value.
+  if (text.charCodeAt(0) === 0xFEFF) text = text.slice(1)
   // A value nested thousands deep would parse, then overflow the stack of whatever walks it (a validator, the
   // response's JSON.stringify): refused here, before any of that.
   if (nestsDeeperThan(text, MAX_JSON_DEPTH)) {
@@ -29,8 +31,10 @@ export function parseJsonSafely(text: string): unknown {
     return !text.includes('\\') && !POLLUTING_TEXT.test(text) ? JSON.parse(text) : JSON.parse(text, dropPolluting)
   }
   catch (error) {
-    // Deeply nested input can overflow the parser's stack: still the client's fault, still a 400.
-    throw createError({ status: 400, message: `invalid JSON: ${(error as Error).message.slice(0, 120)}` })
+    // Deeply nested input can overflow the parser's stack: still the client's fault, still a 400. The parser's message
+    // quotes the body (a password, say): only where it failed is said.
+    const at = /at position (\d+)/.exec((error as Error).message)?.[1]
+    throw createError({ status: 400, message: at === undefined ? 'invalid JSON' : `invalid JSON at position ${at}` })
   }
 }
 

@@ -94,6 +94,8 @@ describe('device labels', () => {
     await browser.rpc('loginAs', { userId: 'label-input' })
     expect((await browser.rpc('labelSession', { label: '  Alice\u0000\'s\u202E iPhone\n\u200B ' })).body.label).toBe('Alice\'s iPhone')
     expect((await browser.devices())[0]!.label).toBe('Alice\'s iPhone')
+    // Lone surrogates (half of a pair) show as nothing: stripped; whole pairs (emoji) stay.
+    expect((await browser.rpc('labelSession', { label: 'Tab\uD800let\uDFFF \u{1F4F1}' })).body.label).toBe('Tablet \u{1F4F1}')
     expect((await browser.rpc('labelSession', { label: '\u{1F4F1}'.repeat(64) })).status).toBe(200)
     expect((await browser.devices())[0]!.label).toBe('\u{1F4F1}'.repeat(64))
     for (const label of ['x'.repeat(65), 42, null, ['a'], { a: 1 }, 'x'.repeat(100_000)]) {

@@ -5,7 +5,7 @@ export const MAX_SESSION_LABEL_LENGTH = 64
 
 // Control characters (C0, C1, DEL) and invisible format characters (bidirectional overrides, zero-width marks) would
 // let a label hide or reorder text in a device list: they are stripped.
-const UNSHOWN = /[\p{Cc}\p{Cf}\u2028\u2029]/gu
+const UNSHOWN = /[\p{Cc}\p{Cf}\p{Cs}\u2028\u2029]/gu
 
 /**
  * Cleans a session label: control and format characters stripped, whitespace trimmed.

@@ -89,9 +89,10 @@ return {count, left}
 `
 
 // Gives back one attempt of a window that is still open (a login that succeeded): never below 0, and never a key
-// where the window has closed meanwhile (a DECR there would make a key with no expiry).
+// where the window has closed meanwhile (a DECR there would make a key with no expiry). SET with KEEPTTL keeps the
+// window, and is a command the README's ACL line allows already.
 export const RETURN_ATTEMPT = `
 local count = tonumber(redis.call('GET', KEYS[1]))
-if count and count > 0 then redis.call('DECR', KEYS[1]) end
+if count and count > 0 then redis.call('SET', KEYS[1], count - 1, 'KEEPTTL') end
 return 0
 `

@@ -25,7 +25,8 @@ export function pairTargets(pair) {
     const { median, ci95 } = c.ratio
     if (c.atLeast) {
       // A guard: what B's request costs against A's, as the rounds' ratio is read (A's µs over B's).
-      const measured = `${(1 / median).toFixed(2)}× (95% CI ${(1 / ci95[1]).toFixed(2)}× to ${(1 / ci95[0]).toFixed(2)}×; ${micros(c.bUsPerRequest)} vs ${micros(c.aUsPerRequest)} µs per request, median of ${c.pairs.length} pair ratios in ${c.blockMedians.length} blocks: ${c.blockMedians.map(m => (1 / m).toFixed(2)).join(', ')}${c.failed ? `; ${c.failed} failed responses` : ''})`
+      // Three decimals: a ratio just under its bound (0.899) would read as met at two.
+      const measured = `${(1 / median).toFixed(3)}× (95% CI ${(1 / ci95[1]).toFixed(3)}× to ${(1 / ci95[0]).toFixed(3)}×; ${micros(c.bUsPerRequest)} vs ${micros(c.aUsPerRequest)} µs per request, median of ${c.pairs.length} pair ratios in ${c.blockMedians.length} blocks: ${c.blockMedians.map(m => (1 / m).toFixed(2)).join(', ')}${c.failed ? `; ${c.failed} failed responses` : ''})`
       return { id: `pair-${c.id}`, target: c.target, measured, met: pairMet(c) }
     }
     const band = c.tolerance === null ? '' : `; CI ${ci95[0] >= 1 - c.tolerance && ci95[1] <= 1 + c.tolerance ? 'inside' : 'NOT inside'} ±${(c.tolerance * 100).toFixed(0)}%`

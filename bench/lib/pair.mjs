@@ -104,7 +104,7 @@ function buildBefore(dir) {
 }
 
 /**
- * The built playground of another checkout, built there with its own `npm run dev:build` when missing.
+ * The built playground of another checkout.
  * @param {string} dir the checkout
  * @returns {string} its server entry
  */
@@ -112,6 +112,7 @@ function beforePlayground(dir) {
   return `${dir}/playground/.output/server/index.mjs`
 }
 
+// Builds the playground of another checkout with that checkout's own `npm run dev:build`, when it is not built yet.
 function buildBeforePlayground(dir) {
   if (existsSync(beforePlayground(dir))) return
   execFileSync('npm', ['run', 'dev:build'], { cwd: dir, stdio: 'inherit' })
@@ -260,15 +261,15 @@ async function runComparison(id, comparison, specs, options, redis, log) {
  */
 export async function measurePairs({ redis, log = () => {}, ...options }) {
   if (!['together', 'alternate'].includes(options.mode)) throw new Error(`BENCH_PAIR_MODE=${options.mode}: use together or alternate`)
-  if (options.comparisons.includes('before')) {
-    if (!options.before) throw new Error('BENCH_PAIR includes `before`: set BENCH_PAIR_BEFORE to a checkout of the engine before the change (see bench/README.md)')
+  const needBefore = options.comparisons.filter(id => id === 'before' || id === 'playground-before')
+  if (needBefore.length > 0 && !options.before) {
+    throw new Error(`BENCH_PAIR includes ${needBefore.map(id => `\`${id}\``).join(' and ')}: set BENCH_PAIR_BEFORE to a checkout before the change (see bench/README.md)`)
+  }
+  if (needBefore.includes('before')) {
     log(`  building the engine of ${options.before} with its own bench/lib/build.mjs`)
     buildBefore(options.before)
   }
-  if (options.comparisons.includes('playground-before')) {
-    if (!options.before) throw new Error('BENCH_PAIR includes `playground-before`: set BENCH_PAIR_BEFORE to a checkout before the change (see bench/README.md)')
-    buildBeforePlayground(options.before)
-  }
+  if (needBefore.includes('playground-before')) buildBeforePlayground(options.before)
   const specs = servers(options)
   const comparisons = []
   for (const id of options.comparisons) {

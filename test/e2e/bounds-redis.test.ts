@@ -309,6 +309,7 @@ describe('finding 5: an outage never looks like a logout', () => {
           expect(response.status, `${path} with Accept ${accept}`).toBe(503)
           expect(Number(response.headers.get('retry-after')), `${path} with Accept ${accept}`).toBeGreaterThan(0)
           expect(response.headers.get('cache-control'), `${path} with Accept ${accept}`).toContain('no-store')
+          if (accept) expect(response.headers.get('content-type'), `${path} with Accept ${accept}`).toContain('application/problem+json')
           expect(body).not.toContain('Sign in')
         }
       }

@@ -31,7 +31,10 @@ export default defineEventHandler((event) => {
  * @throws the engine's 400, or the store's 503
  */
 export async function checkPageSession(event: H3Event): Promise<void> {
-  if (NOT_PAGES.test(event.path)) return
+  // Checked once: a navigation the middleware checked already is not loaded again when its render starts (a failed
+  // load is not kept, and a hung store would be waited for a second time).
+  const checked = event.context.storefront
+  if (checked?.loaded || checked?.unavailable || NOT_PAGES.test(event.path)) return
   const runtime = useStorefrontRuntime()
   try {
     await runtime.engine.session(event)

@@ -231,6 +231,16 @@ describe('finding 4: per-shop settings from the environment', () => {
     expect(result.output).toContain('(set NUXT_STOREFRONT_SHOPS_1002_SESSION_SECRET)')
     expect(result.output).not.toContain('short"')
   })
+
+  // destr leaves a list with a typo a string: it once signed cookies with the typo's own text.
+  it('refuses to start with a NUXT_STOREFRONT_SESSION_SECRET list that is not valid JSON', async () => {
+    const result = await runFixtureExpectingExit('basic', { NUXT_STOREFRONT_SESSION_SECRET: `["${TEST_SECRET}",` })
+    expect(result.code, result.output).not.toBe(0)
+    expect(result.output).not.toContain('Listening on')
+    expect(result.output).toContain('session.secret starts with [ but is not valid JSON')
+    expect(result.output).toContain('(set NUXT_STOREFRONT_SESSION_SECRET)')
+    expect(result.output).not.toContain(TEST_SECRET)
+  })
 })
 
 describe('finding 5: an absolute lifetime by default', () => {

@@ -120,6 +120,31 @@ describe('resolveShops', () => {
       expect(shopOf({ session: { secret: 'x'.repeat(MIN_SECRET_LENGTH) } }, '1001', prod).secrets).toHaveLength(1)
     })
 
+    // A list written for NUXT_STOREFRONT_SESSION_SECRET with a typo once signed with the typo's text.
+    it('refuses a secret list that is not valid JSON, a blank secret and a list of non-strings, naming the variable', () => {
+      const malformed = [
+        `["${OTHER}",`,
+        `['${OTHER}', '${SECRET}']`,
+        `  [${SECRET}]`,
+        ' '.repeat(42),
+        `["${SECRET}", "   "]`,
+        [SECRET, ''],
+        `[${JSON.stringify(SECRET)}, 12345678901234567890123456789012345]`,
+      ]
+      for (const secret of malformed) {
+        const message = configError(() => resolveShops({ session: { secret } as ModuleOptions['session'] }, prod)).message
+        expect(message, String(secret)).toContain('NUXT_STOREFRONT_SESSION_SECRET')
+        // The value is a secret: never in the message.
+        expect(message).not.toContain(SECRET)
+        expect(message).not.toContain(OTHER)
+        // Development signs with a set secret as well: a malformed one is refused there too.
+        configError(() => resolveShops({ session: { secret } as ModuleOptions['session'] }, dev))
+      }
+      const perShop = configError(() => resolveShops({ session: { secret: SECRET }, shops: { 1001: { path: '/' }, 1002: { path: '/de', session: { secret: `["${OTHER}"` } } } }, prod))
+      expect(perShop.message).toContain('NUXT_STOREFRONT_SHOPS_1002_SESSION_SECRET')
+      expect(perShop.message).not.toContain('(set NUXT_STOREFRONT_SESSION_SECRET)')
+    })
+
     it('makes up a random secret of at least 32 characters in development, shared by all shops', () => {
       const shops = resolveShops({ shops: { 1001: { path: '/' }, 1002: { path: '/de' } } }, dev)
       const [secret] = shops.byId.get('1001')!.secrets

@@ -67,8 +67,10 @@ export function validateOptions(options: ModuleOptions, env: { production: boole
     const shopStorage = section(report, ['shops', id, 'storage'], shop?.storage)
     checkStorage(report, ['shops', id, 'storage', 'session'], shopStorage?.session, storage?.session)
   }
+  // A secret that is set is checked everywhere (a malformed list is no secret in development either); a missing or
+  // short one only where it protects shoppers.
+  checkSecrets(report, options.session?.secret, shops, env.production)
   if (env.production) {
-    checkSecrets(report, options.session?.secret, shops)
     checkStoreChosen(report, storage?.session as Section | undefined, shops)
   }
   return problems
@@ -170,21 +172,27 @@ function isOrigin(entry: unknown): boolean {
 }
 
 // Mirrors resolveShops: a shop's own secret replaces the top-level one, which every other shop uses.
-function checkSecrets(report: Report, topLevel: unknown, shops: Record<string, StorefrontShopOptions>) {
+function checkSecrets(report: Report, topLevel: unknown, shops: Record<string, StorefrontShopOptions>, production: boolean) {
   const usingTopLevel: string[] = []
   for (const [id, shop] of Object.entries(shops)) {
     const own = shop?.session?.secret
-    if (own) checkSecret(report, ['shops', id, 'session', 'secret'], own)
+    if (own) checkSecret(report, ['shops', id, 'session', 'secret'], own, production)
     else usingTopLevel.push(id)
   }
   if (usingTopLevel.length > 0) {
     const users = usingTopLevel.length < Object.keys(shops).length ? ` (used by shop ${usingTopLevel.join(', ')})` : ''
-    checkSecret(report, ['session', 'secret'], topLevel, users)
+    checkSecret(report, ['session', 'secret'], topLevel, production, users)
   }
 }
 
 // The value is never shown: it is a secret.
-function checkSecret(report: Report, path: string[], value: unknown, users = '') {
+function checkSecret(report: Report, path: string[], value: unknown, production: boolean, users = '') {
+  const malformed = malformedSecret(value)
+  if (malformed) {
+    report(path, `${malformed}${users}`)
+    return
+  }
+  if (!production) return
   const secrets = parseSecrets(value)
   if (secrets.length === 0) {
     report(path, `is missing${users}: use a random string of at least ${MIN_SECRET_LENGTH} characters`)
@@ -192,6 +200,27 @@ function checkSecret(report: Report, path: string[], value: unknown, users = '')
   else if (secrets.some(secret => secret.length < MIN_SECRET_LENGTH)) {
     report(path, `is shorter than ${MIN_SECRET_LENGTH} characters${users}: use a longer random string`)
   }
+}
+
+// A list meant as JSON that is not (a missing quote, a trailing comma) would otherwise sign with its own text, and a
+// blank secret signs with nothing anyone could not guess.
+function malformedSecret(value: unknown): string | undefined {
+  if (typeof value === 'string' && value.trim().startsWith('[')) {
+    try {
+      const list: unknown = JSON.parse(value)
+      return Array.isArray(list) ? malformedSecret(list) : 'is not a JSON list of strings: write ["older-secret","signing-secret"]'
+    }
+    catch {
+      return 'starts with [ but is not valid JSON: write a list as ["older-secret","signing-secret"] (double quotes, no trailing comma), or a single secret without a leading ['
+    }
+  }
+  if (Array.isArray(value)) {
+    if (value.some(entry => typeof entry !== 'string')) return 'lists something other than a string: every secret is a string'
+    if (value.some(entry => entry.trim() === '')) return 'lists an empty or blank secret: use random strings'
+    return undefined
+  }
+  if (typeof value === 'string' && value !== '' && value.trim() === '') return 'is blank: use a random string'
+  return undefined
 }
 
 // Production never falls back to the embedded memory store: it holds one instance's sessions, lost on restart, and a

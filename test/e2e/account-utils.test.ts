@@ -97,6 +97,41 @@ describe('account server utils from a plain route', () => {
     expect(JSON.stringify(first.body)).not.toContain('token-of-')
   })
 
+  // Login CSRF: another site's form signs the shopper in to the attacker's account, whose basket and addresses the
+  // shopper then fills. A plain route is as exposed as the RPC form endpoint, which is same-origin only.
+  it('refuses a login, logout or session change another site made the browser send, and takes this site\'s and scripts\'', async () => {
+    const shopper = createShopper(server)
+    expect((await shopper.rpc('addItemToBasket', { variantId: 12, quantity: 1 })).status).toBe(200)
+    const guestCookie = shopper.cookie()!
+    const form = (headers: Record<string, string>) => ({ method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers }, body: 'userId=attacker-1' })
+    const crossSite: Record<string, string>[] = [
+      { 'sec-fetch-site': 'cross-site', 'origin': 'https://evil.example' },
+      { 'sec-fetch-site': 'same-site', 'origin': 'https://evil.shop.example' },
+      { origin: 'https://evil.example' },
+      { origin: 'null' },
+    ]
+    for (const headers of crossSite) {
+      const refused = await route(shopper, 'login', form(headers))
+      expect(refused.status, JSON.stringify(headers)).toBe(403)
+      expect(refused.headers.get('content-type')).toContain('application/problem+json')
+      expect(refused.headers.getSetCookie()).toEqual([])
+      expect(shopper.cookie()).toBe(guestCookie)
+      expect((await route(shopper, 'logout', { method: 'POST', headers })).status).toBe(403)
+    }
+    expect((await route(shopper, 'user')).body.user).toBeNull()
+    expect(await basketOf(shopper)).toEqual([expect.objectContaining({ variantId: 12, quantity: 1 })])
+    // This site's own page, a navigation the shopper made, and a script that sends no Origin are taken.
+    for (const [userId, headers] of [['same-origin-1', { 'sec-fetch-site': 'same-origin', 'origin': 'https://evil.example' }], ['same-origin-2', { origin: server.url }], ['script-1', {}]] as const) {
+      const taken = await route(createShopper(server), 'login', postJson({ userId }, headers))
+      expect(taken.status, userId).toBe(200)
+    }
+    const user = await loggedIn('csrf-user-1')
+    expect((await route(user, 'logout', { method: 'POST', headers: { 'sec-fetch-site': 'cross-site' } })).status).toBe(403)
+    expect((await route(user, 'user')).body.user).toEqual({ id: 'csrf-user-1' })
+    expect((await route(user, 'destroy-others', { method: 'POST', headers: { origin: 'https://evil.example' } })).status).toBe(403)
+    expect((await route(user, 'logout', { method: 'POST', headers: { 'sec-fetch-site': 'same-origin' } })).status).toBe(200)
+  })
+
   it('rejects a user id the store cannot take with a 400 problem, and leaves the guest as it was', async () => {
     const guest = createShopper(server)
     const bad = await login(guest, 'no spaces allowed')

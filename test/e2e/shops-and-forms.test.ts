@@ -273,6 +273,21 @@ describe('forms without JavaScript', () => {
     expect(response.headers.get('location')).toBe('/?error=401')
   })
 
+  // The README's caching rule: an answer that sets or clears the session cookie is `private, no-store`.
+  it('marks every redirect that sets or clears the session cookie private, no-store', async () => {
+    const login = await postForm('/api/form/login', { email: 'alice@example.com', password: 'alice-secret-1', redirect: '/account' }, { from: '/login' })
+    const cookie = setCookiePair(login, '$session-1001')!
+    const added = await postForm('/api/form/addItemToBasket', { 'variantId:number': '301', 'quantity:number': '1' }, { from: '/p/3' })
+    const guest = setCookiePair(added, '$session-1001')!
+    const refused = await postForm('/api/form/addItemToBasket', { 'variantId:number': '999999', 'quantity:number': '1' }, { from: '/p/3', cookie: guest })
+    const logout = await postForm('/api/form/logout', {}, { from: '/account', cookie })
+    for (const [name, response] of Object.entries({ login, added, refused, logout })) {
+      expect(response.status, name).toBe(303)
+      expect(response.headers.get('cache-control'), name).toBe('private, no-store')
+    }
+    expect(logout.headers.getSetCookie().some(header => header.startsWith('$session-1001=;') || /^\$session-1001=[^;]*;.*max-age=0/i.test(header)), 'logout clears the cookie').toBe(true)
+  })
+
   it('refuses cross-site posts, methods without `form: true`, other content types and GET', async () => {
     const crossSite = await postForm('/api/form/logout', {}, { site: 'cross-site' })
     expect(crossSite.status).toBe(403)

@@ -1,4 +1,4 @@
-import { createError, defineEventHandler, getRequestURL, sendRedirect } from 'h3'
+import { createError, defineEventHandler, sendRedirect, setResponseHeader } from 'h3'
 import type { H3Event } from 'h3'
 import { methods } from '#storefront/rpc-registry'
 import { useStorefrontRuntime } from '../utils/runtime'
@@ -10,6 +10,7 @@ import { requestHeader } from './headers'
 import { readBodyBytes } from './payload'
 import { shopForPath } from '../../shared/shop'
 import { setNodeRequestHeader } from '../internal/h3'
+import { requestOrigin, requestSite } from '../http/origin'
 
 const registry = methods as RpcRegistry
 const PREFIX = '/api/form/'
@@ -32,6 +33,9 @@ export default defineEventHandler(async (event) => {
     throw createError({ status: 404, message: `RPC method ${JSON.stringify(name.slice(0, 64))} takes no forms` })
   }
   checkSameOrigin(event)
+  // Every answer from here on is a redirect that may set or clear the session cookie (a login, a first basket write,
+  // a logout, a failure that ended the session): no shared cache may keep it.
+  setResponseHeader(event, 'cache-control', 'private, no-store')
   const type = (requestHeader(event, 'content-type') ?? '').split(';')[0]!.trim().toLowerCase()
   if (type !== FORM_TYPE) {
     throw createError({ status: 415, message: `content-type must be ${FORM_TYPE}` })
@@ -90,21 +94,7 @@ function withError(path: string, status: number): string {
 }
 
 function checkSameOrigin(event: H3Event) {
-  const site = requestHeader(event, 'sec-fetch-site')
-  if (site !== undefined) {
-    if (site === 'same-origin') return
-  }
-  else {
-    const origin = requestHeader(event, 'origin')
-    if (origin && origin === requestOrigin(event)) return
-  }
-  throw createError({ status: 403, message: 'forms are taken from this site only' })
-}
-
-// The origin the browser used: behind a proxy trusted with `trustProxy`, its X-Forwarded-Host and X-Forwarded-Proto.
-function requestOrigin(event: H3Event): string {
-  const trusted = useStorefrontRuntime().engine.shops.trustProxy
-  return getRequestURL(event, { xForwardedHost: trusted, xForwardedProto: trusted }).origin
+  if (requestSite(event) !== 'same-origin') throw createError({ status: 403, message: 'forms are taken from this site only' })
 }
 
 const DECIMAL = /^\s*[-+]?(?:\d+(?:\.\d*)?|\.\d+)\s*$/

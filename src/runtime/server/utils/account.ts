@@ -6,6 +6,7 @@ import type { LoginOptions } from '../account/login'
 import { loginUser } from '../account/login'
 import { endSession } from '../account/logout'
 import { accountRequest } from '../account/request'
+import { refuseCrossSite } from '../http/origin'
 
 // The account operations of the RPC context (`context.login`, …), for any route. None of them checks who may do what:
 // the route decides (check the password before a login, `requireStorefrontUser` before touching a user's sessions).
@@ -26,6 +27,7 @@ import { accountRequest } from '../account/request'
  * })
  */
 export async function loginStorefrontUser(event: H3Event, user: StorefrontUser, options?: LoginOptions): Promise<StorefrontLoginResult> {
+  refuseCrossSite(event, 'a login')
   return loginUser(await accountRequest(event), user, options)
 }
 
@@ -39,6 +41,7 @@ export async function loginStorefrontUser(event: H3Event, user: StorefrontUser, 
  * })
  */
 export async function logoutStorefrontUser(event: H3Event): Promise<void> {
+  refuseCrossSite(event, 'a logout')
   await endSession(await accountRequest(event), 'logout')
 }
 
@@ -56,6 +59,7 @@ export async function logoutStorefrontUser(event: H3Event): Promise<void> {
  * })
  */
 export async function destroySessionsForUserId(event: H3Event, userId: string, keep?: string[]): Promise<number> {
+  refuseCrossSite(event, 'ending sessions')
   return destroyUserSessions(await accountRequest(event), userId, keep)
 }
 
@@ -90,6 +94,7 @@ export async function listSessionsForUserId(event: H3Event, userId: string, opti
  * })
  */
 export async function revokeSessionForUserId(event: H3Event, userId: string, handle: string): Promise<boolean> {
+  refuseCrossSite(event, 'ending a session')
   return revokeUserSession(await accountRequest(event), userId, handle)
 }
 
@@ -108,5 +113,6 @@ export async function revokeSessionForUserId(event: H3Event, userId: string, han
  * })
  */
 export async function labelSessionForUserId(event: H3Event, userId: string, handle: string, label: string): Promise<boolean> {
+  refuseCrossSite(event, 'naming a session')
   return labelUserSession(await accountRequest(event), userId, handle, label)
 }

@@ -46,6 +46,19 @@ describe('store commands per request (INFO commandstats)', () => {
     expect(count.total).toBe(0)
   })
 
+  // A browser that asks for an old chunk after a deploy gets Nuxt's 404 page: no session work for it either.
+  it('costs nothing for a missing build asset asked for as a page by a shopper with a session', async () => {
+    const cookie = await write('basket', [1])
+    const count = await countCommands(redis, async () => {
+      for (const path of ['/_nuxt/old-chunk.js', '/_nuxt/entry.0ld.css', '/_nuxt/builds/meta/0ld.json']) {
+        const response = await server.fetch(path, { headers: { cookie, accept: 'text/html' } })
+        expect(response.status, path).toBe(404)
+        expect(response.headers.getSetCookie(), path).toEqual([])
+      }
+    })
+    expect(count.total).toBe(0)
+  })
+
   it('costs one read and no write for a read-only request, guest or user-bound', async () => {
     const guest = await write('basket', [1, 2, 3])
     const guestRead = await countCommands(redis, () => read(guest))

@@ -43,6 +43,18 @@ describe('page renders', () => {
     expect(response.headers.getSetCookie()).toEqual([])
     expect(response.headers.get('cache-control') ?? '').not.toContain('private')
     expect(response.headers.get('vary') ?? '').toMatch(/cookie/i)
+    expect(response.headers.get('vary') ?? '').toMatch(/x-shop-id/i)
+  })
+
+  // Regression: `GET / -H 'x-shop-id: 1002'` rendered shop 1002's page with only `Vary: Cookie`, so a cache that keys
+  // by URL kept the German shop's page for everyone who asked for `/`.
+  it('never lets a shared cache keep a page whose shop the request chose with x-shop-id', async () => {
+    for (const [path, shopId] of [['/', '1002'], ['/p/3', '1002'], ['/de/p/3', '1001'], ['/', '1001']]) {
+      const response = await server.fetch(path!, { headers: { 'accept': 'text/html', 'x-shop-id': shopId! } })
+      expect(response.status, `${path} ${shopId}`).toBe(200)
+      expect(response.headers.get('cache-control'), `${path} ${shopId}`).toBe('private, no-store')
+      expect(response.headers.getSetCookie()).toEqual([])
+    }
   })
 
   it('loads the session once per page render although the page makes several RPC calls, and marks it private', async () => {

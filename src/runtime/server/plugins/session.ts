@@ -229,7 +229,9 @@ function isSkipped(event: H3Event): boolean {
   // the page's route is a shared, cached one.
   const failedPage = errorRenderPagePath(event)
   if (failedPage !== undefined) {
-    return isShared(getRouteRulesForPath(failedPage.split('?', 1)[0]!))
+    // A missing build asset (an old chunk after a deploy) renders the 404 page without the session, as assets do.
+    const path = failedPage.split('?', 1)[0]!
+    return SKIPPED_PATHS.test(path) || isShared(getRouteRulesForPath(path))
   }
   if (SKIPPED_PATHS.test(event.path)) {
     return true

@@ -69,6 +69,10 @@ describe('options-table variables on a built server', () => {
     const added = await rpc('addItemToBasket', { variantId: 1, quantity: 2 })
     expect(added.status).toBe(200)
     const cookie = added.headers.getSetCookie()[0]!.split(';')[0]!
+    // updateItemInBasket is bound by the same limit as addItemToBasket.
+    expect((await rpc('updateItemInBasket', { variantId: 1, quantity: 4 }, cookie)).status).toBe(400)
+    expect(await (await rpc('updateItemInBasket', { variantId: 1, quantity: 3 }, cookie)).json()).toEqual({ items: [{ variantId: 1, quantity: 3 }] })
+    expect(await (await rpc('updateItemInBasket', { variantId: 1, quantity: 2 }, cookie)).json()).toEqual({ items: [{ variantId: 1, quantity: 2 }] })
     expect((await rpc('addItemToWishlist', { productId: 1 }, cookie)).status).toBe(200)
     expect((await rpc('addItemToWishlist', { productId: 2 }, cookie)).status).toBe(400)
     const client = redis.client()
@@ -92,5 +96,37 @@ describe('options-table variables on a built server', () => {
     finally {
       client.disconnect()
     }
+  })
+})
+
+// Regression: updateItemInBasket had a bound of its own (999), so a shop that sells by the thousand could add 1,500
+// units but not set a line to 1,500.
+describe('a per-line limit above the default', () => {
+  let large: FixtureServer
+  beforeAll(async () => {
+    large = await startFixtureServer('basic', {
+      NUXT_STOREFRONT_STORAGE_SESSION_DRIVER: 'redis',
+      NUXT_STOREFRONT_STORAGE_SESSION_URL: redis.url,
+      NUXT_STOREFRONT_COMMERCE_MAX_QUANTITY_PER_LINE: '5000',
+    })
+  })
+  afterAll(async () => {
+    await large?.stop()
+  })
+
+  it('lets addItemToBasket and updateItemInBasket both go up to NUXT_STOREFRONT_COMMERCE_MAX_QUANTITY_PER_LINE, and no further', async () => {
+    const call = (name: string, payload: unknown, cookie?: string) => large.fetch(`/api/rpc/${name}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(cookie ? { cookie } : {}) },
+      body: JSON.stringify({ payload }),
+    })
+    const added = await call('addItemToBasket', { variantId: 7, quantity: 1500 })
+    expect(await added.clone().json()).toEqual({ items: [{ variantId: 7, quantity: 1500 }] })
+    const cookie = added.headers.getSetCookie()[0]!.split(';')[0]!
+    expect(await (await call('updateItemInBasket', { variantId: 7, quantity: 1500 }, cookie)).json()).toEqual({ items: [{ variantId: 7, quantity: 1500 }] })
+    expect(await (await call('updateItemInBasket', { variantId: 7, quantity: 5000 }, cookie)).json()).toEqual({ items: [{ variantId: 7, quantity: 5000 }] })
+    expect((await call('updateItemInBasket', { variantId: 7, quantity: 5001 }, cookie)).status).toBe(400)
+    expect((await call('addItemToBasket', { variantId: 8, quantity: 5001 }, cookie)).status).toBe(400)
+    expect((await (await call('getBasket', {}, cookie)).json()).items).toEqual([{ variantId: 7, quantity: 5000 }])
   })
 })

@@ -279,11 +279,17 @@ describe.each(['memory', 'redis'] as const)('the RPC contract on the %s store', 
       invalidField(await guest.rpc('removeItemFromBasket', {}), 'variantId')
     })
 
-    it('updateItemInBasket sets a quantity, caps it at 99, and removes the line at 0', async () => {
+    // A quantity past the limit is refused as addItemToBasket refuses it, never quietly cut to 99.
+    it('updateItemInBasket sets a quantity up to 99, refuses more as addItemToBasket does, and removes the line at 0', async () => {
       const guest = shopper()
       expect(ok(await guest.rpc('updateItemInBasket', { variantId: 201, quantity: 7 }))).toEqual({ items: [{ variantId: 201, quantity: 7 }] })
       expect(ok(await guest.rpc('updateItemInBasket', { variantId: 201, quantity: 3 })).items).toEqual([{ variantId: 201, quantity: 3 }])
-      expect(ok(await guest.rpc('updateItemInBasket', { variantId: 201, quantity: 150 })).items).toEqual([{ variantId: 201, quantity: 99 }])
+      expect(ok(await guest.rpc('updateItemInBasket', { variantId: 201, quantity: 99 })).items).toEqual([{ variantId: 201, quantity: 99 }])
+      for (const quantity of [100, 150, 999, 1000, Number.MAX_SAFE_INTEGER]) {
+        invalidField(await guest.rpc('updateItemInBasket', { variantId: 201, quantity }), 'quantity')
+        invalidField(await guest.rpc('addItemToBasket', { variantId: 201, quantity }), 'quantity')
+      }
+      expect(ok(await guest.rpc('getBasket')).items).toEqual([{ variantId: 201, quantity: 99 }])
       expect(ok(await guest.rpc('updateItemInBasket', { variantId: 201, quantity: 0 })).items).toEqual([])
       invalidField(await guest.rpc('updateItemInBasket', { variantId: 201, quantity: -1 }), 'quantity')
       invalidField(await guest.rpc('updateItemInBasket', { variantId: 201, quantity: 2.5 }), 'quantity')

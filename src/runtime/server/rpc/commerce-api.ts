@@ -1,3 +1,4 @@
+import { createError } from 'h3'
 import type { BasketLine, CommerceAdapterContext, CommerceLimits, CommerceOwner, StorefrontCommerceAdapters, WishlistItem } from '../../types/commerce'
 import type { StorefrontBasketApi, StorefrontWishlistApi } from '../../types/rpc'
 
@@ -32,16 +33,19 @@ export class RpcBasket implements StorefrontBasketApi {
   }
 
   add(line: BasketLine) {
+    checkLine(line, 1, this.limits.maxQuantityPerLine)
     return this.write(async (basket, owner, adapterContext) => basket.add(owner, line, adapterContext))
   }
 
   setQuantity(line: BasketLine) {
+    checkLine(line, 0, this.limits.maxQuantityPerLine)
     // A quantity of 0 removes the line.
     if (line.quantity === 0 && this.context.hasNothingStored()) return Promise.resolve([])
     return this.write(async (basket, owner, adapterContext) => basket.setQuantity(owner, line, adapterContext))
   }
 
   remove(variantId: number) {
+    checkId('variantId', variantId)
     if (this.context.hasNothingStored()) return Promise.resolve([])
     return this.write(async (basket, owner, adapterContext) => basket.remove(owner, variantId, adapterContext))
   }
@@ -67,10 +71,12 @@ export class RpcWishlist implements StorefrontWishlistApi {
   }
 
   add(item: WishlistItem) {
+    checkId('productId', item?.productId)
     return this.write(async (wishlist, owner, adapterContext) => wishlist.add(owner, item, adapterContext))
   }
 
   remove(productId: number) {
+    checkId('productId', productId)
     if (this.context.hasNothingStored()) return Promise.resolve([])
     return this.write(async (wishlist, owner, adapterContext) => wishlist.remove(owner, productId, adapterContext))
   }
@@ -79,4 +85,28 @@ export class RpcWishlist implements StorefrontWishlistApi {
     const context = this.context
     return context.guard('wishlist write', async () => context.writeAs(async owner => step((await context.adapters()).wishlist, owner, context.adapterContext())))
   }
+}
+
+/**
+ * A basket line as the basket takes it, whoever calls (the built-in methods, an app's method, a form): a variant id,
+ * and a whole quantity within `commerce.maxQuantityPerLine`. A larger one is refused, never quietly cut down.
+ * @param line the line
+ * @param min the least quantity (0 sets a line away)
+ * @param max `commerce.maxQuantityPerLine`
+ * @throws a 400 that names the field
+ */
+function checkLine(line: BasketLine, min: number, max: number): void {
+  checkId('variantId', line?.variantId)
+  const quantity = line.quantity
+  if (!Number.isSafeInteger(quantity) || quantity < min || quantity > max) {
+    throw invalidField('quantity', `expected an integer from ${min} to ${max}`)
+  }
+}
+
+function checkId(field: string, id: unknown): void {
+  if (!Number.isSafeInteger(id) || (id as number) < 1) throw invalidField(field, 'expected a positive integer')
+}
+
+function invalidField(path: string, message: string) {
+  return createError({ status: 400, message: `invalid ${path}: ${message}`, data: { errors: [{ path, message }] } })
 }

@@ -200,6 +200,12 @@ describe('bearer requests and the cookie', () => {
     // A forged token next to a valid cookie is no better.
     const forged = await server.fetch('/api/rpc/getUser', postJson({}, { cookie: browser.cookie!, authorization: `Bearer ${app.token!.slice(0, -2)}xx` }))
     expect(forged.status).toBe(400)
+    // A cookie that does not verify names no session, as it would alone: the token decides.
+    for (const cookie of [`${browser.cookie!.slice(0, -3)}xyz`, '$session-1001=garbage', '$session-1001=']) {
+      const tampered = await server.fetch('/api/rpc/getUser', postJson({}, { cookie, authorization: `Bearer ${app.token!}` }))
+      expect(tampered.status, cookie).toBe(200)
+      expect((await tampered.json()).user.id).toBe('mixed-user')
+    }
     // The same session as a cookie and as a token is one session.
     const value = decodeURIComponent(browser.cookie!.split('=').slice(1).join('='))
     const same = await server.fetch('/api/rpc/getUser', postJson({}, { cookie: browser.cookie!, authorization: `Bearer ${value}` }))

@@ -53,7 +53,7 @@ export interface TransportRead<P> {
 
 /**
  * Reads the session credential of a request to a shop that accepts bearer sessions. A bearer token wins over the
- * cookie; a cookie sent with it must name the same session, or the request is a 400. `X-Storefront-Transport: bearer`
+ * cookie; a valid cookie sent with it must name the same session, or the request is a 400. `X-Storefront-Transport: bearer`
  * gets the session back as a token only for a request without the cookie.
  * @param event the request
  * @param shop the shop (`shop.bearer` is true)
@@ -80,7 +80,9 @@ export function readTransport<P extends { info: { id: string } }>(
   const presented = TOKEN.test(token) ? readValue(token) : null
   if (shop.cookie) {
     const cookie = readCookie(headers.cookie)
-    if (cookie !== undefined && (!cookie || !presented || cookie.info.id !== presented.info.id)) {
+    // A cookie that does not verify (tampered, truncated, of a retired secret) names no session, as it would alone:
+    // the token decides.
+    if (cookie && (!presented || cookie.info.id !== presented.info.id)) {
       throw new SessionTransportError()
     }
   }

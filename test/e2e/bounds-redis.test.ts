@@ -461,6 +461,60 @@ describe('finding 8: a retried mutation is applied once', () => {
     expect((await shopper.rpc('getBasket')).body.items).toContainEqual({ variantId: 7, quantity: 1 })
   })
 
+  // An Idempotency-Key names one call: the IETF draft and payment APIs answer its reuse for other params with a 422,
+  // never with the first call's result (a client bug that replay would hide: the second change is silently dropped).
+  it.each(['redis', 'memory'] as const)('answers the key sent again with other params with a 422, applying nothing (%s store)', async (kind) => {
+    const server = kind === 'redis' ? await start('basic') : await startFixtureServer('basic')
+    if (kind === 'memory') servers.push(server)
+    const reused = (answer: { status: number, headers: Headers, body: Record<string, unknown> }) => {
+      expect(answer.status).toBe(422)
+      expect(answer.headers.get('content-type')).toContain('application/problem+json')
+      expect(answer.headers.get('idempotent-replayed')).toBeNull()
+      expect(answer.body).toMatchObject({ status: 422, code: 'key-reused' })
+    }
+    // A guest's first write (its record made with the session it created), then a user's writes.
+    const guest = createShopper(server)
+    const guestKey = randomUUID()
+    expect((await guest.rpc('addItemToBasket', { variantId: 21, quantity: 1 }, { headers: { 'idempotency-key': guestKey } })).status).toBe(200)
+    reused(await guest.rpc('addItemToBasket', { variantId: 22, quantity: 1 }, { headers: { 'idempotency-key': guestKey } }))
+    expect((await guest.rpc('getBasket')).body.items).toEqual([{ variantId: 21, quantity: 1 }])
+
+    const shopper = createShopper(server)
+    expect((await shopper.rpc('loginAs', { userId: `reuse-${randomUUID().slice(0, 8)}` })).status).toBe(200)
+    const key = randomUUID()
+    const first = await shopper.rpc('addItemToBasket', { variantId: 5, quantity: 1 }, { headers: { 'idempotency-key': key } })
+    expect(first.body.items).toEqual([{ variantId: 5, quantity: 1 }])
+    for (const payload of [{ variantId: 6, quantity: 1 }, { variantId: 5, quantity: 2 }, { variantId: 5 }, {}]) {
+      reused(await shopper.rpc('addItemToBasket', payload, { headers: { 'idempotency-key': key } }))
+    }
+    // The same params again are a repeat: the first result, applied once.
+    const again = await shopper.rpc('addItemToBasket', { variantId: 5, quantity: 1 }, { headers: { 'idempotency-key': key } })
+    expect(again.headers.get('idempotent-replayed')).toBe('true')
+    expect(again.body).toEqual(first.body)
+    if (kind === 'redis') {
+      // The answer was lost and only the script's own marker is left (it holds the call's fingerprint): the reuse is
+      // still a 422, and the repeat still applies nothing.
+      const [record] = await recordsOf(shopper)
+      await withClient(async (client) => {
+        const { f } = JSON.parse((await client.get(record!))!) as { f: string }
+        expect(f).toMatch(/^[\w-]{32}$/)
+        await client.set(record!, `~${f}`, 'KEEPTTL')
+      })
+      reused(await shopper.rpc('addItemToBasket', { variantId: 6, quantity: 1 }, { headers: { 'idempotency-key': key } }))
+      expect((await shopper.rpc('addItemToBasket', { variantId: 5, quantity: 1 }, { headers: { 'idempotency-key': key } })).body).toEqual(first.body)
+    }
+    // The same key on another method is another call.
+    expect((await shopper.rpc('addItemToWishlist', { productId: 5 }, { headers: { 'idempotency-key': key } })).status).toBe(200)
+    // An app method: the reuse is refused before it runs, and leaves the recorded result to its repeats.
+    const orderKey = randomUUID()
+    const order = await shopper.rpc('placeOrder', { delayMs: 1 }, { headers: { 'idempotency-key': orderKey } })
+    reused(await shopper.rpc('placeOrder', { delayMs: 2 }, { headers: { 'idempotency-key': orderKey } }))
+    expect((await shopper.rpc('placeOrder', { delayMs: 1 }, { headers: { 'idempotency-key': orderKey } })).body).toEqual(order.body)
+    const next = await shopper.rpc('placeOrder', {}, { headers: { 'idempotency-key': randomUUID() } })
+    expect(next.body.orderNumber).toBe(order.body.orderNumber + 1)
+    expect((await shopper.rpc('getBasket')).body.items).toEqual([{ variantId: 5, quantity: 1 }])
+  })
+
   it('answers a repeat of a guest\'s first write, sent with the cookie that write set, with the first result', async () => {
     const server = await start('basic')
     const shopper = createShopper(server)

@@ -180,12 +180,15 @@ describe.each(BACKENDS)('commerce store contract on $name', ({ start }) => {
   it('applies a write with an Idempotency-Key record once', async () => {
     const user = newUser()
     const keys = commerceKeys(user)
-    const once = { key: `${SHOP}:{u:${user.userId}}:k:${randomUUID()}`, ttlMs: HOUR }
+    const once = { key: `${SHOP}:{u:${user.userId}}:k:${randomUUID()}`, ttlMs: HOUR, value: '~fingerprint-of-the-basket-call' }
     expect(await store.writeBasket(keys.basket, { variantId: 1, quantity: 2, mode: 'add' }, limits({ once }))).toEqual([line(1, 2)])
     expect(await store.writeBasket(keys.basket, { variantId: 1, quantity: 2, mode: 'add' }, limits({ once }))).toEqual([line(1, 2)])
-    const wishOnce = { key: `${SHOP}:{u:${user.userId}}:k:${randomUUID()}`, ttlMs: HOUR }
+    const wishOnce = { key: `${SHOP}:{u:${user.userId}}:k:${randomUUID()}`, ttlMs: HOUR, value: '~fingerprint-of-the-wishlist-call' }
     await store.writeWishlist(keys.wishlist, { productId: 5, mode: 'add' }, { maxItems: 5, ttlMs: HOUR, once: wishOnce })
     expect(await store.writeWishlist(keys.wishlist, { productId: 6, mode: 'add' }, { maxItems: 5, ttlMs: HOUR, once: wishOnce })).toEqual([{ productId: 5 }])
+    // The record holds the call's payload fingerprint, so that the key sent again with other params is told apart.
+    expect(await backend.sessions.readOnce(once.key)).toBe(once.value)
+    expect(await backend.sessions.readOnce(wishOnce.key)).toBe(wishOnce.value)
   })
 
   describe('guest guard', () => {

@@ -35,10 +35,10 @@ export function mergeMarkerTtlMs(shop: { maxAgeMs: number, absoluteMaxAgeMs: num
  * @param context the adapter context, with the request
  * @returns the record and its lifetime, or undefined
  */
-function onceFor(dataKey: string, context: CommerceAdapterContext): { key: string, ttlMs: number } | undefined {
+function onceFor(dataKey: string, context: CommerceAdapterContext): { key: string, ttlMs: number, value: string } | undefined {
   const record = context.event?.context.storefront?.idempotency
   // Scoped to a session, a record never needs to outlive one.
-  return record && isIdempotencyKeyOf(record, dataKey) ? { key: record, ttlMs: Math.min(IDEMPOTENCY_WINDOW_MS, context.limits.guestTtlMs) } : undefined
+  return record && isIdempotencyKeyOf(record.key, dataKey) ? { key: record.key, ttlMs: Math.min(IDEMPOTENCY_WINDOW_MS, context.limits.guestTtlMs), value: record.marker } : undefined
 }
 
 const markerTtl = (limits: CommerceLimits) => limits.mergeMarkerTtlMs ?? limits.guestTtlMs

@@ -21,11 +21,13 @@ const KEY = /^[\w.:-]{8,128}$/
  * @param event the request
  * @param session its loaded session
  * @param method the RPC method
- * @returns the record's and the counter's keys, and whether the session is a new one (its id was made for this call,
- *   so nothing can be recorded under it yet); undefined without a valid header
+ * @param payload the call's params as sent: their fingerprint goes into the record, so that the key reused for other
+ *   params is told apart from a repeat
+ * @returns the record's and the counter's keys, the payload's fingerprint, and whether the session is a new one (its
+ *   id was made for this call, so nothing can be recorded under it yet); undefined without a valid header
  * @throws a 400 for a malformed `Idempotency-Key`
  */
-export function idempotencyRecord(event: H3Event, session: StorefrontSession, method: string): { record: string, counter: string, fresh: boolean } | undefined {
+export function idempotencyRecord(event: H3Event, session: StorefrontSession, method: string, payload: unknown): { record: string, counter: string, fingerprint: string, fresh: boolean } | undefined {
   const header = requestHeader(event, 'idempotency-key')
   if (header === undefined) return undefined
   if (!KEY.test(header)) {
@@ -38,6 +40,7 @@ export function idempotencyRecord(event: H3Event, session: StorefrontSession, me
   const keys = sessionKeys(session.shopId, info)
   return {
     fresh: session.isNew,
+    fingerprint: digest(JSON.stringify(payload ?? null)),
     record: idempotencyKey(keys.owner, digest(`${keys.hash}\n${method}\n${header}`)),
     // The session's count of keyed calls in the window: a name no record digest takes (a dot is not base64url).
     counter: idempotencyKey(keys.owner, `n.${digest(keys.hash)}`),
@@ -106,27 +109,57 @@ export async function countKeyedCall(store: SessionStore, counter: string, sessi
   return counted!
 }
 
+/** The `Idempotency-Key` of an earlier call sent again with other params: a 422, as the key names one call. */
+export class KeyReusedError extends StorefrontHttpError {
+  override name = 'KeyReusedError'
+  constructor() {
+    super(422, 'Unprocessable Content', 'this Idempotency-Key was used for a call with other params: send a new key for a new call')
+    this.data = { code: 'key-reused' }
+  }
+}
+
+/**
+ * What a record that is not a result holds: the call's payload fingerprint after a marker. Set by a commerce write in
+ * its own step, and in place of a result too large to keep.
+ * @param fingerprint the call's payload fingerprint
+ * @returns the record's value
+ */
+export function markerOf(fingerprint: string): string {
+  return `~${fingerprint}`
+}
+
 /**
  * The result a stored record holds, if the call completed with one: answered again, marked `Idempotent-Replayed`.
  * @param event the request
  * @param stored the record as stored, or null
+ * @param fingerprint this call's payload fingerprint
  * @returns `{ result }` to replay, or undefined to run the call
+ * @throws KeyReusedError when the record is of a call with other params
  */
-export function replayOf(event: H3Event, stored: string | null): { result: unknown } | undefined {
-  if (stored === null || !stored.startsWith('{')) return undefined
+export function replayOf(event: H3Event, stored: string | null, fingerprint: string): { result: unknown } | undefined {
+  if (stored === null) return undefined
+  if (!stored.startsWith('{')) {
+    // A marker: the call was applied (a commerce write) or its result was too large to keep. ('1': a record from
+    // before fingerprints, which tells nothing of its params.)
+    if (stored.startsWith('~') && stored.slice(1) !== fingerprint) throw new KeyReusedError()
+    return undefined
+  }
+  const record = JSON.parse(stored) as { r?: unknown, f?: string }
+  if (record.f !== undefined && record.f !== fingerprint) throw new KeyReusedError()
   setResponseHeader(event, 'idempotent-replayed', 'true')
-  return { result: (JSON.parse(stored) as { r?: unknown }).r }
+  return { result: record.r }
 }
 
 /**
- * Records a completed call's result for repeats within {@link IDEMPOTENCY_WINDOW_MS} (or the session's lifetime, when
- * shorter: the record is scoped to it).
+ * Records a completed call's result, with its payload fingerprint, for repeats within {@link IDEMPOTENCY_WINDOW_MS}
+ * (or the session's lifetime, when shorter: the record is scoped to it).
  * @param store the shop's store
  * @param record the record key
+ * @param fingerprint the call's payload fingerprint
  * @param result what the call answered
  * @param sessionMaxAgeMs the shop's session lifetime
  */
-export async function recordResult(store: SessionStore, record: string, result: unknown, sessionMaxAgeMs: number): Promise<void> {
-  const text = JSON.stringify({ r: result ?? null })
-  await store.writeOnce(record, text.length <= IDEMPOTENCY_MAX_RESULT ? text : '1', Math.min(IDEMPOTENCY_WINDOW_MS, sessionMaxAgeMs))
+export async function recordResult(store: SessionStore, record: string, fingerprint: string, result: unknown, sessionMaxAgeMs: number): Promise<void> {
+  const text = JSON.stringify({ r: result ?? null, f: fingerprint })
+  await store.writeOnce(record, text.length <= IDEMPOTENCY_MAX_RESULT ? text : markerOf(fingerprint), Math.min(IDEMPOTENCY_WINDOW_MS, sessionMaxAgeMs))
 }

@@ -8,7 +8,7 @@ import type { RpcDefinition } from '../../types/rpc'
 import type { RpcRegistry } from './dispatch'
 import { findRpcMethod, loadedRpcMethod, runRpcMethod } from './dispatch'
 import { requestHeader } from './headers'
-import { claimKeyFor, countKeyedCall, IDEMPOTENCY_CLAIM_MS, idempotencyRecord, KeyedCallRunningError, recordResult, replayOf, TooManyKeyedCallsError } from './idempotency'
+import { claimKeyFor, countKeyedCall, IDEMPOTENCY_CLAIM_MS, idempotencyRecord, KeyedCallRunningError, markerOf, recordResult, replayOf, TooManyKeyedCallsError } from './idempotency'
 import { readQueryPayload, takeBodyPayload } from './payload'
 
 const registry = methods as RpcRegistry
@@ -53,7 +53,7 @@ function call(event: H3Event, name: string, definition: RpcDefinition, payload: 
 }
 
 async function callOnce(event: H3Event, name: string, definition: RpcDefinition, payload: unknown): Promise<unknown> {
-  const once = await openIdempotency(event, name, definition)
+  const once = await openIdempotency(event, name, definition, payload)
   if (once?.replay) {
     setResponseHeader(event, 'cache-control', 'private, no-store')
     return once.replay.result ?? ''
@@ -70,7 +70,7 @@ async function callOnce(event: H3Event, name: string, definition: RpcDefinition,
   // A call that left no session (a read without a cookie) has nothing to scope a record to: none is kept.
   if (once && (!once.fresh || !once.session.isNew)) {
     // A result that could not be recorded keeps the claim until it lapses: a repeat meanwhile would run the method again.
-    await recordResult(once.store, once.record, result, once.maxAgeMs).catch((error: unknown) => {
+    await recordResult(once.store, once.record, once.fingerprint, result, once.maxAgeMs).catch((error: unknown) => {
       throw toStoreError('idempotency record', error)
     })
     // Recorded: a repeat finds the record from now on.
@@ -88,19 +88,20 @@ function answer(event: H3Event, result: unknown): unknown {
   return result
 }
 
-async function openIdempotency(event: H3Event, name: string, definition: RpcDefinition) {
+async function openIdempotency(event: H3Event, name: string, definition: RpcDefinition, payload: unknown) {
   const runtime = useStorefrontRuntime()
   const session = await runtime.engine.session(event)
-  const keys = idempotencyRecord(event, session, name)
+  const keys = idempotencyRecord(event, session, name, payload)
   if (!keys) return undefined
   const shop = runtime.engine.shop(event)
   const store = await runtime.sessionsFor(shop)
-  const opened = { store, session, record: keys.record, fresh: keys.fresh, maxAgeMs: shop.maxAgeMs, replay: undefined as { result: unknown } | undefined, release: () => {} }
+  const opened = { store, session, record: keys.record, fingerprint: keys.fingerprint, fresh: keys.fresh, maxAgeMs: shop.maxAgeMs, replay: undefined as { result: unknown } | undefined, release: () => {} }
+  const marked = { key: keys.record, marker: markerOf(keys.fingerprint) }
   if (keys.fresh) {
     // The call's session is made now, under an id nobody else holds: nothing to read, count or claim. Its write
     // records the key (the built-in basket and wishlist writes in their own step), so that a repeat with the cookie
     // it set is answered as any repeat.
-    event.context.storefront!.idempotency = keys.record
+    event.context.storefront!.idempotency = marked
     return opened
   }
   // A method that does not record the key in its own write holds a claim while it runs, so that a repeat meanwhile
@@ -115,8 +116,15 @@ async function openIdempotency(event: H3Event, name: string, definition: RpcDefi
   const held = claim && read.value.claimed ? claim : undefined
   // Not awaited: the answer does not wait for it.
   if (held) opened.release = () => void store.releaseOnce(held).catch(() => {})
-  // A repeat of a recorded call is answered whatever the count (no claim was taken for it).
-  opened.replay = replayOf(event, read.value.record)
+  // A repeat of a recorded call is answered whatever the count (no claim was taken for it); the key sent again with
+  // other params is a 422.
+  try {
+    opened.replay = replayOf(event, read.value.record, keys.fingerprint)
+  }
+  catch (error) {
+    opened.release()
+    throw error
+  }
   if (opened.replay) return opened
   if (count.status === 'rejected') {
     opened.release()
@@ -134,7 +142,7 @@ async function openIdempotency(event: H3Event, name: string, definition: RpcDefi
     setResponseHeader(event, 'retry-after', retryAfter)
     throw new TooManyKeyedCallsError(runtime.rpcIdempotencyLimit, retryAfter)
   }
-  event.context.storefront!.idempotency = keys.record
+  event.context.storefront!.idempotency = marked
   return opened
 }
 

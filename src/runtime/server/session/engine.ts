@@ -15,8 +15,8 @@ export interface StorefrontEventContext {
   discard?: boolean
   /** Set when the store was out and the page renders without the session (`storeUnavailable: 'anonymous'`). */
   unavailable?: boolean
-  /** The record of this mutating call's `Idempotency-Key`: commerce writes set it in their own step. */
-  idempotency?: string
+  /** The record of this mutating call's `Idempotency-Key` and its marker: commerce writes set it in their own step. */
+  idempotency?: { key: string, marker: string }
   /** The login attempts `limitLoginAttempts` counted in this request: a login that succeeds gives them back. */
   loginAttempts?: { store: SessionStore, keys: string[] }[]
 }

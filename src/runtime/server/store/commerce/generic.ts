@@ -178,7 +178,7 @@ export function createGenericCommerceStore(storage: Storage): CommerceStore {
       if (wanted <= 0) {
         list.l = stored.filter(l => l.v !== change.variantId)
         await save(key, list, options.ttlMs)
-        if (options.once) await writeExpiring(storage, options.once.key, 1, options.once.ttlMs)
+        if (options.once) await writeExpiring(storage, options.once.key, options.once.value, options.once.ttlMs)
         return toBasket(list.l)
       }
       if (line) {
@@ -189,7 +189,7 @@ export function createGenericCommerceStore(storage: Storage): CommerceStore {
         stored.push({ v: change.variantId, q: wanted, t: Date.now() })
       }
       await save(key, list, options.ttlMs)
-      if (options.once) await writeExpiring(storage, options.once.key, 1, options.once.ttlMs)
+      if (options.once) await writeExpiring(storage, options.once.key, options.once.value, options.once.ttlMs)
       return toBasket(stored)
     }),
     readWishlist: async key => toWishlist(await items(key)),
@@ -206,7 +206,7 @@ export function createGenericCommerceStore(storage: Storage): CommerceStore {
       }
       const stored = list.l
       await save(key, list, options.ttlMs)
-      if (options.once) await writeExpiring(storage, options.once.key, 1, options.once.ttlMs)
+      if (options.once) await writeExpiring(storage, options.once.key, options.once.value, options.once.ttlMs)
       return toWishlist(stored)
     }),
     mergeBasket: (key, marker, guestLines, options) => withLock(owner(key), () => mergeBasket(key, marker, guestLines, options)),

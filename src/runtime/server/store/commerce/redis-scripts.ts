@@ -140,7 +140,7 @@ return {basketValue(), wishlistValue()}
 // Idempotency-Key record if any. A guest write needs its session record alive and no login under way. A write with
 // an Idempotency-Key record is skipped when the record exists, and sets it otherwise: a repeat never applies twice.
 // ARGV: list (b|w), guest ('1' or ''), the Idempotency-Key record's ttl ms ('' for none), ttl ms, now ms, id, mode (add|set|remove),
-// quantity, cap, max lines or items. Returns the list's value.
+// quantity, cap, max lines or items, the record's value (the call's payload fingerprint). Returns the list's value.
 const WRITE_LIST = `${LISTS}
 local guest, onceTtl = ARGV[2] == '1', ARGV[3]
 local current, failed = opened()
@@ -180,7 +180,7 @@ else
   wishSet[id] = nil
 end
 save(guest, tonumber(ARGV[4]), tonumber(ARGV[5]))
-if onceTtl ~= '' then redis.call('SET', KEYS[#KEYS], '1', 'PX', onceTtl) end
+if onceTtl ~= '' then redis.call('SET', KEYS[#KEYS], ARGV[11], 'PX', onceTtl) end
 return reply()
 `
 

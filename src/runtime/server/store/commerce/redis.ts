@@ -7,7 +7,7 @@ import { SCRIPTS } from './redis-scripts'
 import type { BasketMergeCounts, CommerceGuard, CommerceStore } from './types'
 import { CommerceConflictError, CommerceLimitError } from './types'
 
-type OnceRecord = { key: string, ttlMs: number }
+type OnceRecord = { key: string, ttlMs: number, value: string }
 type Lists = [basket: string, wishlist: string]
 
 /**
@@ -42,7 +42,7 @@ export function createRedisCommerceStore(client: RedisClient, prefix: string, op
     if (guard) keys.push(k(guard.lock))
     if (once) keys.push(k(once.key))
     const script = keys.length === 3 ? 'sfWriteList' : keys.length === 4 ? 'sfWriteList4' : 'sfWriteList5'
-    return confirmed(redis[script](...keys, list, guard ? '1' : '', once ? once.ttlMs : '', ttlMs, Date.now(), ...change)) as Promise<string>
+    return confirmed(redis[script](...keys, list, guard ? '1' : '', once ? once.ttlMs : '', ttlMs, Date.now(), ...change, once?.value ?? '')) as Promise<string>
   }
 
   // A basket and a wishlist read in the same tick (a page shows both) share one script call. Only reads that began

@@ -12,8 +12,11 @@ export interface BasketWriteOptions {
   maxLines: number
   ttlMs: number
   guard?: CommerceGuard
-  /** A call's `Idempotency-Key` record (same owner): set in the same step; when it exists the write is skipped. */
-  once?: { key: string, ttlMs: number }
+  /**
+   * A call's `Idempotency-Key` record (same owner): set to `value` (the call's payload fingerprint) in the same step;
+   * when it exists the write is skipped.
+   */
+  once?: { key: string, ttlMs: number, value: string }
 }
 
 /** Limits of one wishlist write. */
@@ -22,7 +25,7 @@ export interface WishlistWriteOptions {
   ttlMs: number
   guard?: CommerceGuard
   /** See {@link BasketWriteOptions.once}. */
-  once?: { key: string, ttlMs: number }
+  once?: { key: string, ttlMs: number, value: string }
 }
 
 /** Counts of a basket merge. */

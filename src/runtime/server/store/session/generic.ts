@@ -198,11 +198,12 @@ export function createGenericSessionStore(storage: Storage, options: SessionStor
 
     // Atomic within this process (the keyed lock), as the login limiter's counts are on these drivers.
     claimOnce: (claimKey, recordKey, ttlMs) => withLock(claimKey, async () => {
-      const recorded = await readExpiring<unknown>(storage, recordKey)
-      if (recorded !== null && String(recorded).startsWith('{')) return { claimed: false, record: String(recorded) }
-      if (await readExpiring(storage, claimKey) !== null) return { claimed: false, record: null }
+      const stored = await readExpiring<unknown>(storage, recordKey)
+      const record = stored === null ? null : String(stored)
+      if (record?.startsWith('{')) return { claimed: false, record }
+      if (await readExpiring(storage, claimKey) !== null) return { claimed: false, record }
       await writeExpiring(storage, claimKey, 1, ttlMs)
-      return { claimed: true, record: null }
+      return { claimed: true, record }
     }),
 
     releaseOnce: key => storage.removeItem(key),

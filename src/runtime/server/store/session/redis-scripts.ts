@@ -85,13 +85,16 @@ return 1
 export const REMOVE_BATCH = 100
 
 // Takes a keyed call's claim (KEYS[1], for ARGV[1] ms) unless the call's record (KEYS[2]) holds its result: {0, the
-// record} when it does, {1} when the claim is taken, {0} when another call holds it. One step, so that a call that
-// takes the claim after another one gave it up finds that one's result.
+// record} when it does, else {1} when the claim is taken, {0} when another call holds it, with the record (a marker
+// that holds the call's payload fingerprint) when there is one. One step, so that a call that takes the claim after
+// another one gave it up finds that one's result.
 const CLAIM_ONCE = `
 local recorded = redis.call('GET', KEYS[2])
 if recorded and string.sub(recorded, 1, 1) == '{' then return {0, recorded} end
-if redis.call('SET', KEYS[1], '1', 'PX', ARGV[1], 'NX') then return {1} end
-return {0}
+local claimed = 0
+if redis.call('SET', KEYS[1], '1', 'PX', ARGV[1], 'NX') then claimed = 1 end
+if recorded then return {claimed, recorded} end
+return {claimed}
 `
 
 // A guest session has no index: the same scripts are registered once with one key and once with two.

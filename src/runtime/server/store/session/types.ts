@@ -119,7 +119,8 @@ export interface SessionStore {
   writeOnce: (key: string, value: string, ttlMs: number) => Promise<void>
   /**
    * Takes a mutating call's claim while it runs (for `ttlMs`), in one step with the read of its record: the record
-   * when it holds a result (JSON; no claim taken then), else whether the claim was taken (false: another call holds it).
+   * when it holds a result (JSON; no claim taken then), else whether the claim was taken (false: another call holds it)
+   * and the record when it holds a marker (`~` and the call's payload fingerprint).
    */
   claimOnce: (claimKey: string, recordKey: string, ttlMs: number) => Promise<{ claimed: boolean, record: string | null }>
   /** Gives a claim up. */

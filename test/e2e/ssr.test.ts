@@ -82,6 +82,17 @@ describe('page renders', () => {
     expect(await response.text()).toContain('Hello, <span data-test="account-name">Bob</span>')
   })
 
+  // A missing page rendered for a logged-in shopper shows the shopper (the header's name and basket count): an error
+  // status does not make it shareable.
+  it('marks a logged-in shopper\'s 404 page private', async () => {
+    const login = await server.fetch('/api/rpc/login', postJson({ payload: { email: 'bob@example.com', password: 'bob-secret-1' } }))
+    const cookie = setCookiePair(login, '$session-1001')!
+    const response = await server.fetch('/no-such-page', { headers: { cookie, accept: 'text/html' } })
+    expect(response.status).toBe(404)
+    expect(await response.text()).toContain('Bob')
+    expect(response.headers.get('cache-control')).toBe('private, no-store')
+  })
+
   it('renders a logged-in page with basket and wishlist counts from one session read and two round trips, and hydrates them', async () => {
     const proxy = await startRoundTripProxy(redis.port)
     const counted = await startFixtureServer('playground', { REDIS_URL: proxy.url })

@@ -130,6 +130,10 @@ describe('resolveShops', () => {
         `["${SECRET}", "   "]`,
         [SECRET, ''],
         `[${JSON.stringify(SECRET)}, 12345678901234567890123456789012345]`,
+        // What the environment's parsing makes of digits, `true` and `{…}`.
+        12345678901234567890123456789012345,
+        true,
+        { secret: SECRET },
       ]
       for (const secret of malformed) {
         const message = configError(() => resolveShops({ session: { secret } as ModuleOptions['session'] }, prod)).message

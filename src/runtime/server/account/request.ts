@@ -1,5 +1,6 @@
 import type { H3Event } from 'h3'
-import { CommerceConflictError, CommerceLimitError } from '../store/commerce'
+import { CommerceConflictError, CommerceKeyReusedError, CommerceLimitError } from '../store/commerce'
+import { KeyReusedError } from '../rpc/idempotency'
 import type { ResolvedShop } from '../session/config'
 import { describeValue, SessionInputError, StorefrontHttpError, withStoreTimeout } from '../session/errors'
 import { isValidUserId } from '../session/id'
@@ -55,5 +56,6 @@ export function checkUserId(userId: unknown): string {
 function translateCommerceError(error: unknown): never {
   if (error instanceof CommerceConflictError) throw new StorefrontHttpError(409, 'Conflict', error.message)
   if (error instanceof CommerceLimitError) throw new StorefrontHttpError(400, 'Bad Request', error.message)
+  if (error instanceof CommerceKeyReusedError) throw new KeyReusedError()
   throw error
 }

@@ -170,8 +170,10 @@ export default defineNitroPlugin((nitroApp) => {
     if (!event.context.storefront?.session) {
       return
     }
-    // A failed request saves nothing: its changes are dropped, never half-applied.
+    // A failed request saves nothing: its changes are dropped, never half-applied. Its answer (a logged-in
+    // shopper's 404 page) is marked as any other.
     if (getResponseStatus(event) >= 400 || response.body instanceof Error || event.context.storefront.discard) {
+      markPersonal(event)
       return
     }
     return engine.commit(event).then(

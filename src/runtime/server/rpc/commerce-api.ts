@@ -32,19 +32,19 @@ export class RpcBasket implements StorefrontBasketApi {
     return context.guard('basket read', async () => (await context.adapters()).basket.get(context.owner(), context.adapterContext()))
   }
 
-  add(line: BasketLine) {
+  async add(line: BasketLine) {
     checkLine(line, 1, this.limits.maxQuantityPerLine)
     return this.write(async (basket, owner, adapterContext) => basket.add(owner, line, adapterContext))
   }
 
-  setQuantity(line: BasketLine) {
+  async setQuantity(line: BasketLine) {
     checkLine(line, 0, this.limits.maxQuantityPerLine)
     // A quantity of 0 removes the line.
     if (line.quantity === 0 && this.context.hasNothingStored()) return Promise.resolve([])
     return this.write(async (basket, owner, adapterContext) => basket.setQuantity(owner, line, adapterContext))
   }
 
-  remove(variantId: number) {
+  async remove(variantId: number) {
     checkId('variantId', variantId)
     if (this.context.hasNothingStored()) return Promise.resolve([])
     return this.write(async (basket, owner, adapterContext) => basket.remove(owner, variantId, adapterContext))
@@ -70,12 +70,12 @@ export class RpcWishlist implements StorefrontWishlistApi {
     return context.guard('wishlist read', async () => (await context.adapters()).wishlist.get(context.owner(), context.adapterContext()))
   }
 
-  add(item: WishlistItem) {
+  async add(item: WishlistItem) {
     checkId('productId', item?.productId)
     return this.write(async (wishlist, owner, adapterContext) => wishlist.add(owner, item, adapterContext))
   }
 
-  remove(productId: number) {
+  async remove(productId: number) {
     checkId('productId', productId)
     if (this.context.hasNothingStored()) return Promise.resolve([])
     return this.write(async (wishlist, owner, adapterContext) => wishlist.remove(owner, productId, adapterContext))
@@ -89,7 +89,9 @@ export class RpcWishlist implements StorefrontWishlistApi {
 
 /**
  * A basket line as the basket takes it, whoever calls (the built-in methods, an app's method, a form): a variant id,
- * and a whole quantity within `commerce.maxQuantityPerLine`. A larger one is refused, never quietly cut down.
+ * and a whole quantity within `commerce.maxQuantityPerLine`. A larger one is refused, never quietly cut down (an add
+ * to an existing line stops at the limit: the line then holds the most it may). The methods that call it are
+ * async, so that a refusal is a rejected promise, never a throw before one exists.
  * @param line the line
  * @param min the least quantity (0 sets a line away)
  * @param max `commerce.maxQuantityPerLine`

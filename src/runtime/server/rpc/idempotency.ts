@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto'
 import type { H3Event } from 'h3'
 import { createError, setResponseHeader } from 'h3'
 import { parseSessionId } from '../session/id'
-import { idempotencyKey, sessionKeys } from '../store/keys'
+import { idempotencyKey, recordFingerprint, sessionKeys } from '../store/keys'
 import type { StorefrontSession } from '../session/session'
 import type { SessionStore } from '../store/session'
 import { requestHeader } from './headers'
@@ -138,16 +138,13 @@ export function markerOf(fingerprint: string): string {
  */
 export function replayOf(event: H3Event, stored: string | null, fingerprint: string): { result: unknown } | undefined {
   if (stored === null) return undefined
-  if (!stored.startsWith('{')) {
-    // A marker: the call was applied (a commerce write) or its result was too large to keep. ('1': a record from
-    // before fingerprints, which tells nothing of its params.)
-    if (stored.startsWith('~') && stored.slice(1) !== fingerprint) throw new KeyReusedError()
-    return undefined
-  }
-  const record = JSON.parse(stored) as { r?: unknown, f?: string }
-  if (record.f !== undefined && record.f !== fingerprint) throw new KeyReusedError()
+  // A record from before fingerprints (`1`, `{"r":…}`) tells nothing of its params.
+  const recorded = recordFingerprint(stored)
+  if (recorded !== undefined && recorded !== fingerprint) throw new KeyReusedError()
+  // A marker: the call was applied (a commerce write) or its result was too large to keep.
+  if (!stored.startsWith('{')) return undefined
   setResponseHeader(event, 'idempotent-replayed', 'true')
-  return { result: record.r }
+  return { result: (JSON.parse(stored) as { r?: unknown }).r }
 }
 
 /**

@@ -96,17 +96,19 @@ async function openIdempotency(event: H3Event, name: string, definition: RpcDefi
   const shop = runtime.engine.shop(event)
   const store = await runtime.sessionsFor(shop)
   const opened = { store, session, record: keys.record, fingerprint: keys.fingerprint, fresh: keys.fresh, maxAgeMs: shop.maxAgeMs, replay: undefined as { result: unknown } | undefined, release: () => {} }
-  const marked = { key: keys.record, marker: markerOf(keys.fingerprint) }
+  // A method that does not record the key in its own write holds a claim while it runs, so that a repeat meanwhile
+  // does not run it a second time. Only a method that records it in its write (the built-in basket and wishlist
+  // writes, one write each) hands the record to the store: an app method's second basket write would find the record
+  // its first one set, and be skipped.
+  const claim = claimKeyFor(definition, keys.record)
+  const marked = claim ? undefined : { key: keys.record, marker: markerOf(keys.fingerprint) }
   if (keys.fresh) {
     // The call's session is made now, under an id nobody else holds: nothing to read, count or claim. Its write
-    // records the key (the built-in basket and wishlist writes in their own step), so that a repeat with the cookie
-    // it set is answered as any repeat.
+    // records the key (the built-in basket and wishlist writes in their own step; any method once it answered), so
+    // that a repeat with the cookie it set is answered as any repeat.
     event.context.storefront!.idempotency = marked
     return opened
   }
-  // A method that does not record the key in its own write holds a claim while it runs, so that a repeat meanwhile
-  // does not run it a second time.
-  const claim = claimKeyFor(definition, keys.record)
   // The record's read (with the claim, in one step) and the session's count go out together: one round trip on Redis.
   const [read, count] = await Promise.allSettled([
     claim ? store.claimOnce(claim, keys.record, IDEMPOTENCY_CLAIM_MS) : store.readOnce(keys.record).then(record => ({ claimed: false, record })),

@@ -220,6 +220,9 @@ function malformedSecret(value: unknown): string | undefined {
     return undefined
   }
   if (typeof value === 'string' && value !== '' && value.trim() === '') return 'is blank: use a random string'
+  // The environment's value is parsed: digits become a number (rounded past 15 of them), `true` a boolean, `{…}` an
+  // object, none of which is the text that was set.
+  if (value !== undefined && value !== null && typeof value !== 'string') return `is a ${typeof value}, not a string: use a random string with letters, or a JSON list of strings`
   return undefined
 }
 

@@ -174,6 +174,18 @@ export function isIdempotencyKeyOf(record: string, dataKey: string): boolean {
 }
 
 /**
+ * The payload fingerprint an idempotency record holds: a result (`{"r":…,"f":"<fingerprint>"}`) or a marker
+ * (`~<fingerprint>`, set by a write's own step or in place of a result too large to keep).
+ * @param stored the record as stored
+ * @returns the fingerprint, or undefined for a record from before fingerprints (`1`, `{"r":…}`), which matches any
+ */
+export function recordFingerprint(stored: string): string | undefined {
+  if (stored.startsWith('~')) return stored.slice(1)
+  if (stored.startsWith('{')) return (JSON.parse(stored) as { f?: string }).f
+  return undefined
+}
+
+/**
  * Whether a key names a session record (`<owner>:s` or `<owner>:s:<hash>`).
  * @param key a key
  * @returns true for a session record

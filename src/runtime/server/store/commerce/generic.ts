@@ -1,12 +1,12 @@
 import type { Storage } from 'unstorage'
 import type { BasketLine, WishlistItem } from '../../../types/commerce'
 import { readExpiring, writeExpiring } from '../expiring'
-import { commerceRecordOf, markerGuestHash, ownerOf } from '../keys'
+import { commerceRecordOf, markerGuestHash, ownerOf, recordFingerprint } from '../keys'
 import { createKeyedLock } from '../lock'
 import { recordExpiresAt } from '../record'
 import type { SessionFields } from '../session/types'
 import type { BasketMergeCounts, BasketMergeOptions, CommerceGuard, CommerceStore, WishlistMergeOptions } from './types'
-import { CommerceConflictError, CommerceLimitError } from './types'
+import { CommerceConflictError, CommerceKeyReusedError, CommerceLimitError } from './types'
 
 interface StoredLine { v: number, q: number, t: number }
 interface StoredItem { p: number, t: number }
@@ -44,6 +44,16 @@ export function createGenericCommerceStore(storage: Storage): CommerceStore {
   }
   const lines = (key: string) => listOf<BasketList>(key)
   const items = (key: string) => listOf<WishlistList>(key)
+
+  // Whether a write's Idempotency-Key record exists, so that the write is skipped; one of a call with other params
+  // refuses it, as the Redis script does.
+  const recordedOnce = async (once: { key: string, value: string }): Promise<boolean> => {
+    const stored = await readExpiring<unknown>(storage, once.key)
+    if (stored === null) return false
+    const fingerprint = recordFingerprint(String(stored))
+    if (fingerprint !== undefined && `~${fingerprint}` !== once.value) throw new CommerceKeyReusedError('the Idempotency-Key was used for a call with other params')
+    return true
+  }
 
   // A list and its live markers, from either layout.
   async function open<L extends StoredList<unknown, unknown>>(key: string): Promise<L> {
@@ -169,7 +179,7 @@ export function createGenericCommerceStore(storage: Storage): CommerceStore {
     readBasket: async key => toBasket(await lines(key)),
     writeBasket: (key, change, options) => withLock(owner(key), async () => {
       await checkGuard(options.guard)
-      if (options.once && await readExpiring(storage, options.once.key) !== null) return toBasket(await lines(key))
+      if (options.once && await recordedOnce(options.once)) return toBasket(await lines(key))
       const list = await open<BasketList>(key)
       const stored = list.l
       const line = stored.find(l => l.v === change.variantId)
@@ -195,7 +205,7 @@ export function createGenericCommerceStore(storage: Storage): CommerceStore {
     readWishlist: async key => toWishlist(await items(key)),
     writeWishlist: (key, change, options) => withLock(owner(key), async () => {
       await checkGuard(options.guard)
-      if (options.once && await readExpiring(storage, options.once.key) !== null) return toWishlist(await items(key))
+      if (options.once && await recordedOnce(options.once)) return toWishlist(await items(key))
       const list = await open<WishlistList>(key)
       if (change.mode === 'remove') {
         list.l = list.l.filter(i => i.p !== change.productId)

@@ -139,6 +139,7 @@ return {basketValue(), wishlistValue()}
 // One write to one list. KEYS: record, earlier basket, earlier wishlist, then for a guest its login lock, then an
 // Idempotency-Key record if any. A guest write needs its session record alive and no login under way. A write with
 // an Idempotency-Key record is skipped when the record exists, and sets it otherwise: a repeat never applies twice.
+// A record of a call with other params (its fingerprint differs; one from before fingerprints has none) refuses it.
 // ARGV: list (b|w), guest ('1' or ''), the Idempotency-Key record's ttl ms ('' for none), ttl ms, now ms, id, mode (add|set|remove),
 // quantity, cap, max lines or items, the record's value (the call's payload fingerprint). Returns the list's value.
 const WRITE_LIST = `${LISTS}
@@ -154,7 +155,17 @@ local function reply()
   if list == 'b' then return basketValue() end
   return wishlistValue()
 end
-if onceTtl ~= '' and redis.call('EXISTS', KEYS[#KEYS]) == 1 then return reply() end
+if onceTtl ~= '' then
+  local recorded = redis.call('GET', KEYS[#KEYS])
+  if recorded then
+    local first, fingerprint = string.sub(recorded, 1, 1), string.sub(ARGV[11], 2)
+    if first == '~' and recorded ~= ARGV[11] then return redis.error_reply('SF_KEY_REUSED') end
+    if first == '{' and string.find(recorded, ',"f":"', 1, true) and string.sub(recorded, -(#fingerprint + 7)) ~= '"f":"' .. fingerprint .. '"}' then
+      return redis.error_reply('SF_KEY_REUSED')
+    end
+    return reply()
+  end
+end
 if list == 'b' then
   local had = basketQty[id] or 0
   local wanted = tonumber(ARGV[8])

@@ -5,7 +5,7 @@ import { defineScripts, readerOf, whenReady } from '../redis-client'
 import { durableWrites } from '../redis-durable'
 import { SCRIPTS } from './redis-scripts'
 import type { BasketMergeCounts, CommerceGuard, CommerceStore } from './types'
-import { CommerceConflictError, CommerceLimitError } from './types'
+import { CommerceConflictError, CommerceKeyReusedError, CommerceLimitError } from './types'
 
 type OnceRecord = { key: string, ttlMs: number, value: string }
 type Lists = [basket: string, wishlist: string]
@@ -82,6 +82,7 @@ export function createRedisCommerceStore(client: RedisClient, prefix: string, op
       if (message.includes('SF_GONE')) throw new CommerceConflictError('the session ended; reload and try again')
       if (message.includes('SF_LOCKED')) throw new CommerceConflictError('this guest basket is being merged into a login; try again')
       if (message.includes('SF_FULL')) throw new CommerceLimitError('the basket or wishlist is full')
+      if (message.includes('SF_KEY_REUSED')) throw new CommerceKeyReusedError('the Idempotency-Key was used for a call with other params')
       throw error
     }
   }

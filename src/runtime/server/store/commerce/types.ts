@@ -117,6 +117,11 @@ export class CommerceConflictError extends Error {
   override name = 'CommerceConflictError'
 }
 
+/** A write whose Idempotency-Key record is of a call with other params. Answered with a 422. */
+export class CommerceKeyReusedError extends Error {
+  override name = 'CommerceKeyReusedError'
+}
+
 /** A write refused because the basket or wishlist is full. Answered with a 400. */
 export class CommerceLimitError extends Error {
   override name = 'CommerceLimitError'

@@ -1,3 +1,4 @@
+import { request as httpRequest } from 'node:http'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { postJson } from '../helpers/cookies'
 import type { RedisProcess } from '../helpers/redis'
@@ -37,6 +38,22 @@ async function route(shopper: Shopper, path: string, init: RequestInit = {}) {
   }
   const text = await response.text()
   return { status: response.status, headers: response.headers, body: text ? JSON.parse(text) : undefined }
+}
+
+/** A GET with exactly the given headers (Node's fetch would add its own Sec-Fetch-Mode). */
+function rawGet(path: string, headers: Record<string, string>): Promise<{ status: number, body: string, cookie?: string }> {
+  return new Promise((resolve, reject) => {
+    const request = httpRequest({ host: '127.0.0.1', port: server.port, path, headers }, (response) => {
+      let body = ''
+      response.setEncoding('utf8')
+      response.on('data', (chunk: string) => {
+        body += chunk
+      })
+      response.on('end', () => resolve({ status: response.statusCode!, body, cookie: response.headers['set-cookie']?.find(header => header.startsWith('$session-1001=')) }))
+    })
+    request.on('error', reject)
+    request.end()
+  })
 }
 
 const login = (shopper: Shopper, userId: string, label?: string) => route(shopper, 'login', postJson({ userId, label }))
@@ -130,6 +147,27 @@ describe('account server utils from a plain route', () => {
     expect((await route(user, 'user')).body.user).toEqual({ id: 'csrf-user-1' })
     expect((await route(user, 'destroy-others', { method: 'POST', headers: { origin: 'https://evil.example' } })).status).toBe(403)
     expect((await route(user, 'logout', { method: 'POST', headers: { 'sec-fetch-site': 'same-origin' } })).status).toBe(200)
+  })
+
+  // An identity provider sends the browser back with a top-level GET: Sec-Fetch-Site is cross-site, and the route
+  // checks its own `state`. An image, a fetch or a frame of another site is no such navigation. (Node's fetch sends
+  // its own Sec-Fetch-Mode, so these requests go out through node:http, with the headers a browser sends.)
+  it('takes a cross-site top-level navigation to a login callback, and refuses a cross-site image, fetch or frame of it', async () => {
+    const navigation = { 'sec-fetch-site': 'cross-site', 'sec-fetch-mode': 'navigate', 'sec-fetch-dest': 'document' }
+    const followed = await rawGet('/api/account/callback?userId=oidc-user-1', navigation)
+    expect(followed.status).toBe(200)
+    expect(JSON.parse(followed.body).user).toEqual({ id: 'oidc-user-1' })
+    expect(followed.cookie).toMatch(/^\$session-1001=/)
+    const others = [
+      { 'sec-fetch-site': 'cross-site', 'sec-fetch-mode': 'no-cors', 'sec-fetch-dest': 'image' },
+      { 'sec-fetch-site': 'cross-site', 'sec-fetch-mode': 'cors', 'sec-fetch-dest': 'empty' },
+      { 'sec-fetch-site': 'cross-site', 'sec-fetch-mode': 'navigate', 'sec-fetch-dest': 'iframe' },
+    ]
+    for (const headers of others) {
+      const refused = await rawGet('/api/account/callback?userId=oidc-user-2', headers)
+      expect(refused.status, JSON.stringify(headers)).toBe(403)
+      expect(refused.cookie).toBeUndefined()
+    }
   })
 
   it('rejects a user id the store cannot take with a 400 problem, and leaves the guest as it was', async () => {

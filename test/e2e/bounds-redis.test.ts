@@ -62,6 +62,14 @@ async function recordsOf(shopper: Shopper): Promise<string[]> {
   return keys.filter(key => !key.includes(':k:n.') && !key.endsWith('.c'))
 }
 
+/** The basic fixture on this file's Redis, or on the embedded memory store; stopped after the file. */
+async function startOn(kind: 'redis' | 'memory'): Promise<FixtureServer> {
+  if (kind === 'redis') return start('basic')
+  const server = await startFixtureServer('basic')
+  servers.push(server)
+  return server
+}
+
 /** Polls a condition until it holds, at most `timeoutMs`. */
 async function until(condition: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
   const end = Date.now() + timeoutMs
@@ -464,8 +472,7 @@ describe('finding 8: a retried mutation is applied once', () => {
   // An Idempotency-Key names one call: the IETF draft and payment APIs answer its reuse for other params with a 422,
   // never with the first call's result (a client bug that replay would hide: the second change is silently dropped).
   it.each(['redis', 'memory'] as const)('answers the key sent again with other params with a 422, applying nothing (%s store)', async (kind) => {
-    const server = kind === 'redis' ? await start('basic') : await startFixtureServer('basic')
-    if (kind === 'memory') servers.push(server)
+    const server = await startOn(kind)
     const reused = (answer: { status: number, headers: Headers, body: Record<string, unknown> }) => {
       expect(answer.status).toBe(422)
       expect(answer.headers.get('content-type')).toContain('application/problem+json')
@@ -530,8 +537,7 @@ describe('finding 8: a retried mutation is applied once', () => {
   // Regression: the record of an app method's key was handed to every store write of the call, so the second basket
   // write found the record the first had set, and was skipped.
   it.each(['redis', 'memory'] as const)('applies every write of an app method called with an Idempotency-Key, once (%s store)', async (kind) => {
-    const server = kind === 'redis' ? await start('basic') : await startFixtureServer('basic')
-    if (kind === 'memory') servers.push(server)
+    const server = await startOn(kind)
     const shopper = createShopper(server)
     expect((await shopper.rpc('loginAs', { userId: `bundle-${randomUUID().slice(0, 8)}` })).status).toBe(200)
     const key = randomUUID()
@@ -601,8 +607,7 @@ describe('finding 8: a retried mutation is applied once', () => {
   })
 
   it.each(['redis', 'memory'] as const)('runs an app method once when its repeats arrive while it runs (%s store): a 409 each, then the first result', async (kind) => {
-    const server = kind === 'redis' ? await start('basic') : await startFixtureServer('basic')
-    if (kind === 'memory') servers.push(server)
+    const server = await startOn(kind)
     const shopper = createShopper(server)
     expect((await shopper.rpc('loginAs', { userId: `order-${randomUUID().slice(0, 8)}` })).status).toBe(200)
     const key = randomUUID()

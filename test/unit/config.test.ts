@@ -131,7 +131,7 @@ describe('resolveShops', () => {
         [SECRET, ''],
         `[${JSON.stringify(SECRET)}, 12345678901234567890123456789012345]`,
         // What the environment's parsing makes of digits, `true` and `{…}`.
-        12345678901234567890123456789012345,
+        Number('12345678901234567890123456789012345'),
         true,
         { secret: SECRET },
       ]

@@ -40,13 +40,13 @@ export class RpcBasket implements StorefrontBasketApi {
   async setQuantity(line: BasketLine) {
     checkLine(line, 0, this.limits.maxQuantityPerLine)
     // A quantity of 0 removes the line.
-    if (line.quantity === 0 && this.context.hasNothingStored()) return Promise.resolve([])
+    if (line.quantity === 0 && this.context.hasNothingStored()) return []
     return this.write(async (basket, owner, adapterContext) => basket.setQuantity(owner, line, adapterContext))
   }
 
   async remove(variantId: number) {
     checkId('variantId', variantId)
-    if (this.context.hasNothingStored()) return Promise.resolve([])
+    if (this.context.hasNothingStored()) return []
     return this.write(async (basket, owner, adapterContext) => basket.remove(owner, variantId, adapterContext))
   }
 
@@ -77,7 +77,7 @@ export class RpcWishlist implements StorefrontWishlistApi {
 
   async remove(productId: number) {
     checkId('productId', productId)
-    if (this.context.hasNothingStored()) return Promise.resolve([])
+    if (this.context.hasNothingStored()) return []
     return this.write(async (wishlist, owner, adapterContext) => wishlist.remove(owner, productId, adapterContext))
   }
 

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto'
 import type { H3Event } from 'h3'
 import { createError, setResponseHeader } from 'h3'
 import { parseSessionId } from '../session/id'
-import { idempotencyKey, recordFingerprint, sessionKeys } from '../store/keys'
+import { idempotencyKey, idempotencyMarker, recordFingerprint, sessionKeys } from '../store/keys'
 import type { StorefrontSession } from '../session/session'
 import type { SessionStore } from '../store/session'
 import { requestHeader } from './headers'
@@ -119,16 +119,6 @@ export class KeyReusedError extends StorefrontHttpError {
 }
 
 /**
- * What a record that is not a result holds: the call's payload fingerprint after a marker. Set by a commerce write in
- * its own step, and in place of a result too large to keep.
- * @param fingerprint the call's payload fingerprint
- * @returns the record's value
- */
-export function markerOf(fingerprint: string): string {
-  return `~${fingerprint}`
-}
-
-/**
  * The result a stored record holds, if the call completed with one: answered again, marked `Idempotent-Replayed`.
  * @param event the request
  * @param stored the record as stored, or null
@@ -158,5 +148,5 @@ export function replayOf(event: H3Event, stored: string | null, fingerprint: str
  */
 export async function recordResult(store: SessionStore, record: string, fingerprint: string, result: unknown, sessionMaxAgeMs: number): Promise<void> {
   const text = JSON.stringify({ r: result ?? null, f: fingerprint })
-  await store.writeOnce(record, text.length <= IDEMPOTENCY_MAX_RESULT ? text : markerOf(fingerprint), Math.min(IDEMPOTENCY_WINDOW_MS, sessionMaxAgeMs))
+  await store.writeOnce(record, text.length <= IDEMPOTENCY_MAX_RESULT ? text : idempotencyMarker(fingerprint), Math.min(IDEMPOTENCY_WINDOW_MS, sessionMaxAgeMs))
 }

@@ -8,8 +8,9 @@ import type { RpcDefinition } from '../../types/rpc'
 import type { RpcRegistry } from './dispatch'
 import { findRpcMethod, loadedRpcMethod, runRpcMethod } from './dispatch'
 import { requestHeader } from './headers'
-import { claimKeyFor, countKeyedCall, IDEMPOTENCY_CLAIM_MS, idempotencyRecord, KeyedCallRunningError, markerOf, recordResult, replayOf, TooManyKeyedCallsError } from './idempotency'
+import { claimKeyFor, countKeyedCall, IDEMPOTENCY_CLAIM_MS, idempotencyRecord, KeyedCallRunningError, recordResult, replayOf, TooManyKeyedCallsError } from './idempotency'
 import { readQueryPayload, takeBodyPayload } from './payload'
+import { idempotencyMarker } from '../store/keys'
 
 const registry = methods as RpcRegistry
 const PREFIX = '/api/rpc/'
@@ -101,7 +102,7 @@ async function openIdempotency(event: H3Event, name: string, definition: RpcDefi
   // writes, one write each) hands the record to the store: an app method's second basket write would find the record
   // its first one set, and be skipped.
   const claim = claimKeyFor(definition, keys.record)
-  const marked = claim ? undefined : { key: keys.record, marker: markerOf(keys.fingerprint) }
+  const marked = claim ? undefined : { key: keys.record, marker: idempotencyMarker(keys.fingerprint) }
   if (keys.fresh) {
     // The call's session is made now, under an id nobody else holds: nothing to read, count or claim. Its write
     // records the key (the built-in basket and wishlist writes in their own step; any method once it answered), so

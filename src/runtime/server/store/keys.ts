@@ -174,6 +174,16 @@ export function isIdempotencyKeyOf(record: string, dataKey: string): boolean {
 }
 
 /**
+ * What an idempotency record that is not a result holds: the call's payload fingerprint after a marker. Set by a
+ * commerce write in its own step, and in place of a result too large to keep.
+ * @param fingerprint the call's payload fingerprint
+ * @returns the record's value
+ */
+export function idempotencyMarker(fingerprint: string): string {
+  return `~${fingerprint}`
+}
+
+/**
  * The payload fingerprint an idempotency record holds: a result (`{"r":…,"f":"<fingerprint>"}`) or a marker
  * (`~<fingerprint>`, set by a write's own step or in place of a result too large to keep).
  * @param stored the record as stored

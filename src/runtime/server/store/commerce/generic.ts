@@ -51,7 +51,7 @@ export function createGenericCommerceStore(storage: Storage): CommerceStore {
     const stored = await readExpiring<unknown>(storage, once.key)
     if (stored === null) return false
     const fingerprint = recordFingerprint(String(stored))
-    if (fingerprint !== undefined && `~${fingerprint}` !== once.value) throw new CommerceKeyReusedError('the Idempotency-Key was used for a call with other params')
+    if (fingerprint !== undefined && fingerprint !== recordFingerprint(once.value)) throw new CommerceKeyReusedError('the Idempotency-Key was used for a call with other params')
     return true
   }
 

@@ -1,7 +1,9 @@
+import type { H3Event } from 'h3'
 import type { BasketAdapter, CommerceAdapterContext, CommerceLimits, CommerceOwner, StorefrontCommerceAdapters, WishlistAdapter } from '../../types/commerce'
 import { IDEMPOTENCY_WINDOW_MS } from '../rpc/idempotency'
 import { commerceKeys, isIdempotencyKeyOf, loginLockKey, mergeMarkerKey } from '../store/keys'
-import type { CommerceStore, GuestMergeCounts } from '../store/commerce'
+import type { CommerceStore, GuestMergeCounts, OwnerLists } from '../store/commerce'
+import { storefrontContext } from '../session/engine'
 
 /**
  * How long an owner's basket and wishlist live after a write: a guest's as long as the guest session (its rolling
@@ -46,6 +48,45 @@ const markerTtl = (limits: CommerceLimits) => limits.mergeMarkerTtlMs ?? limits.
 type GuestOwner = CommerceOwner & { kind: 'guest' }
 type UserOwner = CommerceOwner & { kind: 'user' }
 
+// The default adapters' reads, which a page's lists read with its session stand for (see prefetchLists).
+const defaultReads = new WeakSet<object>()
+
+/**
+ * Starts reading a user's basket and wishlist together, in the tick the page's session read is sent, so that both
+ * go out in one round trip: the request's basket and wishlist reads then take them from there. Only when both
+ * adapters in use read as the defaults do and the store reads both lists at once (Redis); any list write of the
+ * request drops them, so a read after it reads again.
+ * @param adapters the adapters in use, if resolved
+ * @param store the shop's commerce store, if started
+ * @param event the page request
+ * @param owner the session's user
+ */
+export function prefetchLists(adapters: StorefrontCommerceAdapters | undefined, store: CommerceStore | undefined, event: H3Event, owner: UserOwner): void {
+  if (!adapters || !store?.readLists || !defaultReads.has(adapters.basket.get) || !defaultReads.has(adapters.wishlist.get)) return
+  const key = commerceKeys(owner).basket
+  let read: Promise<OwnerLists>
+  try {
+    read = store.readLists(key)
+  }
+  catch {
+    // Called from the session's load, which must not fail for it: the reads will go to the store themselves.
+    return
+  }
+  // Its failure is the failure of the reads that take it, never an unhandled rejection.
+  read.catch(() => {})
+  storefrontContext(event).lists = { key, read }
+}
+
+const prefetched = (key: string, context: CommerceAdapterContext | undefined) => {
+  const lists = context?.event?.context.storefront?.lists
+  return lists?.key === key ? lists.read : undefined
+}
+
+const dropPrefetched = (context: CommerceAdapterContext | undefined) => {
+  const storefront = context?.event?.context.storefront
+  if (storefront?.lists) storefront.lists = undefined
+}
+
 /** A login's merge through the store, in two steps of one round trip each; see {@link storeMergeOf}. */
 export interface StoreMerge {
   /** Takes the guest's login lock and reads its basket and wishlist. Null: another login holds the lock. */
@@ -76,25 +117,34 @@ export function createDefaultAdapters(commerceFor: (shopId: string) => Promise<C
   const marker = mergeMarkerKey
 
   const writeLine = async (owner: CommerceOwner, line: { variantId: number, quantity: number }, mode: 'add' | 'set', context: CommerceAdapterContext) => {
+    dropPrefetched(context)
     const keys = commerceKeys(owner)
     const limits = context.limits
     return (await commerceFor(owner.shopId)).writeBasket(keys.basket, { ...line, mode }, { cap: limits.maxQuantityPerLine, maxLines: limits.maxBasketLines, ttlMs: commerceTtlMs(owner, limits), guard: keys.guard, once: onceFor(keys.basket, context) })
   }
   const writeItem = async (owner: CommerceOwner, productId: number, mode: 'add' | 'remove', context: CommerceAdapterContext) => {
+    dropPrefetched(context)
     const keys = commerceKeys(owner)
     const limits = context.limits
     return (await commerceFor(owner.shopId)).writeWishlist(keys.wishlist, { productId, mode }, { maxItems: limits.maxWishlistItems, ttlMs: commerceTtlMs(owner, limits), guard: keys.guard, once: onceFor(keys.wishlist, context) })
   }
 
   const basket: BasketAdapter = {
-    get: async owner => (await commerceFor(owner.shopId)).readBasket(commerceKeys(owner).basket),
+    get: async (owner, context) => {
+      const key = commerceKeys(owner).basket
+      const lists = prefetched(key, context)
+      return lists ? (await lists).basket : (await commerceFor(owner.shopId)).readBasket(key)
+    },
     add: (owner, line, context) => writeLine(owner, line, 'add', context),
     setQuantity: (owner, line, context) => writeLine(owner, line, 'set', context),
     remove: (owner, variantId, context) => basket.setQuantity(owner, { variantId, quantity: 0 }, context),
-    clear: async (owner) => {
+    clear: async (owner, context) => {
+      dropPrefetched(context)
       await (await commerceFor(owner.shopId)).remove([commerceKeys(owner).basket])
     },
-    merge: async (guest, user, { limits }) => {
+    merge: async (guest, user, context) => {
+      dropPrefetched(context)
+      const limits = context.limits
       const store = await commerceFor(user.shopId)
       const lines = await store.readBasket(commerceKeys(guest).basket)
       return store.mergeBasket(commerceKeys(user).basket, marker(user, 'b', guest), lines, {
@@ -108,13 +158,20 @@ export function createDefaultAdapters(commerceFor: (shopId: string) => Promise<C
   }
 
   const wishlist: WishlistAdapter = {
-    get: async owner => (await commerceFor(owner.shopId)).readWishlist(commerceKeys(owner).wishlist),
+    get: async (owner, context) => {
+      const keys = commerceKeys(owner)
+      const lists = prefetched(keys.basket, context)
+      return lists ? (await lists).wishlist : (await commerceFor(owner.shopId)).readWishlist(keys.wishlist)
+    },
     add: (owner, item, context) => writeItem(owner, item.productId, 'add', context),
     remove: (owner, productId, context) => writeItem(owner, productId, 'remove', context),
-    clear: async (owner) => {
+    clear: async (owner, context) => {
+      dropPrefetched(context)
       await (await commerceFor(owner.shopId)).remove([commerceKeys(owner).wishlist])
     },
-    merge: async (guest, user, { limits }) => {
+    merge: async (guest, user, context) => {
+      dropPrefetched(context)
+      const limits = context.limits
       const store = await commerceFor(user.shopId)
       const items = await store.readWishlist(commerceKeys(guest).wishlist)
       return store.mergeWishlist(commerceKeys(user).wishlist, marker(user, 'w', guest), items, {
@@ -131,7 +188,9 @@ export function createDefaultAdapters(commerceFor: (shopId: string) => Promise<C
       const claimed = await store.claimGuest(loginLockKey(guest), token, ttlMs, guestKeys)
       if (!claimed) return null
       return {
-        merge: async (user, { limits }) => {
+        merge: async (user, context) => {
+          dropPrefetched(context)
+          const limits = context.limits
           const userKeys = commerceKeys(user)
           const keys = { basket: userKeys.basket, basketMarker: marker(user, 'b', guest), wishlist: userKeys.wishlist, wishlistMarker: marker(user, 'w', guest) }
           return store.mergeGuest(keys, claimed, {
@@ -143,5 +202,7 @@ export function createDefaultAdapters(commerceFor: (shopId: string) => Promise<C
     },
   }
   storeMerges.set(basket.merge, { wishlist: wishlist.merge, merge })
+  defaultReads.add(basket.get)
+  defaultReads.add(wishlist.get)
   return { basket, wishlist }
 }

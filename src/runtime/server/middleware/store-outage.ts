@@ -3,6 +3,7 @@ import { defineEventHandler, setResponseHeader } from 'h3'
 import { StoreUnavailableError, StorefrontHttpError } from '../session/errors'
 import { useStorefrontRuntime } from '../utils/runtime'
 import { nodeRequestHeader } from '../internal/h3'
+import { storefrontContext } from '../session/engine'
 
 const NOT_PAGES = /^\/(?:api\/|_nuxt\/|__nuxt|_ipx\/|favicon\.ico$)/
 
@@ -36,6 +37,8 @@ export async function checkPageSession(event: H3Event): Promise<void> {
   const checked = event.context.storefront
   if (checked?.loaded || checked?.unavailable || NOT_PAGES.test(event.path)) return
   const runtime = useStorefrontRuntime()
+  // A page shows the shopper's basket and wishlist: a user's are read in the session's round trip.
+  storefrontContext(event).page = true
   try {
     await runtime.engine.session(event)
   }

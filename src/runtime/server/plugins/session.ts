@@ -6,7 +6,7 @@ import { defineNitroPlugin, getRouteRules, useRuntimeConfig, useStorage } from '
 import { getRouteRulesForPath } from 'nitropack/runtime/internal/route-rules'
 import type { ModuleOptions } from '../../types'
 import type { StorefrontCommerceAdapters } from '../../types/commerce'
-import { createDefaultAdapters, mergeMarkerTtlMs } from '../commerce/adapters'
+import { createDefaultAdapters, mergeMarkerTtlMs, prefetchLists } from '../commerce/adapters'
 import { createCommerceStore } from '../store/commerce'
 import type { CommerceStore } from '../store/commerce'
 import { logger, logRateLimited } from '../log'
@@ -54,6 +54,8 @@ export default defineNitroPlugin((nitroApp) => {
 
   // Stores are created once every plugin ran, so that the app's `storefront:storage` hook can choose the store.
   const backends = new Map<string, Promise<Backend>>()
+  // The same once started: what a request's first tick can use without waiting.
+  const startedBackends = new Map<string, Backend>()
   function backendFor(shop: ResolvedShop): Promise<Backend> {
     let backend = backends.get(shop.storageId)
     if (!backend) {
@@ -92,13 +94,14 @@ export default defineNitroPlugin((nitroApp) => {
         throw error
       })
       backends.set(shop.storageId, backend)
-      backend.catch(() => {})
+      backend.then(started => startedBackends.set(shop.storageId, started), () => {})
     }
     return backend
   }
   const shopById = (shopId: string) => shops.byId.get(shopId)!
 
   let adapters: Promise<StorefrontCommerceAdapters> | undefined
+  let adaptersInUse: StorefrontCommerceAdapters | undefined
   const engine = createSessionEngine({
     shops,
     storeFor: async shop => (await backendFor(shop)).sessions,
@@ -106,6 +109,10 @@ export default defineNitroPlugin((nitroApp) => {
     hooks: {
       created: (session, event) => nitroApp.hooks.callHook('storefront:session:created', { session, event }),
       destroyed: (info, event) => nitroApp.hooks.callHook('storefront:session:destroyed', { ...info, event }),
+      // A page's user session: the user's basket and wishlist are read in the session's round trip.
+      userRead: (event, shop, userId) => {
+        if (event.context.storefront?.page) prefetchLists(adaptersInUse, startedBackends.get(shop.storageId)?.commerce, event, { kind: 'user', shopId: shop.id, userId })
+      },
     },
   })
   // The app's render follows the engine: the shop it chose for the request, the shop settings of this start (the
@@ -135,6 +142,7 @@ export default defineNitroPlugin((nitroApp) => {
     adapters: () => (adapters ??= (async () => {
       const defaults = createDefaultAdapters(async shopId => (await backendFor(shopById(shopId))).commerce)
       await nitroApp.hooks.callHook('storefront:commerce', defaults)
+      adaptersInUse = defaults
       return defaults
     })()),
     limits: shop => ({

@@ -4,6 +4,7 @@ import { selectShop } from './shop'
 import type { EngineSession, SessionHooks } from './session'
 import { openSession } from './session'
 import type { SessionStore } from '../store/session'
+import type { OwnerLists } from '../store/commerce'
 
 /** What the engine keeps on `event.context.storefront`. */
 export interface StorefrontEventContext {
@@ -19,6 +20,10 @@ export interface StorefrontEventContext {
   idempotency?: { key: string, marker: string }
   /** The login attempts `limitLoginAttempts` counted in this request: a login that succeeds gives them back. */
   loginAttempts?: { store: SessionStore, keys: string[] }[]
+  /** Set on a page request before its session loads: the page's basket and wishlist are read with a user's session. */
+  page?: boolean
+  /** A user's basket and wishlist read with the page's session (`key`: the basket key); dropped by any list write. */
+  lists?: { key: string, read: Promise<OwnerLists> }
 }
 
 /** Options of {@link createSessionEngine}. */
@@ -77,7 +82,7 @@ export function createSessionEngine(options: SessionEngineOptions): SessionEngin
     }
     return pending
   }
-  const context = (event: H3Event) => (event.context.storefront ??= newContext())
+  const context = storefrontContext
   const shop = (event: H3Event) => (context(event).shop ??= selectShop(event, options.shops))
   const skip = options.skip
 
@@ -114,7 +119,16 @@ export function createSessionEngine(options: SessionEngineOptions): SessionEngin
 }
 
 // Every property set from the start: the context keeps one shape from request to request.
-const newContext = (): StorefrontEventContext => ({ shop: undefined, session: undefined, loaded: undefined })
+const newContext = (): StorefrontEventContext => ({ shop: undefined, session: undefined, loaded: undefined, page: undefined, lists: undefined })
+
+/**
+ * The engine's context of a request, made on first use.
+ * @param event the request
+ * @returns its context
+ */
+export function storefrontContext(event: H3Event): StorefrontEventContext {
+  return (event.context.storefront ??= newContext())
+}
 
 const RESOLVED: Promise<void> = Promise.resolve()
 const commitSession = (session: EngineSession) => session.commit()

@@ -93,6 +93,8 @@ export function openSession(event: H3Event, shop: ResolvedShop, store: SessionSt
     reading = Promise.reject(error)
   }
   if (profile) {
+    const info = presented.info
+    if (hooks.userRead && info.kind === 'user') hooks.userRead(event, shop, info.userId)
     return (reading as Promise<readonly [SessionRecord | null, SessionRecord | null]>).then(
       (records) => {
         open(session, presented, records[0], Date.now(), records[1])

@@ -20,6 +20,11 @@ export interface PendingRemoval {
 export interface SessionHooks {
   created?: (session: StorefrontSession, event: H3Event) => void | Promise<void>
   destroyed?: (info: { shopId: string, userId?: string }, event: H3Event) => void | Promise<void>
+  /**
+   * Called in the same tick as a user session's read is sent, once its cookie or token is verified: a read started
+   * here goes out in the same round trip (auto-pipelining). Must not throw.
+   */
+  userRead?: (event: H3Event, shop: ResolvedShop, userId: string) => void
 }
 
 /** The change tracking of a session that is written to; made on the first write, so a read-only request has none. */

@@ -93,6 +93,10 @@ export function createRedisCommerceStore(client: RedisClient, prefix: string, op
       key, 'b', options.guard, options.once, options.ttlMs, [change.variantId, change.mode, change.quantity, options.cap, options.maxLines],
     ))),
     readWishlist: async key => wishlistOf((await readLists(key))[1]),
+    readLists: async (key) => {
+      const [basket, wishlist] = await readLists(key)
+      return { basket: basketOf(basket), wishlist: wishlistOf(wishlist) }
+    },
     writeWishlist: (key, change, options) => run(async () => wishlistOf(await writeList(
       key, 'w', options.guard, options.once, options.ttlMs, [change.productId, change.mode, 0, 0, options.maxItems],
     ))),

@@ -54,11 +54,14 @@ export interface WishlistMergeOptions {
   markerTtlMs: number
 }
 
-/** A guest's basket and wishlist, read as a login claimed them. */
-export interface ClaimedGuest {
+/** An owner's basket and wishlist, read together. */
+export interface OwnerLists {
   basket: BasketLine[]
   wishlist: WishlistItem[]
 }
+
+/** A guest's basket and wishlist, read as a login claimed them. */
+export type ClaimedGuest = OwnerLists
 
 /** The user's keys a login merges a guest into, with the once-only marker of each list. */
 export interface GuestMergeKeys {
@@ -83,6 +86,11 @@ export interface CommerceStore {
   /** `add` adds to the quantity, `set` replaces it (0 removes the line). */
   writeBasket: (key: string, change: { variantId: number, quantity: number, mode: 'add' | 'set' }, options: BasketWriteOptions) => Promise<BasketLine[]>
   readWishlist: (key: string) => Promise<WishlistItem[]>
+  /**
+   * Both lists of an owner in one read (`key` is its basket key). Stores whose lists share a record have it, so that a
+   * page can read them together with the session; see `prefetchLists` in commerce/adapters.ts.
+   */
+  readLists?: (key: string) => Promise<OwnerLists>
   writeWishlist: (key: string, change: { productId: number, mode: 'add' | 'remove' }, options: WishlistWriteOptions) => Promise<WishlistItem[]>
   /**
    * Merges a guest's lines into a basket and records in the marker, in the same step, what it took in from that guest:

@@ -93,7 +93,7 @@ describe('page renders', () => {
     expect(response.headers.get('cache-control')).toBe('private, no-store')
   })
 
-  it('renders a logged-in page with basket and wishlist counts from one session read in one round trip, and hydrates them', async () => {
+  it('renders a guest\'s and a logged-in shopper\'s page with basket and wishlist counts from one session read in one round trip, and hydrates them', async () => {
     const proxy = await startRoundTripProxy(redis.port)
     const counted = await startFixtureServer('playground', { REDIS_URL: proxy.url })
     try {
@@ -126,6 +126,18 @@ describe('page renders', () => {
         expect(html).toContain('storefront-basket:1001')
         expect(html).toContain('storefront-wishlist:1001')
       }
+      // A guest's page: the GET of its session record, which holds its lists, and the lists' script together.
+      const guest = await counted.fetch('/api/rpc/addItemToBasket', postJson({ payload: { variantId: 101, quantity: 2 } }))
+      const guestCookie = setCookiePair(guest, '$session-1001')!
+      await counted.fetch('/wishlist', { headers: { cookie: guestCookie, accept: 'text/html' } })
+      proxy.reset()
+      let guestPage!: Response
+      const guestCommands = await monitorCommands(redis, async () => {
+        guestPage = await counted.fetch('/wishlist', { headers: { cookie: guestCookie, accept: 'text/html' } })
+      })
+      expect(proxy.roundTrips()).toBe(1)
+      expect(guestCommands.map(c => scriptCall(c.name)).sort()).toEqual(['eval', 'get'])
+      expect(await guestPage.text()).toMatch(/data-test="basket-count"[^>]*>2</)
       // A basket changed between two pages shows on the next one.
       await counted.fetch('/api/rpc/addItemToBasket', { method: 'POST', headers, body: JSON.stringify({ payload: { variantId: 4801, quantity: 1 } }) })
       const basket = await (await counted.fetch('/api/rpc/getBasket', { method: 'POST', headers, body: '{}' })).json() as { items: { quantity: number }[] }

@@ -3,7 +3,8 @@ import { createStorage } from 'unstorage'
 import redisDriver from 'unstorage/drivers/redis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createDefaultAdapters, prefetchLists } from '../../src/runtime/server/commerce/adapters'
-import { commerceKeys, createCommerceStore, type CommerceStore } from '../../src/runtime/server/store'
+import { commerceKeys, createCommerceStore, createSessionStore, sessionKeys, type CommerceStore, type SessionStore } from '../../src/runtime/server/store'
+import { createGuestId, hashSessionId, parseSessionId } from '../../src/runtime/server/session/id'
 import type { CommerceAdapterContext, CommerceLimits, CommerceOwner, StorefrontCommerceAdapters } from '../../src/runtime/types/commerce'
 import { startRedis, type RedisProcess } from '../helpers/redis'
 import { monitorCommands } from '../helpers/redis-monitor'
@@ -20,6 +21,7 @@ describe('lists read with a page\'s session', () => {
   let redis: RedisProcess
   let store: CommerceStore
   let adapters: StorefrontCommerceAdapters
+  let sessions: SessionStore
   const dispose: (() => Promise<unknown>)[] = []
 
   beforeAll(async () => {
@@ -28,7 +30,8 @@ describe('lists read with a page\'s session', () => {
     const storage = createStorage({ driver })
     store = createCommerceStore(storage, driver)
     adapters = createDefaultAdapters(async () => store)
-    dispose.push(() => storage.dispose())
+    sessions = createSessionStore(storage, driver, { nativeTtl: true, sweepIntervalMs: 0 })
+    dispose.push(() => sessions.dispose(), () => storage.dispose())
   }, 60_000)
   afterAll(async () => {
     for (const step of dispose) await step()
@@ -61,6 +64,24 @@ describe('lists read with a page\'s session', () => {
     expect(wishlist).toEqual([{ productId: 7 }])
     expect(commands.map(c => c.name === 'evalsha' ? 'eval' : c.name)).toEqual(['eval'])
     expect(commands[0]!.args).toContain(`sf-prefetch:${commerceKeys(owner).basket.slice(0, -2)}:c`)
+  })
+
+  it('reads a guest\'s lists out of its session record the same way', async () => {
+    const id = createGuestId()
+    const now = Date.now()
+    expect(await sessions.create(sessionKeys(SHOP, parseSessionId(id)!), { m: JSON.stringify({ c: now, s: now, e: now + HOUR, ua: '' }) }, { ttlMs: HOUR, expiresAt: now + HOUR })).toBe(true)
+    const guest: CommerceOwner = { kind: 'guest', shopId: SHOP, sessionHash: hashSessionId(id) }
+    await adapters.basket.add(guest, { variantId: 5, quantity: 3 }, request())
+    await adapters.wishlist.add(guest, { productId: 9 }, request())
+    const context = request()
+    let lists: unknown
+    const commands = await monitorCommands(redis, async () => {
+      prefetchLists(adapters, store, context.event, guest)
+      lists = await Promise.all([adapters.basket.get(guest, context), adapters.wishlist.get(guest, context)])
+    })
+    expect(lists).toEqual([[{ variantId: 5, quantity: 3 }], [{ productId: 9 }]])
+    expect(commands.map(c => c.name === 'evalsha' ? 'eval' : c.name)).toEqual(['eval'])
+    expect(commands[0]!.args).toContain(`sf-prefetch:${commerceKeys(guest).basket.slice(0, -2)}:s`)
   })
 
   it('drops the lists once the request writes either of them: a read after the write sees it', async () => {

@@ -52,16 +52,16 @@ type UserOwner = CommerceOwner & { kind: 'user' }
 const defaultReads = new WeakSet<object>()
 
 /**
- * Starts reading a user's basket and wishlist together, in the tick the page's session read is sent, so that both
- * go out in one round trip: the request's basket and wishlist reads then take them from there. Only when both
- * adapters in use read as the defaults do and the store reads both lists at once (Redis); any list write of the
+ * Starts reading a session owner's basket and wishlist together, in the tick the page's session read is sent, so
+ * that both go out in one round trip: the request's basket and wishlist reads then take them from there. Only when
+ * both adapters in use read as the defaults do and the store reads both lists at once (Redis); any list write of the
  * request drops them, so a read after it reads again.
  * @param adapters the adapters in use, if resolved
  * @param store the shop's commerce store, if started
  * @param event the page request
- * @param owner the session's user
+ * @param owner the session's user, or the guest session
  */
-export function prefetchLists(adapters: StorefrontCommerceAdapters | undefined, store: CommerceStore | undefined, event: H3Event, owner: UserOwner): void {
+export function prefetchLists(adapters: StorefrontCommerceAdapters | undefined, store: CommerceStore | undefined, event: H3Event, owner: CommerceOwner): void {
   if (!adapters || !store?.readLists || !defaultReads.has(adapters.basket.get) || !defaultReads.has(adapters.wishlist.get)) return
   const key = commerceKeys(owner).basket
   let read: Promise<OwnerLists>

@@ -37,7 +37,7 @@ export async function checkPageSession(event: H3Event): Promise<void> {
   const checked = event.context.storefront
   if (checked?.loaded || checked?.unavailable || NOT_PAGES.test(event.path)) return
   const runtime = useStorefrontRuntime()
-  // A page shows the shopper's basket and wishlist: a user's are read in the session's round trip.
+  // A page shows the shopper's basket and wishlist: they are read in the session's round trip.
   storefrontContext(event).page = true
   try {
     await runtime.engine.session(event)

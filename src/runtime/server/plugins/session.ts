@@ -5,7 +5,7 @@ import { defineNitroPlugin, getRouteRules, useRuntimeConfig, useStorage } from '
 // Route rules of a path other than the request's (the page behind Nuxt's error render): not in the public entry.
 import { getRouteRulesForPath } from 'nitropack/runtime/internal/route-rules'
 import type { ModuleOptions } from '../../types'
-import type { StorefrontCommerceAdapters } from '../../types/commerce'
+import type { CommerceOwner, StorefrontCommerceAdapters } from '../../types/commerce'
 import { createDefaultAdapters, mergeMarkerTtlMs, prefetchLists } from '../commerce/adapters'
 import { createCommerceStore } from '../store/commerce'
 import type { CommerceStore } from '../store/commerce'
@@ -109,9 +109,11 @@ export default defineNitroPlugin((nitroApp) => {
     hooks: {
       created: (session, event) => nitroApp.hooks.callHook('storefront:session:created', { session, event }),
       destroyed: (info, event) => nitroApp.hooks.callHook('storefront:session:destroyed', { ...info, event }),
-      // A page's user session: the user's basket and wishlist are read in the session's round trip.
-      userRead: (event, shop, userId) => {
-        if (event.context.storefront?.page) prefetchLists(adaptersInUse, startedBackends.get(shop.storageId)?.commerce, event, { kind: 'user', shopId: shop.id, userId })
+      // A page's session: its owner's basket and wishlist are read in the session's round trip.
+      sessionRead: (event, shop, info, hash) => {
+        if (!event.context.storefront?.page) return
+        const owner: CommerceOwner = info.kind === 'user' ? { kind: 'user', shopId: shop.id, userId: info.userId } : { kind: 'guest', shopId: shop.id, sessionHash: hash }
+        prefetchLists(adaptersInUse, startedBackends.get(shop.storageId)?.commerce, event, owner)
       },
     },
   })

@@ -20,9 +20,9 @@ export interface StorefrontEventContext {
   idempotency?: { key: string, marker: string }
   /** The login attempts `limitLoginAttempts` counted in this request: a login that succeeds gives them back. */
   loginAttempts?: { store: SessionStore, keys: string[] }[]
-  /** Set on a page request before its session loads: the page's basket and wishlist are read with a user's session. */
+  /** Set on a page request before its session loads: the page's basket and wishlist are read with its session. */
   page?: boolean
-  /** A user's basket and wishlist read with the page's session (`key`: the basket key); dropped by any list write. */
+  /** The owner's basket and wishlist read with the page's session (`key`: the basket key); dropped by any list write. */
   lists?: { key: string, read: Promise<OwnerLists> }
 }
 

@@ -92,9 +92,8 @@ export function openSession(event: H3Event, shop: ResolvedShop, store: SessionSt
     // A store that throws instead of rejecting fails the same way: a 503, and the load taken off the context.
     reading = Promise.reject(error)
   }
+  if (hooks.sessionRead) hooks.sessionRead(event, shop, presented.info, keys.hash)
   if (profile) {
-    const info = presented.info
-    if (hooks.userRead && info.kind === 'user') hooks.userRead(event, shop, info.userId)
     return (reading as Promise<readonly [SessionRecord | null, SessionRecord | null]>).then(
       (records) => {
         open(session, presented, records[0], Date.now(), records[1])

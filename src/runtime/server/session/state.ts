@@ -21,10 +21,10 @@ export interface SessionHooks {
   created?: (session: StorefrontSession, event: H3Event) => void | Promise<void>
   destroyed?: (info: { shopId: string, userId?: string }, event: H3Event) => void | Promise<void>
   /**
-   * Called in the same tick as a user session's read is sent, once its cookie or token is verified: a read started
-   * here goes out in the same round trip (auto-pipelining). Must not throw.
+   * Called in the same tick as a session's read is sent, once its cookie or token is verified (`hash`: the hash of
+   * its id): a read started here goes out in the same round trip (auto-pipelining). Must not throw.
    */
-  userRead?: (event: H3Event, shop: ResolvedShop, userId: string) => void
+  sessionRead?: (event: H3Event, shop: ResolvedShop, info: SessionIdInfo, hash: string) => void
 }
 
 /** The change tracking of a session that is written to; made on the first write, so a read-only request has none. */

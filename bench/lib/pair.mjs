@@ -11,6 +11,7 @@ import { cpuTimeNs, summariseRatios } from './pair-stats.mjs'
 import { median } from './stats.mjs'
 import { LOAD_CPU } from './throughput.mjs'
 import { SERVER_CPU, prepareBare, prepareNitroFloor, preparePlaygroundRpc, startPlayground } from './variants.mjs'
+import { preparePairPage } from './ssr-page.mjs'
 
 const ENGINE_SERVER = fileURLToPath(new URL('../servers/engine.mjs', import.meta.url))
 const BURN = fileURLToPath(new URL('../servers/burn.mjs', import.meta.url))
@@ -35,6 +36,7 @@ export const COMPARISONS = {
   'same': { a: 'engine', b: 'engine', tolerance: 0.02, target: 'two processes of the same engine within 2% of each other (the method\'s own noise), paired' },
   'playground': { a: 'playground-floor', b: 'playground', atLeast: 0.9, target: 'guard: playground getUser (5) ≥ 0.9× its route floor (6) on CPU per request, paired' },
   'playground-before': { a: 'playground-before', b: 'playground', tolerance: 0.05, target: 'playground getUser (5) CPU per request within 5% of the playground of BENCH_PAIR_BEFORE, paired' },
+  'ssr': { a: 'ssr-raw', b: 'ssr-logged-in', atLeast: 0.97, target: 'SSR product page: the session costs ≤ 3% of the logged-in page\'s CPU (the raw ioredis render ≥ 0.97× the logged-in one), paired' },
 }
 
 /**
@@ -52,7 +54,7 @@ export const COMPARISONS = {
  */
 
 /** @type {PairOptions} */
-export const DEFAULT_PAIR_OPTIONS = { comparisons: ['otel', 'playground'], mode: 'together', blocks: 10, pairs: 60, interval: 1.5, warmup: 4, connections: 50, burnUs: 1 }
+export const DEFAULT_PAIR_OPTIONS = { comparisons: ['otel', 'playground', 'ssr'], mode: 'together', blocks: 10, pairs: 60, interval: 1.5, warmup: 4, connections: 50, burnUs: 1 }
 
 /**
  * The paired measure's options from the environment of `npm run bench` (see bench/README.md).
@@ -86,6 +88,10 @@ function servers({ before, burnUs }) {
     // The built playground, one process per side: loaded with getUser (variant 5) or with its raw GET route (6).
     'playground': { label: '5 playground: getUser RPC (this tree)', playground: 'rpc' },
     'playground-floor': { label: '6 playground: raw GET route (this tree)', playground: 'floor' },
+    // The built playground's product page, one process per side: for the logged-in shopper, or with the same data
+    // from one raw ioredis GET (ssr-page.mjs).
+    'ssr-logged-in': { label: 'SSR product page, logged in (this tree)', playground: 'page', page: 'logged-in' },
+    'ssr-raw': { label: 'SSR product page, same data from a raw ioredis GET (this tree)', playground: 'page', page: 'raw' },
     'playground-before': before && { label: `5 playground: getUser RPC at ${beforeCommit} (${before})`, playground: 'rpc', entry: beforePlayground(before), commit: beforeCommit },
   }
 }
@@ -172,6 +178,8 @@ async function interval(load, sides, durationMs) {
 // `perBlock` measured pairs; the bodies are checked before and after.
 async function runBlock(id, block, perBlock, comparison, specs, options, redis, log) {
   const sideIds = [comparison.a, comparison.b]
+  // What the block's first side made for both (the product page's shopper).
+  const state = {}
   const running = []
   const load = startLoadGenerator()
   try {
@@ -180,7 +188,7 @@ async function runBlock(id, block, perBlock, comparison, specs, options, redis, 
       const spec = specs[sideIds[i]]
       const server = await startServer(sideIds[i], spec, redis.url)
       running.push(server)
-      const prepared = await prepareSide({ id: sideIds[i], label: spec.label, floor: sideIds[i] }, spec, server, redis)
+      const prepared = await prepareSide({ id: sideIds[i], label: spec.label, floor: sideIds[i] }, spec, server, redis, state)
       const key = `${'ab'[i]}:${sideIds[i]}`
       await load.ask({ cmd: 'open', id: key, ...prepared.request, connections: options.connections })
       sides[i] = { id: key, name: 'AB'[i], spec, server, prepared }
@@ -213,8 +221,9 @@ async function runBlock(id, block, perBlock, comparison, specs, options, redis, 
   }
 }
 
-async function prepareSide(info, spec, server, redis) {
+async function prepareSide(info, spec, server, redis, state) {
   if (spec.playground === 'rpc') return preparePlaygroundRpc(info, server)
+  if (spec.playground === 'page') return preparePairPage(spec.page, server, redis, state)
   if (spec.playground !== 'floor') return prepareBare(info, server)
   const prepared = await prepareNitroFloor(info, server, redis)
   if (prepared.skipped) throw new Error(prepared.skipped)

@@ -75,6 +75,31 @@ async function prepare(url, client) {
   }
 }
 
+/**
+ * One render of the product page as a side of the paired measure (pair.mjs): the first side of a block makes the
+ * shopper (emptying the store) and keeps every render's request in `state`; the other side sends the same request,
+ * cookie and all, to its own server on the same Redis.
+ * @param {string} id the render: `logged-in` or `raw`
+ * @param {{ url: string }} server the side's playground
+ * @param {import('./redis.mjs').BenchRedis} redis
+ * @param {{ requests?: Record<string, import('./variants.mjs').LoadRequest> }} state shared by the block's two sides
+ * @returns {Promise<{ request: import('./variants.mjs').LoadRequest, verify: () => Promise<void> }>} the side, checked
+ */
+export async function preparePairPage(id, server, redis, state) {
+  if (!state.requests) {
+    const client = redis.client()
+    try {
+      state.requests = await prepare(server.url, client)
+    }
+    finally {
+      client.disconnect()
+    }
+  }
+  const load = { ...state.requests[id], url: `${server.url}${PRODUCT_PAGE}` }
+  await verify(id, load)
+  return { request: load, verify: () => verify(id, load) }
+}
+
 async function verify(id, load) {
   const response = await request(load.url, load)
   const problem = response.status === 200 ? checkPage(id, response.text) : `${id} page answered ${response.status}`

@@ -66,7 +66,8 @@ export async function runBench(given = {}) {
   const loadAverageStart = loadavg().map(n => Math.round(n * 100) / 100)
   log('building the engine bundle from src/')
   await buildEngine()
-  const onPlayground = options.commands || options.ssrPage || options.userSessions || Boolean(options.shopperMemory) || (options.rounds > 0 && (!options.variants || options.variants.some(id => id === 'playground' || id === 'nitro-floor')))
+  const pairOnPlayground = options.pair && options.pair.comparisons.some(id => ['playground', 'playground-before', 'ssr'].includes(id))
+  const onPlayground = options.commands || options.ssrPage || options.userSessions || Boolean(options.shopperMemory) || pairOnPlayground || (options.rounds > 0 && (!options.variants || options.variants.some(id => id === 'playground' || id === 'nitro-floor')))
   if (onPlayground) {
     await ensurePlaygroundBuilt(log)
   }

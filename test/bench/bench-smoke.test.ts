@@ -21,8 +21,9 @@ describe('npm run bench (smoke)', () => {
       ssrPage: { rounds: 1, duration: 1 },
       userSessions: { sessions: 2000, repeats: 3 },
       clientJs: true,
-      // The paired measure's playground guard, in one short block: both sides serve the right body before and after.
-      pair: { comparisons: ['playground'], mode: 'together', blocks: 1, pairs: 2, interval: 0.3, warmup: 0, connections: 5, burnUs: 1 },
+      // The paired measure's playground guard and product page, in one short block each: both sides serve the right
+      // body before and after.
+      pair: { comparisons: ['playground', 'ssr'], mode: 'together', blocks: 1, pairs: 2, interval: 0.3, warmup: 0, connections: 5, burnUs: 1 },
     })
 
     expect(result.throughput.map((variant: { id: string }) => variant.id)).toEqual(VARIANTS.map(variant => variant.id))
@@ -82,6 +83,11 @@ describe('npm run bench (smoke)', () => {
     // The paired guard decides; the rounds' line is shown, not judged.
     expect(result.targets.find((target: { id: string }) => target.id === 'pair-playground')).toBeDefined()
     expect(result.targets.find((target: { id: string }) => target.id === 'guard-playground-floor-cpu')?.met).toBeNull()
+    const page = result.pair.comparisons[1]
+    expect(page).toMatchObject({ id: 'ssr', a: { id: 'ssr-raw' }, b: { id: 'ssr-logged-in' }, failed: 0, atLeast: 0.97 })
+    for (const pair of page.pairs) expect(pair.a.requests > 0 && pair.b.requests > 0).toBe(true)
+    expect(result.targets.find((target: { id: string }) => target.id === 'pair-ssr')).toBeDefined()
+    expect(result.targets.find((target: { id: string }) => target.id === 'ssr-session-cpu')?.met).toBeNull()
 
     expect(result.targets.length).toBeGreaterThan(0)
     // Two Nuxt builds for the client JavaScript, besides the rest.

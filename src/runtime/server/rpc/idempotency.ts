@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto'
 import type { H3Event } from 'h3'
 import { createError, setResponseHeader } from 'h3'
 import { parseSessionId } from '../session/id'
-import { idempotencyKey, idempotencyMarker, recordFingerprint, sessionKeys } from '../store/keys'
+import { idempotencyKey, idempotencyMarker, readIdempotencyRecord, sessionKeys } from '../store/keys'
 import type { StorefrontSession } from '../session/session'
 import type { SessionStore } from '../store/session'
 import { requestHeader } from './headers'
@@ -129,12 +129,12 @@ export class KeyReusedError extends StorefrontHttpError {
 export function replayOf(event: H3Event, stored: string | null, fingerprint: string): { result: unknown } | undefined {
   if (stored === null) return undefined
   // A record from before fingerprints (`1`, `{"r":…}`) tells nothing of its params.
-  const recorded = recordFingerprint(stored)
-  if (recorded !== undefined && recorded !== fingerprint) throw new KeyReusedError()
+  const record = readIdempotencyRecord(stored)
+  if (record.fingerprint !== undefined && record.fingerprint !== fingerprint) throw new KeyReusedError()
   // A marker: the call was applied (a commerce write) or its result was too large to keep.
-  if (!stored.startsWith('{')) return undefined
+  if (!record.result) return undefined
   setResponseHeader(event, 'idempotent-replayed', 'true')
-  return { result: (JSON.parse(stored) as { r?: unknown }).r }
+  return { result: record.result.r }
 }
 
 /**

@@ -184,15 +184,17 @@ export function idempotencyMarker(fingerprint: string): string {
 }
 
 /**
- * The payload fingerprint an idempotency record holds: a result (`{"r":…,"f":"<fingerprint>"}`) or a marker
+ * An idempotency record as stored, parsed once: a result (`{"r":…,"f":"<fingerprint>"}`) or a marker
  * (`~<fingerprint>`, set by a write's own step or in place of a result too large to keep).
  * @param stored the record as stored
- * @returns the fingerprint, or undefined for a record from before fingerprints (`1`, `{"r":…}`), which matches any
+ * @returns its payload fingerprint (undefined for a record from before fingerprints, `1` or `{"r":…}`, which matches
+ * any), and its result when it holds one
  */
-export function recordFingerprint(stored: string): string | undefined {
-  if (stored.startsWith('~')) return stored.slice(1)
-  if (stored.startsWith('{')) return (JSON.parse(stored) as { f?: string }).f
-  return undefined
+export function readIdempotencyRecord(stored: string): { fingerprint?: string, result?: { r?: unknown } } {
+  if (stored.startsWith('~')) return { fingerprint: stored.slice(1) }
+  if (!stored.startsWith('{')) return {}
+  const result = JSON.parse(stored) as { r?: unknown, f?: string }
+  return { fingerprint: result.f, result }
 }
 
 /**

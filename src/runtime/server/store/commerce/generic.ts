@@ -1,7 +1,7 @@
 import type { Storage } from 'unstorage'
 import type { BasketLine, WishlistItem } from '../../../types/commerce'
 import { readExpiring, writeExpiring } from '../expiring'
-import { commerceRecordOf, markerGuestHash, ownerOf, recordFingerprint } from '../keys'
+import { commerceRecordOf, markerGuestHash, ownerOf, readIdempotencyRecord } from '../keys'
 import { createKeyedLock } from '../lock'
 import { recordExpiresAt } from '../record'
 import type { SessionFields } from '../session/types'
@@ -50,8 +50,8 @@ export function createGenericCommerceStore(storage: Storage): CommerceStore {
   const recordedOnce = async (once: { key: string, value: string }): Promise<boolean> => {
     const stored = await readExpiring<unknown>(storage, once.key)
     if (stored === null) return false
-    const fingerprint = recordFingerprint(String(stored))
-    if (fingerprint !== undefined && fingerprint !== recordFingerprint(once.value)) throw new CommerceKeyReusedError('the Idempotency-Key was used for a call with other params')
+    const { fingerprint } = readIdempotencyRecord(String(stored))
+    if (fingerprint !== undefined && fingerprint !== readIdempotencyRecord(once.value).fingerprint) throw new CommerceKeyReusedError('the Idempotency-Key was used for a call with other params')
     return true
   }
 

@@ -1,12 +1,11 @@
 import type { H3Event } from 'h3'
-import { createStorage } from 'unstorage'
-import redisDriver from 'unstorage/drivers/redis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createDefaultAdapters, prefetchLists } from '../../src/runtime/server/commerce/adapters'
-import { commerceKeys, createCommerceStore, createSessionStore, sessionKeys, type CommerceStore, type SessionStore } from '../../src/runtime/server/store'
+import { commerceKeys, sessionKeys, type CommerceStore, type SessionStore } from '../../src/runtime/server/store'
 import { createGuestId, hashSessionId, parseSessionId } from '../../src/runtime/server/session/id'
 import type { CommerceAdapterContext, CommerceLimits, CommerceOwner, StorefrontCommerceAdapters } from '../../src/runtime/types/commerce'
-import { startRedis, type RedisProcess } from '../helpers/redis'
+import type { RedisProcess } from '../helpers/redis'
+import { startCommerceRedis, type CommerceRedis } from '../helpers/commerce-redis'
 import { monitorCommands } from '../helpers/redis-monitor'
 
 // A page's basket and wishlist read with its user session (the session plugin starts it in the tick the session's
@@ -18,24 +17,19 @@ const limits: CommerceLimits = { maxQuantityPerLine: 9, maxBasketLines: 50, maxW
 let counter = 0
 
 describe('lists read with a page\'s session', () => {
+  let started: CommerceRedis
   let redis: RedisProcess
   let store: CommerceStore
   let adapters: StorefrontCommerceAdapters
   let sessions: SessionStore
-  const dispose: (() => Promise<unknown>)[] = []
 
   beforeAll(async () => {
-    redis = await startRedis()
-    const driver = redisDriver({ url: redis.url, base: 'sf-prefetch' })
-    const storage = createStorage({ driver })
-    store = createCommerceStore(storage, driver)
+    started = await startCommerceRedis('sf-prefetch')
+    ;({ redis, store, sessions } = started)
     adapters = createDefaultAdapters(async () => store)
-    sessions = createSessionStore(storage, driver, { nativeTtl: true, sweepIntervalMs: 0 })
-    dispose.push(() => sessions.dispose(), () => storage.dispose())
   }, 60_000)
   afterAll(async () => {
-    for (const step of dispose) await step()
-    await redis?.dispose()
+    await started?.dispose()
   })
 
   const newUser = (): CommerceOwner & { kind: 'user' } => ({ kind: 'user', shopId: SHOP, userId: `u${++counter}` })

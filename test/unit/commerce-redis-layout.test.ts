@@ -1,11 +1,9 @@
-import { commerceKeys, createCommerceStore, createSessionStore, mergeMarkerKey, sessionKeys, type CommerceStore, type SessionStore } from '../../src/runtime/server/store'
+import { commerceKeys, mergeMarkerKey, sessionKeys, type CommerceStore, type SessionStore } from '../../src/runtime/server/store'
 import type { Redis } from 'ioredis'
-import { createStorage } from 'unstorage'
-import redisDriver from 'unstorage/drivers/redis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { CommerceOwner } from '../../src/runtime/types/commerce'
 import { createGuestId, hashSessionId, parseSessionId } from '../../src/runtime/server/session/id'
-import { startRedis, type RedisProcess } from '../helpers/redis'
+import { startCommerceRedis, type CommerceRedis } from '../helpers/commerce-redis'
 
 // How the Redis commerce store lays out an owner's lists: fields of one record per owner (a guest's session record,
 // a user's `:c`), and how it reads and folds in lists stored in the earlier layout (a basket hash, a wishlist sorted
@@ -19,25 +17,19 @@ const mergeOptions = { policy: 'sum' as const, cap: 9, maxLines: 50, ttlMs: HOUR
 let counter = 0
 
 describe('the Redis commerce layout', () => {
-  let redis: RedisProcess
+  let started: CommerceRedis
   let raw: Redis
   let store: CommerceStore
   let sessions: SessionStore
-  const dispose: (() => Promise<unknown>)[] = []
 
   beforeAll(async () => {
-    redis = await startRedis()
-    raw = redis.client()
-    const driver = redisDriver({ url: redis.url, base: BASE })
-    const storage = createStorage({ driver })
-    store = createCommerceStore(storage, driver)
-    sessions = createSessionStore(storage, driver, { nativeTtl: true, sweepIntervalMs: 0 })
-    dispose.push(() => sessions.dispose(), () => storage.dispose())
+    started = await startCommerceRedis(BASE)
+    ;({ store, sessions } = started)
+    raw = started.redis.client()
   }, 60_000)
   afterAll(async () => {
-    for (const step of dispose) await step()
     raw?.disconnect()
-    await redis?.dispose()
+    await started?.dispose()
   })
 
   const ownerKeys = async (owner: string) => (await raw.keys(`${BASE}:${owner}*`)).map(key => key.slice(BASE.length + 1)).sort()

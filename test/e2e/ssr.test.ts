@@ -3,6 +3,7 @@ import { postJson, setCookiePair } from '../helpers/cookies'
 import type { RedisProcess } from '../helpers/redis'
 import { startRedis } from '../helpers/redis'
 import { monitorCommands } from '../helpers/redis-monitor'
+import { pagePayload } from '../helpers/payload'
 import { startRoundTripProxy } from '../helpers/redis-proxy'
 import type { FixtureServer } from '../helpers/server'
 import { startFixtureServer } from '../helpers/server'
@@ -147,6 +148,35 @@ describe('page renders', () => {
     }
     finally {
       await counted.stop()
+      await proxy.close()
+    }
+  })
+
+  // An app whose storefront:commerce hook replaces the basket's read: its page shows what that read answers, so
+  // nothing is read ahead with the session and the lists go out after it.
+  it('reads nothing ahead for an app\'s own basket read: the page shows that read\'s lines', async () => {
+    const proxy = await startRoundTripProxy(redis.port)
+    const own = await startFixtureServer('basic', { NUXT_STOREFRONT_STORAGE_SESSION_DRIVER: 'redis', NUXT_STOREFRONT_STORAGE_SESSION_URL: proxy.url, STOREFRONT_TEST_OWN_BASKET_GET: '1' })
+    try {
+      const login = await own.fetch('/api/rpc/loginAs', postJson({ payload: { userId: 'own-read' } }))
+      const cookie = setCookiePair(login, '$session-1001')!
+      const headers = { 'content-type': 'application/json', cookie }
+      await own.fetch('/api/rpc/addItemToBasket', { method: 'POST', headers, body: JSON.stringify({ payload: { variantId: 301, quantity: 2 } }) })
+      await own.fetch('/', { headers: { cookie, accept: 'text/html' } })
+      proxy.reset()
+      let response!: Response
+      const commands = await monitorCommands(redis, async () => {
+        response = await own.fetch('/', { headers: { cookie, accept: 'text/html' } })
+      })
+      const html = await response.text()
+      expect(response.status).toBe(200)
+      // The payload holds the app's read: the stored line and the app's own.
+      expect(pagePayload(html).state['$sstorefront-basket:1001'].items).toEqual([{ variantId: 301, quantity: 2 }, { variantId: 9999, quantity: 1 }])
+      expect(commands.map(c => scriptCall(c.name)).sort()).toEqual(['eval', 'mget'])
+      expect(proxy.roundTrips()).toBe(2)
+    }
+    finally {
+      await own.stop()
       await proxy.close()
     }
   })

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Redis } from 'ioredis'
 import type { RedisProcess } from './redis'
-import { freePort, startRedis } from './redis'
+import { freePort, keepTail, startRedis } from './redis'
 
 /** The master group name the sentinels watch. */
 export const SENTINEL_NAME = 'mymaster'
@@ -23,6 +23,8 @@ export interface RedisSentinelSetup {
   primary: () => Promise<RedisProcess>
   /** Sends a command to the first sentinel. */
   sentinel: (...args: (string | number)[]) => Promise<unknown>
+  /** The last lines each sentinel logged (its role changes and failovers), for a failing test's message. */
+  log: () => string
   /** Resolves once every sentinel knows the replica and the other sentinels, and the replica is in sync. */
   settled: () => Promise<void>
   dispose: () => Promise<void>
@@ -96,7 +98,7 @@ export async function startRedisSentinel(options: { args?: string[] } = {}): Pro
   const second = await startRedis({ args: [...fast, '--replicaof', '127.0.0.1', String(first.port)] })
   const nodes: [RedisProcess, RedisProcess] = [first, second]
   const dir = mkdtempSync(join(tmpdir(), 'storefront-sentinel-'))
-  const sentinels: { port: number, child: ChildProcess }[] = []
+  const sentinels: { port: number, child: ChildProcess, output: { text: string } }[] = []
   for (let i = 0; i < 3; i++) {
     const port = await freePort()
     const file = join(dir, `sentinel-${i}.conf`)
@@ -109,9 +111,10 @@ export async function startRedisSentinel(options: { args?: string[] } = {}): Pro
       '',
     ].join('\n'))
     const child = spawn('redis-server', [file, '--sentinel'], { stdio: ['ignore', 'pipe', 'pipe'] })
-    child.stdout!.resume()
+    const output = { text: '' }
+    keepTail(child.stdout!, output)
     child.stderr!.resume()
-    sentinels.push({ port, child })
+    sentinels.push({ port, child, output })
   }
   const sentinelClient = new Redis({ host: '127.0.0.1', port: sentinels[0]!.port, password: SENTINEL_PASSWORD, maxRetriesPerRequest: 1 })
   sentinelClient.on('error', () => {})
@@ -124,6 +127,7 @@ export async function startRedisSentinel(options: { args?: string[] } = {}): Pro
       return nodes.find(node => node.port === Number(port))!
     },
     sentinel: (...args) => sentinelClient.call('SENTINEL', ...args.map(String)),
+    log: () => sentinels.map(({ port, output }) => `sentinel ${port}:\n${output.text}`).join('\n'),
     async settled() {
       await until('sentinels that know the replica and each other', async () => {
         const primary = await setup.primary()
@@ -133,8 +137,13 @@ export async function startRedisSentinel(options: { args?: string[] } = {}): Pro
           try {
             const replicas = await client.call('SENTINEL', 'REPLICAS', SENTINEL_NAME) as string[][]
             const peers = await client.call('SENTINEL', 'SENTINELS', SENTINEL_NAME) as unknown[]
-            const flags = replicas.map(fields => fields[fields.indexOf('flags') + 1])
-            if (replicas.length !== 1 || flags[0] !== 'slave' || peers.length !== 2) return false
+            const field = (fields: string[], name: string) => fields[fields.indexOf(name) + 1]
+            if (replicas.length !== 1 || field(replicas[0]!, 'flags') !== 'slave' || peers.length !== 2) return false
+            // The role the sentinel last read from the replica (INFO, every 10 s for a replica) must be replica of
+            // the primary too: a sentinel that still has it as a primary (a node a failover demoted, before its
+            // next INFO) turns it back into a replica as soon as the next failover promotes it, and that failover
+            // never completes.
+            if (field(replicas[0]!, 'role-reported') !== 'slave' || Number(field(replicas[0]!, 'master-port')) !== primary.port) return false
             // Every sentinel names the same primary: a server started next asks any of them, and one that still
             // names the node a failover demoted sends its writes to a replica.
             const [, master] = await client.call('SENTINEL', 'GET-MASTER-ADDR-BY-NAME', SENTINEL_NAME) as [string, string]
@@ -150,7 +159,7 @@ export async function startRedisSentinel(options: { args?: string[] } = {}): Pro
         // The replica's side says the link is up before the primary counts it online for WAIT: a durable write
         // made in between waits in vain. Settled once a WAIT on the primary is confirmed by the replica.
         return await replicaConfirms(primary.port)
-      })
+      }, 60_000)
     },
     async dispose() {
       sentinelClient.disconnect()

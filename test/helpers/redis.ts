@@ -18,6 +18,18 @@ export function freePort(): Promise<number> {
   })
 }
 
+/**
+ * Keeps the last 32 KB a process writes, for a failing test's message.
+ * @param stream its output
+ * @param into the kept text, appended to
+ * @param into.text the text
+ */
+export function keepTail(stream: NodeJS.ReadableStream, into: { text: string }): void {
+  stream.on('data', (chunk: Buffer) => {
+    into.text = (into.text + chunk.toString()).slice(-32_768)
+  })
+}
+
 /** A redis-server process owned by a test, on 127.0.0.1 and a port of its own. */
 export interface RedisProcess {
   port: number
@@ -38,17 +50,23 @@ export interface RedisProcess {
   commandStats: () => Promise<Record<string, number>>
   /** Resets the command statistics. */
   resetStats: () => Promise<void>
+  /** The last lines the server logged, over its restarts: for a failing test's message. */
+  log: () => string
 }
 
 /**
  * Starts a redis-server on a free loopback port and resolves once it accepts connections.
- * @param options `appendonly` turns AOF on (for restart tests); extra arguments go to redis-server
+ * @param options how to start it
+ * @param options.appendonly turns AOF on (for restart tests)
+ * @param options.args extra arguments for redis-server
+ * @param options.port the port (a free one when left out)
  * @returns the running server
  */
 export async function startRedis(options: { appendonly?: boolean, args?: string[], port?: number } = {}): Promise<RedisProcess> {
   const port = options.port ?? await freePort()
   const dir = mkdtempSync(join(tmpdir(), 'storefront-redis-'))
   let child: ChildProcess | undefined
+  const logged = { text: '' }
   const args = [
     '--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '',
     '--appendonly', options.appendonly ? 'yes' : 'no', '--appendfsync', 'always',
@@ -61,13 +79,13 @@ export async function startRedis(options: { appendonly?: boolean, args?: string[
     const startArgs = replicaOf.length === 0 ? args : [...(given === -1 ? args : [...args.slice(0, given), ...args.slice(given + 3)]), ...replicaOf]
     const proc = spawn('redis-server', startArgs, { stdio: ['ignore', 'pipe', 'pipe'] })
     child = proc
+    keepTail(proc.stdout!, logged)
     await new Promise<void>((resolve, reject) => {
       let output = ''
       const onData = (chunk: Buffer) => {
         output += chunk.toString()
         if (output.includes('Ready to accept connections')) {
           proc.stdout!.off('data', onData)
-          proc.stdout!.resume()
           resolve()
         }
       }
@@ -113,6 +131,7 @@ export async function startRedis(options: { appendonly?: boolean, args?: string[
         redis.disconnect()
       }
     },
+    log: () => logged.text,
     async resetStats() {
       const redis = server.client()
       try {

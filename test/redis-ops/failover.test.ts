@@ -82,12 +82,22 @@ describe('Sentinel', () => {
     NUXT_STOREFRONT_STORAGE_SESSION_ROLE: 'master',
   })
 
-  async function plannedFailover() {
+  // A fault that does not complete fails the test with what each node and sentinel said.
+  async function explained(fault: () => Promise<void>) {
+    try {
+      await fault()
+    }
+    catch (error) {
+      throw new Error(`${(error as Error).message}\n${await topology()}`, { cause: error })
+    }
+  }
+
+  const plannedFailover = () => explained(async () => {
     const before = await setup.primary()
     await setup.sentinel('FAILOVER', SENTINEL_NAME)
     await until('the promotion', async () => (await setup.primary()) !== before, 20_000)
     await until('the old primary demoted', async () => (await replicationOf(before.port)).role === 'slave', 20_000)
-  }
+  })
 
   it('planned failover (SENTINEL FAILOVER), default mode: reports what it costs', async () => {
     setup = await startRedisSentinel()
@@ -112,7 +122,7 @@ describe('Sentinel', () => {
     await server.stop()
   })
 
-  async function killPrimary(restart: boolean) {
+  const killPrimary = (restart: boolean) => explained(async () => {
     const primary = await setup.primary()
     process.kill(await pidOf(primary), 'SIGKILL')
     await until('the promotion', async () => (await setup.primary()) !== primary, 20_000)
@@ -126,7 +136,7 @@ describe('Sentinel', () => {
       await primary.start({ replicaOf: promoted.port })
       await until('the old primary back as a replica', async () => (await replicationOf(primary.port)).master_link_status === 'up', 60_000)
     }
-  }
+  })
 
   // What each data node and the sentinels say, for a failure's message.
   async function topology(): Promise<string> {
@@ -142,7 +152,8 @@ describe('Sentinel', () => {
         client.disconnect()
       }
     }))
-    return [...nodes, `sentinel names ${(await setup.primary().catch(() => undefined))?.port}`].join('\n')
+    const logs = [...setup.nodes.map(node => `redis ${node.port}:\n${node.log()}`), setup.log()]
+    return [...nodes, `sentinel names ${(await setup.primary().catch(() => undefined))?.port}`, ...logs].join('\n')
   }
 
   it('kill -9 of the primary, default mode: reports what it costs', async () => {

@@ -41,9 +41,10 @@ export interface FailoverReport {
  * @param options.fault what to break (and, if it is planned, repair); returns when done
  * @param options.settleWrites successful writes after the fault before the load stops
  * @param options.timeoutMs the longest the load runs after the fault
+ * @param options.verifyTimeoutMs the longest each call of the check afterwards is tried again while the store answers 503
  * @returns the report
  */
-export async function runFailoverLoad(server: FixtureServer, options: { shoppers?: number, fault: () => Promise<void>, settleWrites?: number, timeoutMs?: number }): Promise<FailoverReport> {
+export async function runFailoverLoad(server: FixtureServer, options: { shoppers?: number, fault: () => Promise<void>, settleWrites?: number, timeoutMs?: number, verifyTimeoutMs?: number }): Promise<FailoverReport> {
   const count = options.shoppers ?? 20
   const samples: Sample[] = []
   const acked = new Map<number, number[]>()
@@ -52,7 +53,7 @@ export async function runFailoverLoad(server: FixtureServer, options: { shoppers
   for (let i = 0; i < count; i++) {
     const shopper = createShopper(server, { seen: [] })
     const login = await shopper.rpc('loginAs', { userId: `shopper-${i}` })
-    if (login.status !== 200) throw new Error(`login of shopper ${i} failed: ${login.status} ${JSON.stringify(login.body)}`)
+    if (login.status !== 200) throw new Error(`login of shopper ${i} failed: ${login.status} ${JSON.stringify(login.body)}\n${server.logs().slice(-4000)}`)
     shoppers.push(shopper)
     acked.set(i, [])
   }
@@ -110,14 +111,29 @@ export async function runFailoverLoad(server: FixtureServer, options: { shoppers
   stopped = true
   await Promise.all(loops)
 
+  // The check reads through the server, and its login is a write. Right after the load the store may still refuse
+  // writes or be unreachable (durable mode refuses them until a replica confirms again; a second failover may be
+  // under way): each call is tried again while it answers 503, for a bounded time, so that an unavailable store is
+  // not counted as lost data. A call that still fails fails the run.
+  const verified = async (shopper: Shopper, name: string, params?: Record<string, unknown>) => {
+    const end = Date.now() + (options.verifyTimeoutMs ?? 30_000)
+    for (;;) {
+      const response = await shopper.rpc(name, params)
+      if (response.status === 200) return response
+      if (response.status !== 503 || Date.now() > end) {
+        throw new Error(`the check after the load could not ${name}: ${response.status} ${JSON.stringify(response.body)}\n${server.logs().slice(-4000)}`)
+      }
+      await new Promise(resolve => setTimeout(resolve, 100))
+    }
+  }
   let lostWrites = 0
   let sessionsLost = 0
   for (const [i, shopper] of shoppers.entries()) {
-    const user = await shopper.rpc('getUser')
-    if (user.status !== 200 || user.body.user === null || silentLogout.has(i)) sessionsLost++
+    const user = await verified(shopper, 'getUser')
+    if (user.body.user === null || silentLogout.has(i)) sessionsLost++
     const checker = createShopper(server, { seen: [] })
-    await checker.rpc('loginAs', { userId: `shopper-${i}` })
-    const basket = await checker.rpc('getBasket')
+    await verified(checker, 'loginAs', { userId: `shopper-${i}` })
+    const basket = await verified(checker, 'getBasket')
     const stored = new Set((basket.body.items as { variantId: number }[]).map(item => item.variantId))
     lostWrites += acked.get(i)!.filter(id => !stored.has(id)).length
   }

@@ -29,6 +29,8 @@ export interface FailoverReport {
   recoveryMs: number
   /** The distinct problem details of failed writes, with when they first happened (ms after the fault's end). */
   failures: string[]
+  /** How long the check after the load waited for the store to answer other than 503, in ms. */
+  checkWaitMs: number
 }
 
 /**
@@ -115,11 +117,16 @@ export async function runFailoverLoad(server: FixtureServer, options: { shoppers
   // writes or be unreachable (durable mode refuses them until a replica confirms again; a second failover may be
   // under way): each call is tried again while it answers 503, for a bounded time, so that an unavailable store is
   // not counted as lost data. A call that still fails fails the run.
+  let checkWaitMs = 0
   const verified = async (shopper: Shopper, name: string, params?: Record<string, unknown>) => {
-    const end = Date.now() + (options.verifyTimeoutMs ?? 30_000)
-    for (;;) {
+    const start = Date.now()
+    const end = start + (options.verifyTimeoutMs ?? 30_000)
+    for (let attempt = 0; ; attempt++) {
       const response = await shopper.rpc(name, params)
-      if (response.status === 200) return response
+      if (response.status === 200) {
+        if (attempt > 0) checkWaitMs += Date.now() - start
+        return response
+      }
       if (response.status !== 503 || Date.now() > end) {
         throw new Error(`the check after the load could not ${name}: ${response.status} ${JSON.stringify(response.body)}\n${server.logs().slice(-4000)}`)
       }
@@ -150,6 +157,7 @@ export async function runFailoverLoad(server: FixtureServer, options: { shoppers
     sessionsLost,
     windowMs: failed.length > 0 ? Math.max(...failed.map(s => s.end)) - Math.min(...failed.map(s => s.start)) : 0,
     recoveryMs: firstOk ? firstOk.end - faultEnd : Number.POSITIVE_INFINITY,
+    checkWaitMs,
     failures: [...new Map(samples.filter(sample => sample.detail).map(sample => [sample.detail, `${sample.start - faultEnd} ms: ${sample.detail}`])).values()].slice(0, 8),
   }
 }
@@ -163,4 +171,5 @@ export async function runFailoverLoad(server: FixtureServer, options: { shoppers
 export function describeReport(scenario: string, report: FailoverReport): string {
   return `[measure] ${scenario}: ${report.requests} requests, window ${report.windowMs} ms, errors ${JSON.stringify(report.errors)}, `
     + `acknowledged writes ${report.acknowledgedWrites}, lost ${report.lostWrites}, sessions lost ${report.sessionsLost}, first write ok ${report.recoveryMs} ms after the fault`
+    + (report.checkWaitMs > 0 ? `, the check waited ${report.checkWaitMs} ms for the store` : '')
 }

@@ -43,7 +43,7 @@ export interface FailoverReport {
  * @param options.fault what to break (and, if it is planned, repair); returns when done
  * @param options.settleWrites successful writes after the fault before the load stops
  * @param options.timeoutMs the longest the load runs after the fault
- * @param options.verifyTimeoutMs the longest each call of the check afterwards is tried again while the store answers 503
+ * @param options.verifyTimeoutMs the longest a call outside the load (a login before it, the check after it) is tried again while the store answers 503
  * @returns the report
  */
 export async function runFailoverLoad(server: FixtureServer, options: { shoppers?: number, fault: () => Promise<void>, settleWrites?: number, timeoutMs?: number, verifyTimeoutMs?: number }): Promise<FailoverReport> {
@@ -52,10 +52,25 @@ export async function runFailoverLoad(server: FixtureServer, options: { shoppers
   const acked = new Map<number, number[]>()
   const silentLogout = new Set<number>()
   const shoppers: Shopper[] = []
+  // A call made outside the load (the logins before it, the check after it) is tried again while it answers 503,
+  // for a bounded time: a server that has just started answers 503 until its store is connected, and right after the
+  // load the store may still refuse writes (durable mode refuses them until a replica confirms again; a second
+  // failover may be under way), which is no lost data. Any other answer, or a 503 past the bound, fails the run.
+  const answered = async (shopper: Shopper, name: string, params?: Record<string, unknown>) => {
+    const start = Date.now()
+    for (let attempt = 0; ; attempt++) {
+      const response = await shopper.rpc(name, params)
+      // Waited: from the first answer 503 to the 200, 0 when the first answer was one.
+      if (response.status === 200) return { response, waitedMs: attempt === 0 ? 0 : Date.now() - start }
+      if (response.status !== 503 || Date.now() - start > (options.verifyTimeoutMs ?? 30_000)) {
+        throw new Error(`${name} outside the load failed: ${response.status} ${JSON.stringify(response.body)}\n${server.logs().slice(-4000)}`)
+      }
+      await new Promise(resolve => setTimeout(resolve, 100))
+    }
+  }
   for (let i = 0; i < count; i++) {
     const shopper = createShopper(server, { seen: [] })
-    const login = await shopper.rpc('loginAs', { userId: `shopper-${i}` })
-    if (login.status !== 200) throw new Error(`login of shopper ${i} failed: ${login.status} ${JSON.stringify(login.body)}\n${server.logs().slice(-4000)}`)
+    await answered(shopper, 'loginAs', { userId: `shopper-${i}` })
     shoppers.push(shopper)
     acked.set(i, [])
   }
@@ -113,25 +128,12 @@ export async function runFailoverLoad(server: FixtureServer, options: { shoppers
   stopped = true
   await Promise.all(loops)
 
-  // The check reads through the server, and its login is a write. Right after the load the store may still refuse
-  // writes or be unreachable (durable mode refuses them until a replica confirms again; a second failover may be
-  // under way): each call is tried again while it answers 503, for a bounded time, so that an unavailable store is
-  // not counted as lost data. A call that still fails fails the run.
+  // The check reads through the server, and its login is a write: each call waits while the store answers 503.
   let checkWaitMs = 0
   const verified = async (shopper: Shopper, name: string, params?: Record<string, unknown>) => {
-    const start = Date.now()
-    const end = start + (options.verifyTimeoutMs ?? 30_000)
-    for (let attempt = 0; ; attempt++) {
-      const response = await shopper.rpc(name, params)
-      if (response.status === 200) {
-        if (attempt > 0) checkWaitMs += Date.now() - start
-        return response
-      }
-      if (response.status !== 503 || Date.now() > end) {
-        throw new Error(`the check after the load could not ${name}: ${response.status} ${JSON.stringify(response.body)}\n${server.logs().slice(-4000)}`)
-      }
-      await new Promise(resolve => setTimeout(resolve, 100))
-    }
+    const { response, waitedMs } = await answered(shopper, name, params)
+    checkWaitMs += waitedMs
+    return response
   }
   let lostWrites = 0
   let sessionsLost = 0
